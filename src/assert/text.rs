@@ -1,0 +1,116 @@
+//! Text assertions: equality, containment, prefixes, patterns, lengths, edit distance.
+//! Lengths count characters (Unicode scalar values), never bytes.
+
+use super::{Check, Kind, excerpt};
+
+const EXCERPT: usize = 80;
+
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// Containment checks for the any/all families; `fold` lowercases for the i- variants.
+fn contains_set(output: &str, items: &[String], fold: bool, all: bool) -> Check {
+    let hay = if fold {
+        lower(output)
+    } else {
+        output.to_string()
+    };
+    let found = |s: &String| {
+        if fold {
+            hay.contains(&lower(s))
+        } else {
+            hay.contains(s.as_str())
+        }
+    };
+    let (present, missing): (Vec<String>, Vec<String>) = items.iter().cloned().partition(found);
+    let case = if fold { " (ignoring case)" } else { "" };
+    if all {
+        let c = Check::new(
+            missing.is_empty(),
+            format!("contain all of {}{case}", list(items)),
+        );
+        if missing.is_empty() {
+            c
+        } else {
+            c.observed(format!("missing {}", list(&missing)))
+        }
+    } else {
+        let c = Check::new(
+            !present.is_empty(),
+            format!("contain any of {}{case}", list(items)),
+        );
+        if present.is_empty() {
+            c.observed("none found")
+        } else {
+            c.observed(format!("found {}", list(&present)))
+        }
+    }
+}
+
+pub(super) fn check(kind: &Kind, output: &str) -> Check {
+    match kind {
+        Kind::Equals(v) => {
+            let c = Check::new(output == v, format!("equal {}", excerpt(v, EXCERPT)));
+            if output == v {
+                c
+            } else {
+                c.observed(format!("it was {}", excerpt(output, EXCERPT)))
+            }
+        }
+        Kind::Contains(v) => Check::new(output.contains(v.as_str()), format!("contain {v:?}")),
+        Kind::IContains(v) => Check::new(
+            lower(output).contains(&lower(v)),
+            format!("contain {v:?} (ignoring case)"),
+        ),
+        Kind::ContainsAny(items) => contains_set(output, items, false, false),
+        Kind::ContainsAll(items) => contains_set(output, items, false, true),
+        Kind::IContainsAny(items) => contains_set(output, items, true, false),
+        Kind::IContainsAll(items) => contains_set(output, items, true, true),
+        Kind::StartsWith(v) => {
+            let c = Check::new(output.starts_with(v.as_str()), format!("start with {v:?}"));
+            if output.starts_with(v.as_str()) {
+                c
+            } else {
+                c.observed(format!(
+                    "it starts with {}",
+                    excerpt(output, v.chars().count().clamp(10, EXCERPT))
+                ))
+            }
+        }
+        Kind::Regex(re) => match re.find(output) {
+            Some(m) => Check::new(true, format!("match /{}/", re.as_str()))
+                .observed(format!("matched {}", excerpt(m.as_str(), EXCERPT))),
+            None => Check::new(false, format!("match /{}/", re.as_str())),
+        },
+        Kind::MinLength(n) => {
+            let len = output.chars().count();
+            Check::new(len >= *n, format!("have at least {n} characters"))
+                .observed(format!("it has {len}"))
+        }
+        Kind::MaxLength(n) => {
+            let len = output.chars().count();
+            Check::new(len <= *n, format!("have at most {n} characters"))
+                .observed(format!("it has {len}"))
+        }
+        other => unreachable!("not a text assertion: {other:?}"),
+    }
+}
+
+/// Edit distance in characters between the output and the expected text.
+pub(super) fn levenshtein(expected: &str, output: &str, max_distance: f64) -> Check {
+    let distance = strsim::levenshtein(expected, output);
+    Check::new(
+        distance as f64 <= max_distance,
+        format!(
+            "be within edit distance {max_distance} of {}",
+            excerpt(expected, EXCERPT)
+        ),
+    )
+    .observed(format!("distance is {distance}"))
+}

@@ -1,0 +1,153 @@
+//! The human table: a line per case, the reasons under each failure, a summary per run.
+//! Fits 80 columns; widths count terminal cells, so CJK text does not overflow.
+
+use anstyle::{AnsiColor, Style};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::{ms, one_line, percent, usd};
+use crate::store::{RunRecord, Status};
+
+pub const WIDTH: usize = 80;
+
+/// Cuts `s` to `width` cells, ending in `…` when cut.
+fn fit(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// The reason lines under a case: wrapped (reasons are worth reading whole), indented
+/// under the case name, at most a few lines so one case cannot flood the table.
+fn detail(out: &mut String, text: &str, style: Style, styled: bool, width: usize) {
+    const INDENT: &str = "        ";
+    const MAX_LINES: usize = 4;
+    let opts =
+        textwrap::Options::new(width.saturating_sub(INDENT.len()).max(20)).subsequent_indent("  ");
+    let lines = textwrap::wrap(text, opts);
+    for (i, line) in lines.iter().enumerate().take(MAX_LINES) {
+        let line = if i + 1 == MAX_LINES && lines.len() > MAX_LINES {
+            fit(&format!("{line} …"), width - INDENT.len())
+        } else {
+            line.to_string()
+        };
+        out.push_str(&format!("{INDENT}{}\n", paint(&line, style, styled)));
+    }
+}
+
+fn paint(s: &str, style: Style, styled: bool) -> String {
+    if styled {
+        format!("{style}{s}{style:#}")
+    } else {
+        s.to_string()
+    }
+}
+
+fn color(c: AnsiColor) -> Style {
+    Style::new().fg_color(Some(c.into()))
+}
+
+pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
+    let mut out = String::new();
+    let dim = Style::new().dimmed();
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let title = format!(
+            "{} · {}/{} · run {}",
+            r.prompt, r.provider, r.model, r.run_id
+        );
+        out.push_str(&paint(&fit(&title, width), Style::new().bold(), styled));
+        out.push('\n');
+        // "  STATUS name ... score latency"
+        let name_width = width.saturating_sub(2 + 5 + 1 + 6 + 9).max(10);
+        for c in &r.cases {
+            let (label, style) = match c.status {
+                Status::Pass => ("PASS ", color(AnsiColor::Green)),
+                Status::Fail => ("FAIL ", color(AnsiColor::Red).bold()),
+                Status::Error => ("ERROR", color(AnsiColor::Yellow).bold()),
+            };
+            let name = fit(&format!("{}/{}", c.suite, c.id), name_width);
+            let pad = name_width.saturating_sub(name.width());
+            out.push_str(&format!(
+                "  {} {name}{}{:>6.2}{:>9}\n",
+                paint(label, style, styled),
+                " ".repeat(pad),
+                c.score,
+                ms(c.latency_ms)
+            ));
+            if let Some(e) = &c.error {
+                detail(
+                    &mut out,
+                    &format!("! {}", one_line(e)),
+                    color(AnsiColor::Yellow),
+                    styled,
+                    width,
+                );
+            }
+            for a in c.assertions.iter().filter(|a| !a.passed) {
+                let text = format!("✗ {}: {}", a.type_name, one_line(&a.reason));
+                detail(&mut out, &text, color(AnsiColor::Red), styled, width);
+            }
+        }
+        let s = &r.summary;
+        let mut summary = format!(
+            "{} cases: {} passed, {} failed, {} errors · {} · {} · p95 {}",
+            s.cases,
+            s.passed,
+            s.failed,
+            s.errors,
+            percent(s.pass_rate),
+            usd(s.cost_usd),
+            ms(s.p95_latency_ms)
+        );
+        if !r.complete {
+            summary.push_str(" · INCOMPLETE");
+        }
+        out.push_str(&format!(
+            "  {}\n",
+            paint(&fit(&summary, width - 2), dim, styled)
+        ));
+    }
+    if records.len() > 1 {
+        let total: usize = records.iter().map(|r| r.summary.cases).sum();
+        let passed: usize = records.iter().map(|r| r.summary.passed).sum();
+        let failed: usize = records.iter().map(|r| r.summary.failed).sum();
+        let errors: usize = records.iter().map(|r| r.summary.errors).sum();
+        let line = format!(
+            "total: {total} cases, {passed} passed, {failed} failed, {errors} errors in {} runs",
+            records.len()
+        );
+        out.push('\n');
+        out.push_str(&paint(&line, Style::new().bold(), styled));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_counts_cells() {
+        assert_eq!(fit("abc", 5), "abc");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        // Each CJK character takes two cells.
+        let cut = fit("日本語テキスト", 7);
+        assert!(cut.width() <= 7, "{cut}");
+        assert!(cut.ends_with('…'));
+    }
+}

@@ -1,0 +1,183 @@
+//! The command line: clap definitions, workspace discovery, and one file per command.
+//! Results go to stdout, progress and errors to stderr; exit codes follow the spec:
+//! 0 success, 1 the work ran and failed its bar, 2 bad input or configuration.
+
+mod check;
+mod eval;
+mod format;
+mod init;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anstyle::{AnsiColor, Style};
+use clap::{Parser, Subcommand};
+
+use crate::workspace::{Diagnostic, LoadErrors, Workspace, find_root};
+
+pub use format::Format;
+
+const ABOUT: &str =
+    "A terminal workbench that treats prompts like code: edit, evaluate, gate, release, roll back.";
+
+const LONG_ABOUT: &str = "\
+A terminal workbench that treats prompts like code: a prompt is a reviewed file, every
+change is evaluated against test cases, and every release passes a gate of thresholds.
+
+The workspace is the folder holding workspace.toml: the current folder or the nearest
+parent that has one, or the folder given with -w.
+
+Exit codes: 0 success; 1 the work ran and failed its bar (a case failed); 2 bad input
+or configuration (message on stderr, nothing written).";
+
+#[derive(Debug, Parser)]
+#[command(name = "promptwright", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    /// Workspace folder (default: the current folder or the nearest parent with a workspace.toml)
+    #[arg(short = 'w', long = "workspace", value_name = "DIR", global = true)]
+    pub workspace: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the whole workspace (workspace.toml, prompts, suites, datasets); call no model
+    #[command(
+        long_about = "Validate the whole workspace: workspace.toml, prompts/*.toml, evals/*.toml and their \
+datasets, including template syntax, assertion values, regexes and JSON schemas. No model is called.\n\n\
+Every problem is reported as path:line:col: message with a help line. Exit 0 when valid, 2 otherwise."
+    )]
+    Check,
+    /// Run eval suites and score every case
+    Eval(eval::EvalArgs),
+    /// Scaffold a small workspace that runs offline
+    #[command(
+        long_about = "Scaffold a small workspace in DIR (default: the current folder): workspace.toml with \
+an offline echo provider, one prompt, one suite and a .gitignore. Refuses to overwrite an existing workspace.toml."
+    )]
+    Init {
+        /// Folder to create the workspace in (created if missing)
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// A failure to report on stderr with exit code 2.
+#[derive(Debug)]
+pub enum CliError {
+    Load(LoadErrors),
+    /// A usage problem: message and a help line.
+    Usage(String, String),
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>, help: impl Into<String>) -> CliError {
+        CliError::Usage(message.into(), help.into())
+    }
+}
+
+impl From<LoadErrors> for CliError {
+    fn from(e: LoadErrors) -> Self {
+        CliError::Load(e)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Check) => check::run(cli.workspace.as_deref()),
+        Some(Command::Eval(args)) => eval::run(cli.workspace.as_deref(), &args),
+        Some(Command::Init { dir }) => init::run(dir.as_deref().or(cli.workspace.as_deref())),
+        // Until the TUI lands, the bare command shows the workspace's results.
+        None => eval::run_overview(cli.workspace.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn style_error() -> Style {
+    Style::new().fg_color(Some(AnsiColor::Red.into())).bold()
+}
+
+fn style_help() -> Style {
+    Style::new().fg_color(Some(AnsiColor::Cyan.into())).bold()
+}
+
+/// Prints a diagnostic in cargo's style; colours are stripped when stderr is not a tty.
+pub(crate) fn print_diagnostic(d: &Diagnostic, level: &str, level_style: Style) {
+    let text = d.to_string();
+    let mut out = String::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("error: ") {
+            out.push_str(&format!("{level_style}{level}{level_style:#}: {rest}\n"));
+        } else if let Some(rest) = line.strip_prefix("help: ") {
+            out.push_str(&format!("{}help{:#}: {rest}\n", style_help(), style_help()));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    anstream::eprint!("{out}");
+}
+
+fn report(e: &CliError) {
+    match e {
+        CliError::Load(errors) => {
+            for (i, d) in errors.0.iter().enumerate() {
+                if i > 0 {
+                    anstream::eprintln!();
+                }
+                print_diagnostic(d, "error", style_error());
+            }
+            if errors.0.len() > 1 {
+                anstream::eprintln!(
+                    "\n{}error{:#}: the workspace has {} errors; nothing was run or written",
+                    style_error(),
+                    style_error(),
+                    errors.0.len()
+                );
+            }
+        }
+        CliError::Usage(message, help) => {
+            anstream::eprintln!("{}error{:#}: {message}", style_error(), style_error());
+            anstream::eprintln!("{}help{:#}: {help}", style_help(), style_help());
+        }
+    }
+}
+
+/// Finds and loads the workspace: `-w DIR`, else the nearest folder with workspace.toml.
+pub(crate) fn load_workspace(dir: Option<&Path>) -> Result<Workspace, CliError> {
+    let root = match dir {
+        Some(d) => {
+            if !d.join(crate::workspace::WORKSPACE_FILE).is_file() {
+                return Err(CliError::usage(
+                    format!("no workspace.toml in `{}`", d.display()),
+                    format!("run `promptwright init {}` to create one", d.display()),
+                ));
+            }
+            d.to_path_buf()
+        }
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| {
+                CliError::usage(
+                    format!("cannot read the current folder: {e}"),
+                    "cd into a workspace",
+                )
+            })?;
+            find_root(&cwd).ok_or_else(|| {
+                CliError::usage(
+                    "no workspace.toml in this folder or any parent",
+                    "run `promptwright init` to create a workspace here, or pass -w DIR",
+                )
+            })?
+        }
+    };
+    Ok(Workspace::load(&root)?)
+}

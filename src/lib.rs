@@ -1,0 +1,11 @@
+//! promptwright's engine: workspace loading, templates, providers, assertions, the
+//! runner and run records. It knows nothing of terminals; the CLI and TUI sit on top.
+
+pub mod assert;
+pub mod cli;
+pub mod fsutil;
+pub mod provider;
+pub mod runner;
+pub mod store;
+pub mod template;
+pub mod workspace;

@@ -1,0 +1,215 @@
+//! Prompt templates: minijinja with strict undefined, so a case that lacks a variable
+//! is an error naming it, never a silently empty string.
+
+use std::collections::BTreeSet;
+
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use serde::Serialize;
+
+/// The compiled templates of one prompt's messages (template `i` is message `i`).
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+    count: usize,
+}
+
+/// A template syntax error: which message, where in its text, what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntaxError {
+    pub message_index: usize,
+    /// 1-based line inside the message content.
+    pub line: usize,
+    pub message: String,
+}
+
+/// Why a render failed, phrased for the person who has to fix the case or the prompt.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RenderError {
+    #[error("missing variable `{name}`: add it to the case's vars")]
+    MissingVariable { name: String },
+    #[error("template error in message {}: {detail}", message_index + 1)]
+    Other {
+        message_index: usize,
+        detail: String,
+    },
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Prompts are plain text, not HTML: never escape.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env
+}
+
+impl Templates {
+    /// Compiles every message content; reports every syntax error, not just the first.
+    pub fn compile(contents: &[String]) -> Result<Templates, Vec<SyntaxError>> {
+        let mut env = environment();
+        let mut errors = Vec::new();
+        for (i, content) in contents.iter().enumerate() {
+            if let Err(e) = env.add_template_owned(i.to_string(), content.clone()) {
+                errors.push(SyntaxError {
+                    message_index: i,
+                    line: e.line().unwrap_or(1),
+                    message: e
+                        .detail()
+                        .map_or_else(|| e.kind().to_string(), str::to_string),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(Templates {
+                env,
+                count: contents.len(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Top-level variables the templates read (loop variables and `set` excluded).
+    pub fn variables(&self) -> BTreeSet<String> {
+        let mut vars = BTreeSet::new();
+        for i in 0..self.count {
+            if let Ok(t) = self.env.get_template(&i.to_string()) {
+                vars.extend(
+                    t.undeclared_variables(false)
+                        .into_iter()
+                        .filter(|v| self.env.globals().all(|(g, _)| g != v)),
+                );
+            }
+        }
+        vars
+    }
+
+    /// Renders every message with `vars`.
+    pub fn render<S: Serialize>(&self, vars: &S) -> Result<Vec<String>, RenderError> {
+        let ctx = minijinja::Value::from(minijinja::value::Serde(vars));
+        (0..self.count)
+            .map(|i| {
+                let t = self
+                    .env
+                    .get_template(&i.to_string())
+                    .map_err(|e| RenderError::Other {
+                        message_index: i,
+                        detail: e.to_string(),
+                    })?;
+                t.render(&ctx).map_err(|e| classify(i, t.source(), &e))
+            })
+            .collect()
+    }
+}
+
+fn classify(message_index: usize, source: &str, e: &minijinja::Error) -> RenderError {
+    if e.kind() == ErrorKind::UndefinedError {
+        // The error's range covers the expression that was undefined, e.g. `ticket`
+        // or `customer.name`; its first identifier is the variable to add.
+        let expr = e.range().and_then(|r| source.get(r)).unwrap_or("");
+        let name: String = expr
+            .trim()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            return RenderError::MissingVariable { name };
+        }
+    }
+    let detail = match e.detail() {
+        Some(d) => format!("{} ({d})", e.kind()),
+        None => e.kind().to_string(),
+    };
+    RenderError::Other {
+        message_index,
+        detail: match e.line() {
+            Some(l) => format!("line {l}: {detail}"),
+            None => detail,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(contents: &[&str]) -> Templates {
+        Templates::compile(&contents.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn renders_with_vars() {
+        let tpl = t(&[
+            "Hello {{ name }}",
+            "{% for p in items %}- {{ p }}\n{% endfor %}",
+        ]);
+        let out = tpl
+            .render(&json!({"name": "Ada", "items": ["a", "b"]}))
+            .unwrap();
+        assert_eq!(out, vec!["Hello Ada".to_string(), "- a\n- b\n".to_string()]);
+    }
+
+    #[test]
+    fn does_not_html_escape() {
+        let tpl = t(&["{{ x }}"]);
+        assert_eq!(
+            tpl.render(&json!({"x": "<b> & \"q\""})).unwrap()[0],
+            "<b> & \"q\""
+        );
+    }
+
+    #[test]
+    fn discovers_top_level_variables() {
+        let tpl = t(&[
+            "{{ company }} {{ customer.name }}",
+            "{% for p in policies %}{{ p }}{{ loop.index }}{% endfor %}{% set y = 1 %}{{ y }}{{ range(3) | length }}",
+        ]);
+        let vars: Vec<_> = tpl.variables().into_iter().collect();
+        assert_eq!(vars, vec!["company", "customer", "policies"]);
+    }
+
+    #[test]
+    fn missing_variable_is_named() {
+        let tpl = t(&["Hi {{ name }}, about {{ ticket }}"]);
+        let err = tpl.render(&json!({"name": "Ada"})).unwrap_err();
+        assert_eq!(
+            err,
+            RenderError::MissingVariable {
+                name: "ticket".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "missing variable `ticket`: add it to the case's vars"
+        );
+    }
+
+    #[test]
+    fn missing_nested_variable_names_the_root() {
+        let tpl = t(&["{{ customer.name | upper }}"]);
+        let err = tpl.render(&json!({})).unwrap_err();
+        assert_eq!(
+            err,
+            RenderError::MissingVariable {
+                name: "customer".into()
+            }
+        );
+    }
+
+    #[test]
+    fn syntax_errors_report_message_and_line() {
+        let errs =
+            Templates::compile(&["ok {{ a }}".into(), "line one\n{% if x %}\nno end".into()])
+                .unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].message_index, 1);
+        assert!(errs[0].line >= 2, "{:?}", errs[0]);
+        assert!(!errs[0].message.is_empty());
+    }
+
+    #[test]
+    fn unclosed_expression_is_a_syntax_error() {
+        let errs = Templates::compile(&["Hello {{ name".into()]).unwrap_err();
+        assert_eq!(errs[0].line, 1);
+    }
+}

@@ -1,0 +1,345 @@
+//! workspace.toml: providers, pricing, grader and gate thresholds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::error::{Diagnostic, Source, did_you_mean};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Echo,
+    Openai,
+    Anthropic,
+    Replay,
+}
+
+impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Echo => "echo",
+            ProviderKind::Openai => "openai",
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::Replay => "replay",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkspaceFile {
+    workspace: WorkspaceSection,
+    #[serde(default)]
+    providers: BTreeMap<String, Spanned<ProviderFile>>,
+    #[serde(default)]
+    pricing: BTreeMap<String, Price>,
+    grader: Option<GraderFile>,
+    #[serde(default)]
+    gate: GateFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkspaceSection {
+    name: String,
+    default_provider: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProviderFile {
+    kind: ProviderKind,
+    base_url: Option<Spanned<String>>,
+    api_key_env: Option<Spanned<String>>,
+    concurrency: Option<Spanned<u32>>,
+    timeout_s: Option<Spanned<f64>>,
+    max_retries: Option<u32>,
+    cassette: Option<Spanned<String>>,
+}
+
+/// USD per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub input: f64,
+    pub output: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GraderFile {
+    provider: Spanned<String>,
+    model: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GateFile {
+    min_pass_rate: Option<Spanned<f64>>,
+    max_regressions: Option<u64>,
+    max_errors: Option<u64>,
+    max_cost_usd: Option<f64>,
+    max_p95_latency_ms: Option<u64>,
+    allow_new_variables: Option<bool>,
+    #[serde(default)]
+    suite: BTreeMap<String, Spanned<SuiteGate>>,
+}
+
+/// Per-suite overrides of the gate.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteGate {
+    pub min_pass_rate: Option<f64>,
+    pub max_regressions: Option<u64>,
+    pub max_errors: Option<u64>,
+}
+
+/// A provider as configured, with the defaults of its kind applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub kind: ProviderKind,
+    pub base_url: Option<String>,
+    /// Name of the environment variable holding the key; never the key itself.
+    pub api_key_env: Option<String>,
+    pub concurrency: u32,
+    pub timeout_s: f64,
+    pub max_retries: u32,
+    /// Absolute path of the replay cassette.
+    pub cassette: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grader {
+    pub provider: String,
+    pub model: String,
+}
+
+/// The `[gate]` thresholds as written; unset keys are `None`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GateConfig {
+    pub min_pass_rate: Option<f64>,
+    pub max_regressions: Option<u64>,
+    pub max_errors: Option<u64>,
+    pub max_cost_usd: Option<f64>,
+    pub max_p95_latency_ms: Option<u64>,
+    pub allow_new_variables: Option<bool>,
+    pub suite: BTreeMap<String, SuiteGate>,
+    /// Where each `[gate.suite.X]` table is, to report one that names no suite.
+    pub(crate) suite_spans: BTreeMap<String, std::ops::Range<usize>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub name: String,
+    pub default_provider: Option<String>,
+    pub providers: BTreeMap<String, ProviderConfig>,
+    pub pricing: BTreeMap<String, Price>,
+    pub grader: Option<Grader>,
+    pub gate: GateConfig,
+}
+
+pub(crate) fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+const DEFAULT_CONCURRENCY: u32 = 8;
+const DEFAULT_TIMEOUT_S: f64 = 60.0;
+const DEFAULT_MAX_RETRIES: u32 = 4;
+
+/// Parses and validates workspace.toml. `root` resolves the cassette path.
+pub(crate) fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
+    let file: WorkspaceFile = toml::from_str(&src.text).map_err(|e| vec![src.toml_error(&e)])?;
+    let mut errors = Vec::new();
+    let mut providers = BTreeMap::new();
+    for (name, spanned) in file.providers {
+        let span = spanned.span();
+        let p = spanned.into_inner();
+        if !is_valid_name(&name) {
+            errors.push(
+                src.at(span.clone(), format!("invalid provider name `{name}`"))
+                    .with_help("names use lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
+            );
+        }
+        let kind = p.kind;
+        let unused = |field: &str, s: &Option<Spanned<String>>, errors: &mut Vec<Diagnostic>| {
+            if let Some(v) = s {
+                errors.push(
+                    src.at(
+                        v.span(),
+                        format!(
+                            "`{field}` has no meaning for a provider of kind `{}`",
+                            kind.as_str()
+                        ),
+                    )
+                    .with_help(format!("remove `{field}` from [providers.{name}]")),
+                );
+            }
+        };
+        match kind {
+            ProviderKind::Echo => {
+                unused("base_url", &p.base_url, &mut errors);
+                unused("api_key_env", &p.api_key_env, &mut errors);
+                unused("cassette", &p.cassette, &mut errors);
+            }
+            ProviderKind::Replay => {
+                unused("base_url", &p.base_url, &mut errors);
+                unused("api_key_env", &p.api_key_env, &mut errors);
+                if p.cassette.is_none() {
+                    errors.push(
+                        src.at(span.clone(), format!("provider `{name}` of kind `replay` needs a `cassette`"))
+                            .with_help("add cassette = \"evals/cassettes/NAME.jsonl\" (recorded by `eval --record`)"),
+                    );
+                }
+            }
+            ProviderKind::Openai | ProviderKind::Anthropic => {
+                unused("cassette", &p.cassette, &mut errors)
+            }
+        }
+        if let Some(c) = &p.concurrency {
+            if *c.get_ref() == 0 {
+                errors.push(
+                    src.at(c.span(), "concurrency must be at least 1")
+                        .with_help("set concurrency = 1 or more"),
+                );
+            }
+        }
+        if let Some(t) = &p.timeout_s {
+            if !(t.get_ref().is_finite() && *t.get_ref() > 0.0) {
+                errors.push(
+                    src.at(t.span(), "timeout_s must be a positive number of seconds")
+                        .with_help("for example: timeout_s = 60"),
+                );
+            }
+        }
+        if let Some(env) = &p.api_key_env {
+            let v = env.get_ref();
+            if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                errors.push(
+                    src.at(
+                        env.span(),
+                        "api_key_env must name an environment variable, not hold a key",
+                    )
+                    .with_help(
+                        "for example: api_key_env = \"OPENAI_API_KEY\"; keys never go in files",
+                    ),
+                );
+            }
+        }
+        let base_url = p.base_url.map(Spanned::into_inner).or(match kind {
+            ProviderKind::Openai => Some("https://api.openai.com/v1".into()),
+            ProviderKind::Anthropic => Some("https://api.anthropic.com".into()),
+            _ => None,
+        });
+        providers.insert(
+            name.clone(),
+            ProviderConfig {
+                name,
+                kind,
+                base_url: base_url.map(|u| u.trim_end_matches('/').to_string()),
+                api_key_env: p.api_key_env.map(Spanned::into_inner),
+                concurrency: p
+                    .concurrency
+                    .map_or(DEFAULT_CONCURRENCY, Spanned::into_inner),
+                timeout_s: p.timeout_s.map_or(DEFAULT_TIMEOUT_S, Spanned::into_inner),
+                max_retries: p.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+                cassette: p.cassette.map(|c| root.join(c.into_inner())),
+            },
+        );
+    }
+    let mut check_provider = |name: &Spanned<String>, what: &str| {
+        if !providers.contains_key(name.get_ref()) {
+            let help = match did_you_mean(name.get_ref(), providers.keys().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if providers.is_empty() => {
+                    "define it as a [providers.NAME] table with a `kind`".into()
+                }
+                None => format!(
+                    "define [providers.{}] or use one of: {}",
+                    name.get_ref(),
+                    providers.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            };
+            errors.push(
+                src.at(
+                    name.span(),
+                    format!("{what} `{}` is not defined", name.get_ref()),
+                )
+                .with_help(help),
+            );
+        }
+    };
+    if let Some(d) = &file.workspace.default_provider {
+        check_provider(d, "default provider");
+    }
+    if let Some(g) = &file.grader {
+        check_provider(&g.provider, "grader provider");
+    }
+    for (model, price) in &file.pricing {
+        if !(price.input >= 0.0 && price.output >= 0.0) {
+            errors.push(
+                Diagnostic::file(
+                    src.path.clone(),
+                    format!("pricing for `{model}` must not be negative"),
+                )
+                .with_help(
+                    "prices are USD per million tokens, e.g. { input = 0.15, output = 0.60 }",
+                ),
+            );
+        }
+    }
+    let gate = file.gate;
+    if let Some(r) = &gate.min_pass_rate {
+        if !(0.0..=1.0).contains(r.get_ref()) {
+            errors.push(
+                src.at(r.span(), "min_pass_rate must be between 0 and 1")
+                    .with_help("for example: min_pass_rate = 0.9 (90% of cases pass)"),
+            );
+        }
+    }
+    for s in gate.suite.values() {
+        if let Some(r) = s.get_ref().min_pass_rate {
+            if !(0.0..=1.0).contains(&r) {
+                errors.push(
+                    src.at(s.span(), "min_pass_rate must be between 0 and 1")
+                        .with_help("for example: min_pass_rate = 1.0"),
+                );
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Config {
+        name: file.workspace.name,
+        default_provider: file.workspace.default_provider.map(Spanned::into_inner),
+        providers,
+        pricing: file.pricing,
+        grader: file.grader.map(|g| Grader {
+            provider: g.provider.into_inner(),
+            model: g.model,
+        }),
+        gate: GateConfig {
+            min_pass_rate: gate.min_pass_rate.map(Spanned::into_inner),
+            max_regressions: gate.max_regressions,
+            max_errors: gate.max_errors,
+            max_cost_usd: gate.max_cost_usd,
+            max_p95_latency_ms: gate.max_p95_latency_ms,
+            allow_new_variables: gate.allow_new_variables,
+            suite_spans: gate
+                .suite
+                .iter()
+                .map(|(k, v)| (k.clone(), v.span()))
+                .collect(),
+            suite: gate
+                .suite
+                .into_iter()
+                .map(|(k, v)| (k, v.into_inner()))
+                .collect(),
+        },
+    })
+}

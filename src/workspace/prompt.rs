@@ -1,0 +1,236 @@
+//! prompts/NAME.toml: the definition, its canonical form and content hash, and its
+//! compiled templates.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::error::{Diagnostic, Source};
+use crate::template::Templates;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+}
+
+/// A prompt definition: what a prompt file says, and what a release file carries.
+/// Its JSON serialisation (fields in this order, params sorted) is the canonical form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromptDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Value>,
+    pub messages: Vec<Message>,
+}
+
+impl PromptDef {
+    /// SHA-256 of the canonical form, so reformatting a file does not change it.
+    pub fn content_sha256(&self) -> String {
+        let canonical = serde_json::to_string(self).unwrap_or_default();
+        let digest = Sha256::digest(canonical.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A loaded prompt: definition, hash, compiled templates, variables.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub name: String,
+    /// Path relative to the workspace root, e.g. `prompts/support-reply.toml`.
+    pub rel_path: String,
+    pub def: PromptDef,
+    pub content_sha256: String,
+    pub templates: Arc<Templates>,
+    pub variables: BTreeSet<String>,
+}
+
+/// The file as written, with spans for messages that need a position.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromptFile {
+    description: Option<String>,
+    provider: Option<Spanned<String>>,
+    model: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Value>,
+    #[serde(default)]
+    messages: Vec<MessageFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageFile {
+    role: Role,
+    content: Spanned<String>,
+}
+
+/// Where a provider name was written, so the workspace can check it exists.
+pub(crate) struct ProviderRef {
+    pub span: std::ops::Range<usize>,
+}
+
+/// File line where line 1 of a string literal's content sits: a multi-line string
+/// that opens with a newline starts on the next line.
+fn content_first_line(src: &Source, span: &std::ops::Range<usize>) -> (usize, usize) {
+    let literal = src.text.get(span.clone()).unwrap_or("");
+    let (line, col) = src.line_col(span.start);
+    for quote in ["\"\"\"", "'''"] {
+        if let Some(rest) = literal.strip_prefix(quote) {
+            if rest.starts_with('\n') || rest.starts_with("\r\n") {
+                return (line + 1, 1);
+            }
+            return (line, col + 3);
+        }
+    }
+    (line, col + 1)
+}
+
+pub(crate) fn parse(
+    name: &str,
+    src: &Source,
+) -> Result<(Prompt, Option<ProviderRef>), Vec<Diagnostic>> {
+    let file: PromptFile = toml::from_str(&src.text).map_err(|e| vec![src.toml_error(&e)])?;
+    if file.messages.is_empty() {
+        return Err(vec![Diagnostic::file(src.path.clone(), "the prompt has no messages").with_help(
+            "add at least one message:\n\n[[messages]]\nrole = \"user\"\ncontent = \"{{ question }}\"",
+        )]);
+    }
+    let contents: Vec<String> = file
+        .messages
+        .iter()
+        .map(|m| m.content.get_ref().clone())
+        .collect();
+    let templates = Templates::compile(&contents).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| {
+                let span = file.messages[e.message_index].content.span();
+                let (first_line, first_col) = content_first_line(src, &span);
+                let line = first_line + e.line.saturating_sub(1);
+                let col = if e.line <= 1 { first_col } else { 1 };
+                src.at_line_col(line, col, format!("template syntax error in message {}: {}", e.message_index + 1, e.message))
+                    .with_help("templates use Jinja syntax: {{ variable }}, {% if x %}...{% endif %}, {% for x in xs %}...{% endfor %}")
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let provider_ref = file
+        .provider
+        .as_ref()
+        .map(|p| ProviderRef { span: p.span() });
+    let def = PromptDef {
+        description: file.description,
+        provider: file.provider.map(Spanned::into_inner),
+        model: file.model,
+        params: file.params,
+        messages: file
+            .messages
+            .into_iter()
+            .map(|m| Message {
+                role: m.role,
+                content: m.content.into_inner(),
+            })
+            .collect(),
+    };
+    let variables = templates.variables();
+    Ok((
+        Prompt {
+            name: name.to_string(),
+            rel_path: format!("prompts/{name}.toml"),
+            content_sha256: def.content_sha256(),
+            def,
+            templates: Arc::new(templates),
+            variables,
+        },
+        provider_ref,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Prompt, Vec<Diagnostic>> {
+        parse("p", &Source::new("prompts/p.toml", text)).map(|(p, _)| p)
+    }
+
+    #[test]
+    fn hash_ignores_formatting() {
+        let a = load("model = \"m\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi {{ name }}\"\n")
+            .unwrap();
+        let b = load("# a comment\n\nmodel   =   'm'\n\n[[messages]]\ncontent = '''Hi {{ name }}'''\nrole = \"user\"\n").unwrap();
+        assert_eq!(a.content_sha256, b.content_sha256);
+        assert_eq!(a.content_sha256.len(), 64);
+        let c =
+            load("model = \"m\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi {{ name }}!\"\n")
+                .unwrap();
+        assert_ne!(a.content_sha256, c.content_sha256);
+    }
+
+    #[test]
+    fn template_error_points_at_the_file_line() {
+        let text = "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"\"\"\nline one\n{% if x %}\nno end\n\"\"\"\n";
+        let errs = load(text).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let d = &errs[0];
+        assert_eq!(d.path, "prompts/p.toml");
+        // The template's error line is inside lines 5..=8 of the file.
+        assert!((5..=8).contains(&d.line), "{d}");
+        assert!(
+            d.message.contains("template syntax error in message 1"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn single_line_template_error_points_at_the_content() {
+        let errs = load("[[messages]]\nrole = \"user\"\ncontent = \"Hi {{ name\"\n").unwrap_err();
+        assert_eq!((errs[0].line, errs[0].col), (3, 12), "{}", errs[0]);
+    }
+
+    #[test]
+    fn bad_role_is_reported_with_choices() {
+        let errs = load("[[messages]]\nrole = \"bot\"\ncontent = \"x\"\n").unwrap_err();
+        assert_eq!(errs[0].line, 2, "{}", errs[0]);
+        assert!(
+            errs[0].message.contains("unknown variant `bot`"),
+            "{}",
+            errs[0]
+        );
+        assert!(errs[0].help.as_deref().unwrap().contains("system"));
+    }
+
+    #[test]
+    fn no_messages_is_an_error() {
+        let errs = load("model = \"m\"\n").unwrap_err();
+        assert!(errs[0].message.contains("no messages"));
+    }
+}

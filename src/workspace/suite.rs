@@ -1,0 +1,343 @@
+//! evals/SUITE.toml and its optional JSONL dataset: cases and their assertions.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use toml::Spanned;
+
+use super::config::is_valid_name;
+use super::error::{Diagnostic, Source};
+use crate::assert::{AssertSpec, Assertion, Field};
+
+/// One eval case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub description: Option<String>,
+    pub vars: Map<String, Value>,
+    pub threshold: Option<f64>,
+    /// The case's own assertions (the suite's apply too: see [`Suite::assertions_for`]).
+    pub assertions: Vec<Assertion>,
+    /// Where the case is defined, e.g. `evals/refunds.toml:14` or `evals/data/t.jsonl:3`.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub name: String,
+    pub rel_path: String,
+    pub prompt: String,
+    pub description: Option<String>,
+    pub dataset: Option<String>,
+    pub threshold: Option<f64>,
+    pub assertions: Vec<Assertion>,
+    pub cases: Vec<Case>,
+}
+
+impl Suite {
+    /// A case's own assertions followed by the suite's.
+    pub fn assertions_for<'a>(&'a self, case: &'a Case) -> impl Iterator<Item = &'a Assertion> {
+        case.assertions.iter().chain(self.assertions.iter())
+    }
+
+    /// The threshold that decides the case: its own, else the suite's.
+    pub fn threshold_for(&self, case: &Case) -> Option<f64> {
+        case.threshold.or(self.threshold)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuiteFile {
+    prompt: Spanned<String>,
+    description: Option<String>,
+    dataset: Option<Spanned<String>>,
+    threshold: Option<Spanned<f64>>,
+    #[serde(default, rename = "assert")]
+    asserts: Vec<AssertFile>,
+    #[serde(default)]
+    cases: Vec<Spanned<CaseFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    id: Option<Spanned<String>>,
+    description: Option<String>,
+    #[serde(default)]
+    vars: Map<String, Value>,
+    threshold: Option<Spanned<f64>>,
+    #[serde(default, rename = "assert")]
+    asserts: Vec<AssertFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssertFile {
+    #[serde(rename = "type")]
+    type_name: Spanned<String>,
+    value: Option<Spanned<Value>>,
+    weight: Option<Spanned<f64>>,
+    threshold: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatasetLine {
+    id: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    vars: Map<String, Value>,
+    threshold: Option<f64>,
+    #[serde(default, rename = "assert")]
+    asserts: Vec<DatasetAssert>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatasetAssert {
+    #[serde(rename = "type")]
+    type_name: String,
+    value: Option<Value>,
+    weight: Option<f64>,
+    threshold: Option<f64>,
+}
+
+/// Where the prompt name was written, so the workspace can check it exists.
+pub(crate) struct PromptRef {
+    pub span: std::ops::Range<usize>,
+}
+
+fn compile_toml_asserts(
+    src: &Source,
+    dir: &Path,
+    asserts: Vec<AssertFile>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Assertion> {
+    let mut out = Vec::new();
+    for a in asserts {
+        let spec = AssertSpec {
+            type_name: a.type_name.get_ref().clone(),
+            value: a.value.as_ref().map(|v| v.get_ref().clone()),
+            weight: a.weight.as_ref().map(|w| *w.get_ref()),
+            threshold: a.threshold.as_ref().map(|t| *t.get_ref()),
+        };
+        match Assertion::compile(&spec, dir) {
+            Ok(compiled) => out.push(compiled),
+            Err(e) => {
+                let span = match e.field {
+                    Field::Type => Some(a.type_name.span()),
+                    Field::Value => a.value.as_ref().map(Spanned::span),
+                    Field::Weight => a.weight.as_ref().map(Spanned::span),
+                    Field::Threshold => a.threshold.as_ref().map(Spanned::span),
+                }
+                .unwrap_or_else(|| a.type_name.span());
+                errors.push(src.at(span, e.message).with_help(e.help));
+            }
+        }
+    }
+    out
+}
+
+fn check_threshold(
+    src: &Source,
+    t: &Option<Spanned<f64>>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<f64> {
+    let t = t.as_ref()?;
+    if !(0.0..=1.0).contains(t.get_ref()) {
+        errors.push(
+            src.at(
+                t.span(),
+                format!("threshold must be between 0 and 1, found {}", t.get_ref()),
+            )
+            .with_help("a case passes when its weighted score reaches the threshold, e.g. 0.75"),
+        );
+    }
+    Some(*t.get_ref())
+}
+
+/// Parses a suite and its dataset (relative to the suite's folder); `shown` turns a
+/// workspace-relative path into the path shown in messages.
+pub(crate) fn parse(
+    name: &str,
+    src: &Source,
+    suite_dir: &Path,
+    rel_dir: &str,
+    shown: &dyn Fn(&str) -> String,
+) -> Result<(Suite, PromptRef), Vec<Diagnostic>> {
+    let file: SuiteFile = toml::from_str(&src.text).map_err(|e| vec![src.toml_error(&e)])?;
+    let mut errors = Vec::new();
+    let threshold = check_threshold(src, &file.threshold, &mut errors);
+    let assertions = compile_toml_asserts(src, suite_dir, file.asserts, &mut errors);
+    let mut cases = Vec::new();
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    for (i, spanned) in file.cases.into_iter().enumerate() {
+        let span = spanned.span();
+        let c = spanned.into_inner();
+        let (line, _) = src.line_col(span.start);
+        let id = match &c.id {
+            Some(id) => {
+                if !is_valid_name(id.get_ref()) {
+                    errors.push(
+                        src.at(id.span(), format!("invalid case id `{}`", id.get_ref()))
+                            .with_help("ids use lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
+                    );
+                }
+                id.get_ref().clone()
+            }
+            None => format!("case-{}", i + 1),
+        };
+        if !ids.insert(id.clone()) {
+            let at = c.id.as_ref().map_or(span.clone(), Spanned::span);
+            errors.push(
+                src.at(at, format!("duplicate case id `{id}` in suite `{name}`"))
+                    .with_help("case ids must be unique in a suite; rename one of them"),
+            );
+        }
+        let case_threshold = check_threshold(src, &c.threshold, &mut errors);
+        let case_asserts = compile_toml_asserts(src, suite_dir, c.asserts, &mut errors);
+        cases.push(Case {
+            id,
+            description: c.description,
+            vars: c.vars,
+            threshold: case_threshold,
+            assertions: case_asserts,
+            origin: format!("{}:{line}", src.path),
+        });
+    }
+    let dataset = file.dataset.as_ref().map(|d| d.get_ref().clone());
+    if let Some(d) = &file.dataset {
+        let path = suite_dir.join(d.get_ref());
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let rel = normalize(&format!("{rel_dir}/{}", d.get_ref()));
+                let data_src = Source::new(shown(&rel), text);
+                let data_dir = path.parent().unwrap_or(suite_dir);
+                for case in parse_dataset(&data_src, data_dir, &mut errors) {
+                    if !ids.insert(case.id.clone()) {
+                        errors.push(
+                            Diagnostic::file(case.origin.clone(), format!("duplicate case id `{}` in suite `{name}`", case.id))
+                                .with_help("case ids must be unique across the suite and its dataset; give the cases explicit ids"),
+                        );
+                    }
+                    cases.push(case);
+                }
+            }
+            Err(e) => errors.push(
+                src.at(d.span(), format!("cannot read dataset `{}`: {e}", d.get_ref()))
+                    .with_help("the dataset path is relative to the suite file, e.g. dataset = \"data/tickets.jsonl\""),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let prompt_ref = PromptRef {
+        span: file.prompt.span(),
+    };
+    Ok((
+        Suite {
+            name: name.to_string(),
+            rel_path: format!("{rel_dir}/{name}.toml"),
+            prompt: file.prompt.into_inner(),
+            description: file.description,
+            dataset,
+            threshold,
+            assertions,
+            cases,
+        },
+        prompt_ref,
+    ))
+}
+
+/// Removes `./` and `dir/..` segments from a relative path written with `/`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// One case per non-blank line; a bad line is reported as `file:line:col`.
+fn parse_dataset(src: &Source, dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (i, line) in src.text.lines().enumerate() {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: DatasetLine = match serde_json::from_str(line) {
+            Ok(p) => p,
+            Err(e) => {
+                let help = if e.is_syntax() || e.is_eof() {
+                    "each line must be one JSON object: {\"id\": \"...\", \"vars\": {...}, \"assert\": [...]}"
+                } else {
+                    "allowed keys are id, description, vars, threshold and assert"
+                };
+                errors.push(
+                    src.at_line_col(n, e.column().max(1), format!("invalid dataset line: {e}"))
+                        .with_help(help),
+                );
+                continue;
+            }
+        };
+        let id = parsed.id.unwrap_or_else(|| format!("case-{n}"));
+        if !is_valid_name(&id) {
+            errors.push(
+                src.at_line_col(n, 1, format!("invalid case id `{id}`"))
+                    .with_help("ids use lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
+            );
+        }
+        if let Some(t) = parsed.threshold {
+            if !(0.0..=1.0).contains(&t) {
+                errors.push(
+                    src.at_line_col(
+                        n,
+                        1,
+                        format!("threshold must be between 0 and 1, found {t}"),
+                    )
+                    .with_help("e.g. \"threshold\": 0.75"),
+                );
+            }
+        }
+        let mut assertions = Vec::new();
+        for (k, a) in parsed.asserts.into_iter().enumerate() {
+            let spec = AssertSpec {
+                type_name: a.type_name,
+                value: a.value,
+                weight: a.weight,
+                threshold: a.threshold,
+            };
+            match Assertion::compile(&spec, dir) {
+                Ok(c) => assertions.push(c),
+                Err(e) => errors.push(
+                    src.at_line_col(
+                        n,
+                        1,
+                        format!("assertion {} of case `{id}`: {}", k + 1, e.message),
+                    )
+                    .with_help(e.help),
+                ),
+            }
+        }
+        cases.push(Case {
+            id,
+            description: parsed.description,
+            vars: parsed.vars,
+            threshold: parsed.threshold,
+            assertions,
+            origin: format!("{}:{n}", src.path),
+        });
+    }
+    cases
+}

@@ -19,6 +19,8 @@ pub struct SyntaxError {
     pub message_index: usize,
     /// 1-based line inside the message content.
     pub line: usize,
+    /// 1-based column (in characters) inside that line, when known.
+    pub col: Option<usize>,
     pub message: String,
 }
 
@@ -49,9 +51,15 @@ impl Templates {
         let mut errors = Vec::new();
         for (i, content) in contents.iter().enumerate() {
             if let Err(e) = env.add_template_owned(i.to_string(), content.clone()) {
+                let col = e.range().and_then(|r| {
+                    let before = content.get(..r.start)?;
+                    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+                    Some(before[line_start..].chars().count() + 1)
+                });
                 errors.push(SyntaxError {
                     message_index: i,
                     line: e.line().unwrap_or(1),
+                    col,
                     message: e
                         .detail()
                         .map_or_else(|| e.kind().to_string(), str::to_string),

@@ -234,3 +234,193 @@ async fn run_case(shared: &Shared, suite: &Suite, case: &Case) -> CaseResult {
     result.output = Some(response.output);
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use futures::future::BoxFuture;
+
+    use super::*;
+    use crate::provider::{Echo, ProviderError};
+    use crate::workspace::{ProviderKind, Workspace};
+
+    /// Answers after a delay and remembers how many calls were in flight at most.
+    struct Slow {
+        delay: Duration,
+        in_flight: AtomicUsize,
+        peak: AtomicUsize,
+    }
+
+    impl Provider for Slow {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::Echo
+        }
+        fn complete<'a>(
+            &'a self,
+            req: &'a Request,
+        ) -> BoxFuture<'a, Result<Response, ProviderError>> {
+            Box::pin(async move {
+                let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                self.peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(self.delay).await;
+                self.in_flight.fetch_sub(1, Ordering::SeqCst);
+                Echo.complete(req).await
+            })
+        }
+    }
+
+    fn workspace(cases: usize) -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |rel: &str, text: String| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        w(
+            "workspace.toml",
+            "[workspace]\nname = \"t\"\ndefault_provider = \"e\"\n[providers.e]\nkind = \"echo\"\n"
+                .into(),
+        );
+        w(
+            "prompts/p.toml",
+            "[[messages]]\nrole = \"user\"\ncontent = \"n={{ n }}\"\n".into(),
+        );
+        let mut suite = String::from("prompt = \"p\"\n");
+        for i in 0..cases {
+            suite.push_str(&format!(
+                "[[cases]]\nid = \"c{i}\"\nvars = {{ n = {i} }}\n[[cases.assert]]\ntype = \"equals\"\nvalue = \"n={i}\"\n"
+            ));
+        }
+        w("evals/s.toml", suite);
+        let ws = Workspace::load(dir.path()).unwrap();
+        (dir, ws)
+    }
+
+    fn plan(ws: &Workspace, provider: Arc<dyn Provider>, concurrency: usize) -> RunPlan {
+        RunPlan {
+            root: ws.root.clone(),
+            prompt: ws.prompts["p"].clone(),
+            suites: vec![ws.suites["s"].clone()],
+            provider_name: "e".into(),
+            provider,
+            model: "m".into(),
+            concurrency,
+            price: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn respects_the_concurrency_limit_and_keeps_plan_order() {
+        let (_dir, ws) = workspace(24);
+        let slow = Arc::new(Slow {
+            delay: Duration::from_millis(20),
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        });
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let record = run(plan(&ws, slow.clone(), 4), tx, CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(slow.peak.load(Ordering::SeqCst), 4);
+        assert!(record.complete);
+        assert_eq!(record.summary.passed, 24);
+        let ids: Vec<_> = record.cases.iter().map(|c| c.id.clone()).collect();
+        let expected: Vec<_> = (0..24).map(|i| format!("c{i}")).collect();
+        assert_eq!(ids, expected);
+        // Events: started, then a start and a score per case, then finished.
+        let mut scored = 0;
+        let mut first = None;
+        let mut last = None;
+        while let Ok(ev) = rx.try_recv() {
+            if first.is_none() {
+                first = Some(matches!(ev, RunEvent::Started(_)));
+            }
+            if matches!(ev, RunEvent::CaseScored(_)) {
+                scored += 1;
+            }
+            last = Some(matches!(ev, RunEvent::Finished(_)));
+        }
+        assert_eq!((first, last, scored), (Some(true), Some(true), 24));
+    }
+
+    #[tokio::test]
+    async fn cancel_stops_the_run_and_marks_the_record_incomplete() {
+        let (dir, ws) = workspace(50);
+        let slow = Arc::new(Slow {
+            delay: Duration::from_millis(50),
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        });
+        let cancel = CancellationToken::new();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(plan(&ws, slow, 5), tx, cancel.clone()));
+        // Cancel once the first results are in.
+        while let Some(ev) = rx.recv().await {
+            if matches!(ev, RunEvent::CaseScored(_)) {
+                cancel.cancel();
+                break;
+            }
+        }
+        let record = task.await.unwrap().unwrap();
+        assert!(!record.complete);
+        assert!(record.cases.len() < 50, "{} cases", record.cases.len());
+        let file = std::fs::read_dir(crate::store::runs_dir(dir.path()))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .unwrap();
+        let stored = crate::store::read_run(&file).unwrap();
+        assert!(!stored.complete);
+        assert_eq!(stored.cases.len(), record.cases.len());
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_when_reading() {
+        let (dir, ws) = workspace(3);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let record = rt
+            .block_on(run(
+                plan(&ws, Arc::new(Echo), 2),
+                tx,
+                CancellationToken::new(),
+            ))
+            .unwrap();
+        let path = crate::store::runs_dir(dir.path()).join(format!("{}.jsonl", record.run_id));
+        // Simulate a kill mid-write: drop the end line and half of the last case.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let torn = format!(
+            "{}\n{}\n{}\n{}",
+            lines[0],
+            lines[1],
+            lines[2],
+            &lines[3][..lines[3].len() / 2]
+        );
+        std::fs::write(&path, torn).unwrap();
+        let stored = crate::store::read_run(&path).unwrap();
+        assert!(!stored.complete);
+        assert_eq!(stored.cases.len(), 2);
+    }
+
+    #[test]
+    fn cost_comes_from_pricing_unless_the_provider_overrides_it() {
+        let resp = |cost_override_usd| Response {
+            output: String::new(),
+            tokens: Some(crate::provider::Tokens {
+                input: 1_000_000,
+                output: 500_000,
+            }),
+            cost_override_usd,
+        };
+        let price = Some(Price {
+            input: 0.15,
+            output: 0.60,
+        });
+        assert!((cost_of(&resp(None), price) - 0.45).abs() < 1e-12);
+        assert_eq!(cost_of(&resp(Some(0.0)), price), 0.0);
+        assert_eq!(cost_of(&resp(None), None), 0.0);
+    }
+}

@@ -2,6 +2,7 @@
 //! case is appended to the run record at once and sent out as a `RunEvent`; the CLI
 //! prints events, the TUI turns them into messages. Nothing polls.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,22 +10,52 @@ use std::time::Instant;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::assert::{Observation, score_case};
-use crate::provider::{ChatMessage, Provider, Request, Response};
+use crate::assert::{AssertionResult, Kind, Observation, combine, rubric};
+use crate::provider::{ChatMessage, Provider, ProviderError, Recorder, Request, Response};
+use crate::store::cache::{self, Cache, CachedAnswer};
 use crate::store::{CaseResult, RunHeader, RunRecord, RunWriter, Status};
 use crate::workspace::{Case, Price, Prompt, Suite};
 
 /// Everything a run needs, owned, so it can move onto a task.
 pub struct RunPlan {
-    /// Workspace root: the record goes under its `.promptwright/runs/`.
+    /// Workspace root: the record and the cache live under its `.promptwright/`.
     pub root: PathBuf,
     pub prompt: Prompt,
     pub suites: Vec<Suite>,
-    pub provider_name: String,
-    pub provider: Arc<dyn Provider>,
+    pub provider: ProviderPlan,
     pub model: String,
     pub concurrency: usize,
+    /// Read answers from the response cache (fresh answers are written either way).
+    pub use_cache: bool,
+    /// Append every answer to this cassette (`eval --record`).
+    pub recorder: Option<Arc<Recorder>>,
+    /// The model that judges `llm-rubric` assertions.
+    pub grader: Option<GraderPlan>,
+    /// Continue this incomplete run instead of starting a new one.
+    pub resume: Option<Resume>,
+}
+
+/// A provider ready to call, with what the cost and the cache need to know of it.
+#[derive(Clone)]
+pub struct ProviderPlan {
+    pub name: String,
+    pub provider: Arc<dyn Provider>,
+    /// Identity in the response cache; `None` disables caching (offline providers).
+    pub cache_scope: Option<String>,
     pub price: Option<Price>,
+}
+
+#[derive(Clone)]
+pub struct GraderPlan {
+    pub provider: ProviderPlan,
+    pub model: String,
+}
+
+/// An incomplete run to continue: its record file, header and the cases it holds.
+pub struct Resume {
+    pub path: PathBuf,
+    pub header: RunHeader,
+    pub recorded: Vec<CaseResult>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,38 +89,65 @@ pub async fn run(
     events: mpsc::UnboundedSender<RunEvent>,
     cancel: CancellationToken,
 ) -> Result<RunRecord, RunError> {
-    let header = RunHeader {
-        run_id: new_run_id(),
-        prompt: plan.prompt.name.clone(),
-        content_sha256: plan.prompt.content_sha256.clone(),
-        provider: plan.provider_name.clone(),
-        model: plan.model.clone(),
-        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        suites: plan.suites.iter().map(|s| s.name.clone()).collect(),
-        total: plan.suites.iter().map(|s| s.cases.len()).sum(),
-    };
     let store_err = |path: &std::path::Path| {
         let path = path.display().to_string();
         move |source| RunError::Store { path, source }
     };
-    let runs_dir = crate::store::runs_dir(&plan.root);
-    let mut writer = RunWriter::create(&plan.root, &header).map_err(store_err(&runs_dir))?;
+    let total = plan.suites.iter().map(|s| s.cases.len()).sum();
+    let (header, mut writer, recorded) = match plan.resume {
+        Some(r) => {
+            let writer = RunWriter::append_to(&r.path).map_err(store_err(&r.path))?;
+            // Errors got no answer: they are asked again.
+            let recorded: HashMap<(String, String), CaseResult> = r
+                .recorded
+                .into_iter()
+                .filter(|c| c.status != Status::Error)
+                .map(|c| ((c.suite.clone(), c.id.clone()), c))
+                .collect();
+            (RunHeader { total, ..r.header }, writer, recorded)
+        }
+        None => {
+            let header = RunHeader {
+                run_id: new_run_id(),
+                prompt: plan.prompt.name.clone(),
+                content_sha256: plan.prompt.content_sha256.clone(),
+                provider: plan.provider.name.clone(),
+                model: plan.model.clone(),
+                started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                suites: plan.suites.iter().map(|s| s.name.clone()).collect(),
+                total,
+            };
+            let runs_dir = crate::store::runs_dir(&plan.root);
+            let writer = RunWriter::create(&plan.root, &header).map_err(store_err(&runs_dir))?;
+            (header, writer, HashMap::new())
+        }
+    };
     let _ = events.send(RunEvent::Started(header.clone()));
 
     let shared = Arc::new(Shared {
         prompt: plan.prompt,
         suites: plan.suites,
         provider: plan.provider,
-        provider_name: plan.provider_name,
         model: plan.model,
-        price: plan.price,
+        cache: Cache::new(&plan.root),
+        use_cache: plan.use_cache,
+        recorder: plan.recorder,
+        grader: plan.grader,
     });
-    let work: Vec<(usize, usize)> = shared
-        .suites
-        .iter()
-        .enumerate()
-        .flat_map(|(s, suite)| (0..suite.cases.len()).map(move |c| (s, c)))
-        .collect();
+    let mut results = Vec::new();
+    let mut work = Vec::new();
+    for (s, suite) in shared.suites.iter().enumerate() {
+        for (c, case) in suite.cases.iter().enumerate() {
+            let order = results.len() + work.len();
+            match recorded.get(&(suite.name.clone(), case.id.clone())) {
+                Some(done) => {
+                    let _ = events.send(RunEvent::CaseScored(Box::new(done.clone())));
+                    results.push((order, done.clone()));
+                }
+                None => work.push((order, s, c)),
+            }
+        }
+    }
     let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
     let (done_tx, mut done_rx) = mpsc::channel::<(usize, CaseResult)>(plan.concurrency.max(1) * 2);
 
@@ -98,7 +156,7 @@ pub async fn run(
         let events = events.clone();
         let shared = shared.clone();
         async move {
-            for (order, (s, c)) in work.into_iter().enumerate() {
+            for (order, s, c) in work {
                 let permit = tokio::select! {
                     p = limit.clone().acquire_owned() => p.expect("semaphore never closed"),
                     _ = cancel.cancelled() => break,
@@ -123,19 +181,19 @@ pub async fn run(
     };
 
     let consumer = async {
-        let mut results = Vec::new();
+        let mut fresh = Vec::new();
         while let Some((order, result)) = done_rx.recv().await {
             writer.append(&result).map_err(store_err(&writer.path))?;
             let _ = events.send(RunEvent::CaseScored(Box::new(result.clone())));
-            results.push((order, result));
+            fresh.push((order, result));
         }
-        Ok::<_, RunError>(results)
+        Ok::<_, RunError>(fresh)
     };
 
     // The producer holds the last sender clones through its tasks; when every task has
     // finished (or been cancelled) the channel closes and the consumer ends.
-    let ((), results) = tokio::join!(producer, consumer);
-    let mut results = results?;
+    let ((), fresh) = tokio::join!(producer, consumer);
+    results.extend(fresh?);
     results.sort_by_key(|(order, _)| *order);
     let cases: Vec<CaseResult> = results.into_iter().map(|(_, r)| r).collect();
     let complete = !cancel.is_cancelled() && cases.len() == header.total;
@@ -148,10 +206,12 @@ pub async fn run(
 struct Shared {
     prompt: Prompt,
     suites: Vec<Suite>,
-    provider: Arc<dyn Provider>,
-    provider_name: String,
+    provider: ProviderPlan,
     model: String,
-    price: Option<Price>,
+    cache: Cache,
+    use_cache: bool,
+    recorder: Option<Arc<Recorder>>,
+    grader: Option<GraderPlan>,
 }
 
 fn cost_of(resp: &Response, price: Option<Price>) -> f64 {
@@ -162,6 +222,54 @@ fn cost_of(resp: &Response, price: Option<Price>) -> f64 {
         (Some(t), Some(p)) => (t.input as f64 * p.input + t.output as f64 * p.output) / 1_000_000.0,
         _ => 0.0,
     }
+}
+
+/// One answer, from the cache when allowed, else from the provider (then cached).
+struct Answer {
+    response: Response,
+    latency_ms: u64,
+    cached: bool,
+}
+
+async fn ask(shared: &Shared, who: &ProviderPlan, req: &Request) -> Result<Answer, ProviderError> {
+    let key = who.cache_scope.as_ref().map(|scope| cache::key(scope, req));
+    let hit = match &key {
+        Some(k) if shared.use_cache => shared.cache.get(k),
+        _ => None,
+    };
+    let answer = match hit {
+        Some(hit) => Answer {
+            response: Response {
+                output: hit.output,
+                tokens: hit.tokens,
+                cost_override_usd: Some(0.0),
+            },
+            latency_ms: hit.latency_ms,
+            cached: true,
+        },
+        None => {
+            let started = Instant::now();
+            let response = who.provider.complete(req).await?;
+            let latency_ms = started.elapsed().as_millis() as u64;
+            if let Some(k) = &key {
+                // A cache that cannot be written costs a repeat call later, not this run.
+                let _ = shared.cache.put(
+                    k,
+                    &CachedAnswer {
+                        output: response.output.clone(),
+                        tokens: response.tokens,
+                        latency_ms,
+                    },
+                );
+            }
+            Answer {
+                response,
+                latency_ms,
+                cached: false,
+            }
+        }
+    };
+    Ok(answer)
 }
 
 async fn run_case(shared: &Shared, suite: &Suite, case: &Case) -> CaseResult {
@@ -201,38 +309,92 @@ async fn run_case(shared: &Shared, suite: &Suite, case: &Case) -> CaseResult {
             .collect(),
         params: shared.prompt.def.params.clone(),
     };
-    let started = Instant::now();
-    let response = shared.provider.complete(&request).await;
-    let latency_ms = started.elapsed().as_millis() as u64;
-    result.latency_ms = Some(latency_ms);
-    let response = match response {
-        Ok(r) => r,
+    let answer = match ask(shared, &shared.provider, &request).await {
+        Ok(a) => a,
         Err(e) => {
-            result.error = Some(format!("provider `{}`: {e}", shared.provider_name));
+            result.error = Some(format!("provider `{}`: {e}", shared.provider.name));
             return result;
         }
     };
-    result.cost_usd = cost_of(&response, shared.price);
+    if let Some(rec) = &shared.recorder {
+        if let Err(e) = rec.record(&request, &answer.response) {
+            result.error = Some(format!("cannot record to {}: {e}", rec.path.display()));
+            return result;
+        }
+    }
+    let response = answer.response;
+    result.cached = answer.cached;
+    result.latency_ms = Some(answer.latency_ms);
+    result.cost_usd = if answer.cached {
+        0.0
+    } else {
+        cost_of(&response, shared.provider.price)
+    };
     result.tokens = response.tokens;
     let obs = Observation {
         output: &response.output,
-        latency_ms,
+        latency_ms: answer.latency_ms,
         cost_usd: result.cost_usd,
     };
-    match score_case(suite.assertions_for(case), &obs, suite.threshold_for(case)) {
-        Ok(score) => {
-            result.status = if score.passed {
-                Status::Pass
-            } else {
-                Status::Fail
-            };
-            result.score = score.score;
-            result.assertions = score.results;
+    let mut scored = Vec::new();
+    for a in suite.assertions_for(case) {
+        let r = match &a.kind {
+            Kind::LlmRubric(rubric_text) => {
+                grade(
+                    shared,
+                    &a.type_name,
+                    rubric_text,
+                    a.threshold,
+                    &response.output,
+                    &mut result.cost_usd,
+                )
+                .await
+            }
+            _ => a.score(&obs),
+        };
+        match r {
+            Ok(r) => scored.push((a.weight, r)),
+            Err(e) => {
+                result.error = Some(e);
+                result.output = Some(response.output);
+                return result;
+            }
         }
-        Err(e) => result.error = Some(e),
     }
+    let score = combine(scored, suite.threshold_for(case));
+    result.status = if score.passed {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    result.score = score.score;
+    result.assertions = score.results;
     result.output = Some(response.output);
     result
+}
+
+/// Asks the grader to judge `output`; its cost is added to the case's.
+async fn grade(
+    shared: &Shared,
+    type_name: &str,
+    rubric_text: &str,
+    threshold: Option<f64>,
+    output: &str,
+    cost: &mut f64,
+) -> Result<AssertionResult, String> {
+    let grader = shared.grader.as_ref().ok_or_else(|| {
+        format!(
+            "`{type_name}` needs a grader: add [grader] with provider and model to workspace.toml"
+        )
+    })?;
+    let req = rubric::grader_request(&grader.model, rubric_text, output);
+    let answer = ask(shared, &grader.provider, &req)
+        .await
+        .map_err(|e| format!("grader `{}`: {e}", grader.provider.name))?;
+    if !answer.cached {
+        *cost += cost_of(&answer.response, grader.provider.price);
+    }
+    rubric::judge(type_name, &answer.response.output, threshold)
 }
 
 #[cfg(test)]
@@ -303,11 +465,18 @@ mod tests {
             root: ws.root.clone(),
             prompt: ws.prompts["p"].clone(),
             suites: vec![ws.suites["s"].clone()],
-            provider_name: "e".into(),
-            provider,
+            provider: ProviderPlan {
+                name: "e".into(),
+                provider,
+                cache_scope: None,
+                price: None,
+            },
             model: "m".into(),
             concurrency,
-            price: None,
+            use_cache: true,
+            recorder: None,
+            grader: None,
+            resume: None,
         }
     }
 

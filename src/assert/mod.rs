@@ -3,6 +3,7 @@
 
 mod json;
 mod metric;
+pub mod rubric;
 mod text;
 
 use std::path::Path;
@@ -180,7 +181,7 @@ impl Assertion {
         let check = match &self.kind {
             Kind::LlmRubric(_) => {
                 return Err(format!(
-                    "`{}` needs a grader model; llm-rubric grading is not available in this build",
+                    "`{}` is judged by the grader model; it cannot be scored offline",
                     self.type_name
                 ));
             }
@@ -307,14 +308,22 @@ pub fn score_case<'a>(
     obs: &Observation<'_>,
     threshold: Option<f64>,
 ) -> Result<CaseScore, String> {
+    let scored = assertions
+        .into_iter()
+        .map(|a| Ok((a.weight, a.score(obs)?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(combine(scored, threshold))
+}
+
+/// Combines (weight, result) pairs into the case's score and verdict.
+pub fn combine(scored: Vec<(f64, AssertionResult)>, threshold: Option<f64>) -> CaseScore {
     let mut results = Vec::new();
     let mut weighted = 0.0;
     let mut total_weight = 0.0;
     let mut all_passed = true;
-    for a in assertions {
-        let r = a.score(obs)?;
-        weighted += a.weight * r.score;
-        total_weight += a.weight;
+    for (weight, r) in scored {
+        weighted += weight * r.score;
+        total_weight += weight;
         all_passed &= r.passed;
         results.push(r);
     }
@@ -329,11 +338,11 @@ pub fn score_case<'a>(
         Some(t) => score + EPSILON >= t,
         None => all_passed,
     };
-    Ok(CaseScore {
+    CaseScore {
         passed,
         score,
         results,
-    })
+    }
 }
 
 fn compile_kind(base: &str, value: Option<&Value>, base_dir: &Path) -> Result<Kind, CompileError> {

@@ -1240,12 +1240,12 @@ fn json_types_take_no_value() {
 }
 
 #[test]
-fn llm_rubric_compiles_but_cannot_be_scored_in_this_build() {
+fn llm_rubric_compiles_but_cannot_be_scored_offline() {
     let a = compile("llm-rubric", json!("The reply is polite"));
     let e = a.score(&obs("Thanks!")).unwrap_err();
     assert_eq!(
         e,
-        "`llm-rubric` needs a grader model; llm-rubric grading is not available in this build"
+        "`llm-rubric` is judged by the grader model; it cannot be scored offline"
     );
     let e = compile_err("llm-rubric", None);
     assert_eq!(e.field, Field::Value);
@@ -1405,5 +1405,5 @@ fn score_case_with_llm_rubric_is_an_error_not_a_pass() {
         compile("llm-rubric", json!("is polite")),
     ];
     let e = score_case(&assertions, &obs(OUTPUT), Some(0.0)).unwrap_err();
-    assert!(e.contains("llm-rubric grading is not available"), "{e}");
+    assert!(e.contains("judged by the grader model"), "{e}");
 }

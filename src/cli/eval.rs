@@ -8,14 +8,16 @@ use clap::Args;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use std::sync::Arc;
+
 use super::format::{self, Format};
-use super::{CliError, load_workspace};
+use super::{CliError, load_workspace, progress};
 use crate::fsutil::write_atomic;
-use crate::provider;
-use crate::runner::{self, RunPlan};
-use crate::store::{RunRecord, Status};
-use crate::workspace::Workspace;
+use crate::provider::{self, Provider, Recorder};
+use crate::runner::{self, GraderPlan, ProviderPlan, Resume, RunPlan};
+use crate::store::{self, RunRecord, Status};
 use crate::workspace::error::did_you_mean;
+use crate::workspace::{ProviderConfig, ProviderKind, Workspace};
 
 #[derive(Debug, Args)]
 #[command(long_about = "Run eval suites and score every case.\n\n\
@@ -50,6 +52,19 @@ pub struct EvalArgs {
     /// Write the results to FILE (atomically) instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Ask the model even when the response cache has the answer (fresh answers are cached)
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Append every answer to the cassette of the workspace's replay provider
+    #[arg(long)]
+    pub record: bool,
+
+    /// Continue the newest incomplete run of the same prompt content, provider and model,
+    /// without asking the model again for the cases it already recorded
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// The suites to run, grouped by prompt, validated against the workspace.
@@ -102,9 +117,75 @@ fn unknown<'a>(
     CliError::usage(format!("no {what} named `{name}`"), help)
 }
 
-/// One plan per prompt, with provider and model resolved.
+/// Providers built once per invocation, so cases and grader share one limit per provider.
+struct Providers<'a> {
+    ws: &'a Workspace,
+    built: BTreeMap<String, Arc<dyn Provider>>,
+}
+
+impl Providers<'_> {
+    fn plan(
+        &mut self,
+        cfg: &ProviderConfig,
+        model: &str,
+        jobs: Option<usize>,
+    ) -> Result<ProviderPlan, CliError> {
+        let provider = match self.built.get(&cfg.name) {
+            Some(p) => p.clone(),
+            None => {
+                let p = provider::build(cfg, jobs).map_err(|e| {
+                    CliError::usage(
+                        e.to_string(),
+                        format!("see [providers.{}] in workspace.toml", cfg.name),
+                    )
+                })?;
+                self.built.insert(cfg.name.clone(), p.clone());
+                p
+            }
+        };
+        Ok(ProviderPlan {
+            name: cfg.name.clone(),
+            provider,
+            cache_scope: provider::cache_scope(cfg),
+            price: self.ws.config.pricing.get(model).copied(),
+        })
+    }
+}
+
+/// One plan per prompt, with provider, model, grader, cache, recording and resume resolved.
+/// Everything that can be wrong is found here, before any model is called.
 fn plans(ws: &Workspace, args: &EvalArgs) -> Result<Vec<RunPlan>, CliError> {
     let selection = select(ws, args)?;
+    let jobs = args.jobs.map(|j| j as usize);
+    let mut providers = Providers {
+        ws,
+        built: BTreeMap::new(),
+    };
+    let recorder = if args.record {
+        Some(Arc::new(recorder(ws)?))
+    } else {
+        None
+    };
+    let needs_grader = selection
+        .values()
+        .flatten()
+        .any(|s| uses_rubric(&ws.suites[s]));
+    let grader = match (&ws.config.grader, needs_grader) {
+        (Some(g), true) => {
+            let cfg = &ws.config.providers[&g.provider];
+            Some(GraderPlan {
+                provider: providers.plan(cfg, &g.model, None)?,
+                model: g.model.clone(),
+            })
+        }
+        (None, true) => {
+            return Err(CliError::usage(
+                "a selected suite uses llm-rubric but workspace.toml has no [grader]",
+                "add [grader] with provider = \"NAME\" and model = \"MODEL\" to workspace.toml",
+            ));
+        }
+        _ => None,
+    };
     let mut plans = Vec::new();
     for (prompt_name, suite_names) in selection {
         let prompt = &ws.prompts[&prompt_name];
@@ -121,25 +202,109 @@ fn plans(ws: &Workspace, args: &EvalArgs) -> Result<Vec<RunPlan>, CliError> {
                 )
             })?,
         };
-        let provider = provider::build(provider_cfg)
-            .map_err(|e| CliError::usage(e.to_string(), "see workspace.toml's [providers]"))?;
-        let model = args
-            .model
-            .clone()
-            .or_else(|| prompt.def.model.clone())
-            .unwrap_or_else(|| provider_cfg.kind.as_str().to_string());
+        if recorder.is_some() && provider_cfg.kind == ProviderKind::Replay {
+            return Err(CliError::usage(
+                format!(
+                    "--record with provider `{}`, which only replays",
+                    provider_cfg.name
+                ),
+                "record from a real provider: `promptwright eval --provider NAME --record`",
+            ));
+        }
+        let model = match args.model.clone().or_else(|| prompt.def.model.clone()) {
+            Some(m) => m,
+            None if matches!(provider_cfg.kind, ProviderKind::Echo | ProviderKind::Replay) => {
+                provider_cfg.kind.as_str().to_string()
+            }
+            None => {
+                return Err(CliError::usage(
+                    format!(
+                        "prompt `{prompt_name}` names no model for provider `{}`",
+                        provider_cfg.name
+                    ),
+                    format!("add model = \"...\" to {} or pass --model", prompt.rel_path),
+                ));
+            }
+        };
+        let resume = if args.resume {
+            store::find_resumable(&ws.root, &prompt.content_sha256, &provider_cfg.name, &model).map(
+                |(path, header, recorded)| {
+                    let done = recorded
+                        .iter()
+                        .filter(|c| c.status != Status::Error)
+                        .count();
+                    anstream::eprintln!(
+                        "resuming run {} of `{prompt_name}`: {done} cases already recorded",
+                        header.run_id
+                    );
+                    Resume {
+                        path,
+                        header,
+                        recorded,
+                    }
+                },
+            )
+        } else {
+            None
+        };
         plans.push(RunPlan {
             root: ws.root.clone(),
             prompt: prompt.clone(),
             suites: suite_names.iter().map(|s| ws.suites[s].clone()).collect(),
-            provider_name: provider_cfg.name.clone(),
-            provider,
-            price: ws.config.pricing.get(&model).copied(),
+            provider: providers.plan(provider_cfg, &model, jobs)?,
             model,
-            concurrency: args.jobs.unwrap_or(provider_cfg.concurrency) as usize,
+            concurrency: jobs.unwrap_or(provider_cfg.concurrency as usize),
+            use_cache: !args.no_cache,
+            recorder: recorder.clone(),
+            grader: grader.clone(),
+            resume,
         });
     }
     Ok(plans)
+}
+
+fn uses_rubric(suite: &crate::workspace::Suite) -> bool {
+    suite
+        .assertions
+        .iter()
+        .chain(suite.cases.iter().flat_map(|c| &c.assertions))
+        .any(|a| matches!(a.kind, crate::assert::Kind::LlmRubric(_)))
+}
+
+/// The cassette `--record` writes: the one of the workspace's replay provider.
+fn recorder(ws: &Workspace) -> Result<Recorder, CliError> {
+    let replays: Vec<&ProviderConfig> = ws
+        .config
+        .providers
+        .values()
+        .filter(|p| p.kind == ProviderKind::Replay)
+        .collect();
+    let cfg = match replays.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(CliError::usage(
+                "--record needs a replay provider to name the cassette",
+                "add to workspace.toml: [providers.recorded] kind = \"replay\" cassette = \"evals/cassettes/NAME.jsonl\"",
+            ));
+        }
+        many => {
+            let names: Vec<&str> = many.iter().map(|p| p.name.as_str()).collect();
+            return Err(CliError::usage(
+                format!(
+                    "--record: several replay providers ({}), so the cassette is ambiguous",
+                    names.join(", ")
+                ),
+                "keep one replay provider while recording",
+            ));
+        }
+    };
+    let path = cfg.cassette.clone().unwrap_or_default();
+    Recorder::open(&path).map_err(|e| {
+        CliError::usage(
+            format!("cannot open cassette {}: {e}", path.display()),
+            "check the path in workspace.toml",
+        )
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -154,7 +319,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         })
 }
 
-/// Runs the plans one after another; Ctrl-C cancels cleanly (records marked incomplete).
+/// Runs the plans one after another; Ctrl-C cancels cleanly (records marked incomplete,
+/// resumable with --resume).
 fn execute(plans: Vec<RunPlan>) -> Result<Vec<RunRecord>, CliError> {
     let rt = runtime()?;
     rt.block_on(async {
@@ -167,13 +333,15 @@ fn execute(plans: Vec<RunPlan>) -> Result<Vec<RunRecord>, CliError> {
         });
         let mut records = Vec::new();
         for plan in plans {
-            // Events are for live front ends; the CLI prints the finished record.
-            let (tx, _rx) = mpsc::unbounded_channel();
-            let record = runner::run(plan, tx, cancel.clone()).await.map_err(|e| {
-                CliError::usage(e.to_string(), "check that the workspace folder is writable")
-            })?;
+            let (tx, rx) = mpsc::unbounded_channel();
+            let bar = tokio::spawn(progress::show(rx));
+            let record = runner::run(plan, tx, cancel.clone())
+                .await
+                .map_err(|e| CliError::usage(e.to_string(), "check that the workspace folder is writable"))?;
+            let _ = bar.await;
             records.push(record);
             if cancel.is_cancelled() {
+                anstream::eprintln!("interrupted: the run is incomplete; continue it with `promptwright eval --resume`");
                 break;
             }
         }
@@ -211,6 +379,9 @@ pub fn run_overview(dir: Option<&Path>) -> Result<ExitCode, CliError> {
         jobs: None,
         format: Format::Table,
         output: None,
+        no_cache: false,
+        record: false,
+        resume: false,
     };
     let records = execute(plans(&ws, &args)?)?;
     emit(&records, Format::Table, None)?;

@@ -6,6 +6,7 @@ mod check;
 mod eval;
 mod format;
 mod init;
+mod progress;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -1,7 +1,12 @@
-//! Model providers behind one trait. The runner knows only `Provider`; each kind
-//! (echo now, HTTP kinds next) turns a rendered request into an answer.
+//! Model providers behind one trait. The runner knows only `Provider`; each kind turns a
+//! rendered request into an answer. HTTP kinds share one client and one retry layer.
 
+mod anthropic;
 mod echo;
+mod http;
+mod openai;
+pub mod replay;
+mod retry;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,8 +14,12 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
+pub use anthropic::Anthropic;
 pub use echo::Echo;
+pub use openai::OpenAi;
+pub use replay::{Recorder, Replay};
 
 use crate::workspace::{ProviderConfig, ProviderKind, Role};
 
@@ -48,14 +57,19 @@ pub struct Response {
 pub enum ProviderError {
     #[error("{0}")]
     Config(String),
-    #[error("HTTP {status}: {excerpt}")]
-    Http { status: u16, excerpt: String },
+    #[error("HTTP {status}: {message}")]
+    Http { status: u16, message: String },
     #[error("timed out after {0} s")]
     Timeout(f64),
     #[error("connection failed: {0}")]
     Connection(String),
     #[error("malformed response: {0}")]
     Malformed(String),
+    #[error("gave up after {attempts} attempts; last: {last}")]
+    Exhausted {
+        attempts: u32,
+        last: Box<ProviderError>,
+    },
 }
 
 pub trait Provider: Send + Sync {
@@ -63,14 +77,62 @@ pub trait Provider: Send + Sync {
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>>;
 }
 
-/// Builds the provider a workspace configures.
-pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
+/// Caps the requests in flight to one provider, whoever sends them (cases, grader).
+struct Limited {
+    inner: Box<dyn Provider>,
+    permits: Semaphore,
+}
+
+impl Provider for Limited {
+    fn kind(&self) -> ProviderKind {
+        self.inner.kind()
+    }
+
+    fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
+        Box::pin(async move {
+            let _permit = self
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| ProviderError::Config("provider closed".into()))?;
+            self.inner.complete(req).await
+        })
+    }
+}
+
+/// Builds the provider a workspace configures; `concurrency` overrides the configured
+/// limit of requests in flight (`eval -j`). A missing key variable fails here, before
+/// any call.
+pub fn build(
+    cfg: &ProviderConfig,
+    concurrency: Option<usize>,
+) -> Result<Arc<dyn Provider>, ProviderError> {
+    let inner: Box<dyn Provider> = match cfg.kind {
+        ProviderKind::Echo => return Ok(Arc::new(Echo)),
+        ProviderKind::Replay => {
+            let path = cfg.cassette.as_ref().ok_or_else(|| {
+                ProviderError::Config(format!("provider `{}` has no cassette", cfg.name))
+            })?;
+            return Ok(Arc::new(Replay::open(path)?));
+        }
+        ProviderKind::Openai => Box::new(OpenAi::new(cfg)?),
+        ProviderKind::Anthropic => Box::new(Anthropic::new(cfg)?),
+    };
+    Ok(Arc::new(Limited {
+        inner,
+        permits: Semaphore::new(concurrency.unwrap_or(cfg.concurrency as usize).max(1)),
+    }))
+}
+
+/// What identifies a provider's answers in the response cache (kind and base URL), or
+/// `None` for providers whose answers are not worth caching (offline ones).
+pub fn cache_scope(cfg: &ProviderConfig) -> Option<String> {
     match cfg.kind {
-        ProviderKind::Echo => Ok(Arc::new(Echo)),
-        other => Err(ProviderError::Config(format!(
-            "provider `{}` is of kind `{}`, which this build cannot call yet; use an `echo` provider (e.g. --provider local)",
-            cfg.name,
-            other.as_str()
-        ))),
+        ProviderKind::Echo | ProviderKind::Replay => None,
+        kind => Some(format!(
+            "{} {}",
+            kind.as_str(),
+            cfg.base_url.as_deref().unwrap_or("")
+        )),
     }
 }

@@ -2,6 +2,7 @@
 //! per scored case written as soon as it is scored, and an end line. A run without an
 //! end line was killed: it is incomplete, and its cases so far are still readable.
 
+pub mod cache;
 pub mod record;
 
 use std::fs::{File, OpenOptions};
@@ -48,6 +49,21 @@ impl RunWriter {
         Ok(w)
     }
 
+    /// Continues an existing record (`eval --resume`). A torn last line is cut first, so
+    /// the next line starts clean.
+    pub fn append_to(path: &Path) -> io::Result<RunWriter> {
+        let text = std::fs::read(path)?;
+        let whole = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let file = OpenOptions::new().write(true).open(path)?;
+        file.set_len(whole as u64)?;
+        drop(file);
+        let file = OpenOptions::new().append(true).open(path)?;
+        Ok(RunWriter {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
     pub fn append(&mut self, case: &CaseResult) -> io::Result<()> {
         self.write(&Line::Case(Box::new(case.clone())))
     }
@@ -88,6 +104,7 @@ pub fn read_run(path: &Path) -> io::Result<RunRecord> {
         match serde_json::from_str::<Line>(&line) {
             Ok(Line::Run(h)) => header = Some(h),
             Ok(Line::Case(c)) => cases.push(*c),
+            // A resumed run has several end lines: the last one tells.
             Ok(Line::End { complete: c, .. }) => complete = c,
             Err(_) => continue,
         }
@@ -99,4 +116,52 @@ pub fn read_run(path: &Path) -> io::Result<RunRecord> {
         )
     })?;
     Ok(RunRecord::new(&header, complete, cases))
+}
+
+/// The newest incomplete run of this prompt content on this provider and model: what
+/// `eval --resume` continues.
+pub fn find_resumable(
+    root: &Path,
+    content_sha256: &str,
+    provider: &str,
+    model: &str,
+) -> Option<(PathBuf, RunHeader, Vec<CaseResult>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(runs_dir(root))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    // Run ids start with a UTC timestamp: the name orders them.
+    files.sort();
+    files.into_iter().rev().find_map(|path| {
+        let first = BufReader::new(File::open(&path).ok()?)
+            .lines()
+            .next()?
+            .ok()?;
+        let Ok(Line::Run(h)) = serde_json::from_str::<Line>(&first) else {
+            return None;
+        };
+        if h.content_sha256 != content_sha256 || h.provider != provider || h.model != model {
+            return None;
+        }
+        let record = read_run(&path).ok()?;
+        (!record.complete).then_some((path, h, record.cases))
+    })
+}
+
+/// The header of a run record (its first line).
+pub fn read_header(path: &Path) -> io::Result<RunHeader> {
+    let first = BufReader::new(File::open(path)?)
+        .lines()
+        .next()
+        .transpose()?
+        .unwrap_or_default();
+    match serde_json::from_str::<Line>(&first) {
+        Ok(Line::Run(h)) => Ok(h),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: no run header", path.display()),
+        )),
+    }
 }

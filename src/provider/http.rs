@@ -1,0 +1,162 @@
+//! What every HTTP provider shares: one connection pool, the API key (read from the
+//! environment, never printed), request sending with timeouts, and turning statuses and
+//! bodies into retryable or fatal errors with a short excerpt.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::ProviderError;
+use super::retry::{AttemptError, parse_retry_after};
+
+/// One client for the process: connections are pooled and reused across requests.
+pub(crate) fn client() -> reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(256)
+                .tcp_nodelay(true)
+                .user_agent(concat!("promptwright/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_else(|_| reqwest::Client::new())
+        })
+        .clone()
+}
+
+/// An API key. Its Debug form is redacted so it cannot leak through logs or errors.
+#[derive(Clone)]
+pub(crate) struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Removes the key from a text that came back from a server (some echo it).
+    pub fn scrub(&self, text: &str) -> String {
+        if self.0.len() >= 4 {
+            text.replace(&self.0, "[redacted]")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Reads the key named by `api_key_env`. Missing or empty is a configuration error that
+/// names the variable (never a value).
+pub(crate) fn read_key(provider: &str, var: Option<&str>) -> Result<Option<Secret>, ProviderError> {
+    let Some(var) = var else {
+        return Ok(None);
+    };
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Ok(Some(Secret(v.trim().to_string()))),
+        _ => Err(ProviderError::Config(format!(
+            "provider `{provider}` needs an API key in the environment variable {var}, which is not set; export {var}=... (keys are never read from files)"
+        ))),
+    }
+}
+
+/// A short, single-line excerpt of a body for error messages.
+pub(crate) fn excerpt(body: &str) -> String {
+    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = flat.chars().take(200).collect();
+    if flat.chars().count() > 200 {
+        out.push('…');
+    }
+    if out.is_empty() {
+        "(empty body)".into()
+    } else {
+        out
+    }
+}
+
+/// The provider's own error message from an error body, if it has the usual shape
+/// (`{"error": {"message": ...}}` for OpenAI and Anthropic, `{"error": "..."}` for others).
+fn error_message(body: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let e = v.get("error")?;
+    e.get("message")
+        .and_then(Value::as_str)
+        .or_else(|| e.as_str())
+        .map(str::to_string)
+}
+
+pub(crate) struct Sent {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Sends a request with the provider's timeout and reads the whole body. Transport
+/// failures (connect, timeout, a body cut short) are retryable.
+pub(crate) async fn send(
+    req: reqwest::RequestBuilder,
+    timeout_s: f64,
+    key: Option<&Secret>,
+) -> Result<Sent, AttemptError> {
+    let scrub = |s: String| key.map_or(s.clone(), |k| k.scrub(&s));
+    let transport = |e: reqwest::Error| {
+        if e.is_timeout() {
+            AttemptError::retryable(ProviderError::Timeout(timeout_s), None)
+        } else {
+            // Without the URL: it is in the config already, and the message stays short.
+            let detail = std::error::Error::source(&e).map(|s| scrub(s.to_string()));
+            let msg = scrub(e.without_url().to_string());
+            let text = match detail {
+                Some(d) if !msg.contains(&d) => format!("{msg}: {d}"),
+                _ => msg,
+            };
+            AttemptError::retryable(ProviderError::Connection(text), None)
+        }
+    };
+    let resp = req
+        .timeout(Duration::from_secs_f64(timeout_s))
+        .send()
+        .await
+        .map_err(transport)?;
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let body = resp.text().await.map_err(transport)?;
+    if (200..300).contains(&status) {
+        return Ok(Sent { status, body });
+    }
+    let message = scrub(error_message(&body).unwrap_or_else(|| excerpt(&body)));
+    let error = ProviderError::Http { status, message };
+    if status == 429 || status == 408 || status >= 500 {
+        Err(AttemptError::retryable(error, retry_after))
+    } else {
+        Err(AttemptError::fatal(error))
+    }
+}
+
+/// Parses a successful body as JSON; a malformed one is fatal (retrying a server that
+/// answers in another format only wastes time) and quotes the start of the body.
+pub(crate) fn parse_json(sent: &Sent, key: Option<&Secret>) -> Result<Value, AttemptError> {
+    serde_json::from_str(&sent.body).map_err(|e| {
+        let body = key.map_or(sent.body.clone(), |k| k.scrub(&sent.body));
+        AttemptError::fatal(ProviderError::Malformed(format!(
+            "HTTP {} body is not JSON ({e}): {}",
+            sent.status,
+            excerpt(&body)
+        )))
+    })
+}
+
+/// A required field is missing from an otherwise valid answer.
+pub(crate) fn shape_error(what: &str, v: &Value) -> AttemptError {
+    AttemptError::fatal(ProviderError::Malformed(format!(
+        "{what} missing in the answer: {}",
+        excerpt(&v.to_string())
+    )))
+}

@@ -400,7 +400,7 @@ fn compile_kind(base: &str, value: Option<&Value>, base_dir: &Path) -> Result<Ki
             let re = regex::Regex::new(&pattern).map_err(|e| {
                 err(
                     Field::Value,
-                    format!("invalid regex: {}", one_line(&e.to_string())),
+                    format!("invalid regex: {}", regex_error(&e)),
                     "the pattern uses Rust regex syntax (https://docs.rs/regex); use a TOML literal string '...' to avoid double escaping",
                 )
             })?;
@@ -428,6 +428,16 @@ fn compile_kind(base: &str, value: Option<&Value>, base_dir: &Path) -> Result<Ki
         )?),
         _ => unreachable!("checked against TYPES"),
     })
+}
+
+/// What is wrong with a pattern, without the library's drawing of it: the regex crate
+/// shows the pattern, a line of carets and then `error: unclosed group`, which joined
+/// on one line reads as noise.
+fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map_or_else(|| one_line(&text), str::to_string)
 }
 
 /// First line of a multi-line library message.

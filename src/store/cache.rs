@@ -58,7 +58,7 @@ impl Cache {
             std::fs::create_dir_all(dir)?;
         }
         let bytes = serde_json::to_vec(answer).map_err(std::io::Error::other)?;
-        crate::fsutil::write_atomic(&path, &bytes)
+        crate::fsutil::write_atomic_unsynced(&path, &bytes)
     }
 }
 

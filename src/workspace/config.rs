@@ -84,7 +84,16 @@ struct GateFile {
     max_p95_latency_ms: Option<u64>,
     allow_new_variables: Option<bool>,
     #[serde(default)]
-    suite: BTreeMap<String, Spanned<SuiteGate>>,
+    suite: BTreeMap<String, Spanned<SuiteGateFile>>,
+}
+
+/// `[gate.suite.X]` as written, with the position of its rate for messages.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuiteGateFile {
+    min_pass_rate: Option<Spanned<f64>>,
+    max_regressions: Option<u64>,
+    max_errors: Option<u64>,
 }
 
 /// Per-suite overrides of the gate.
@@ -218,7 +227,10 @@ pub(crate) fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<
         }
         if let Some(env) = &p.api_key_env {
             let v = env.get_ref();
-            if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            let is_name = v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !is_name {
+                // The value may be a real key pasted in: never echo it.
                 errors.push(
                     src.at(
                         env.span(),
@@ -226,7 +238,8 @@ pub(crate) fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<
                     )
                     .with_help(
                         "for example: api_key_env = \"OPENAI_API_KEY\"; keys never go in files",
-                    ),
+                    )
+                    .redact_value(),
                 );
             }
         }
@@ -302,11 +315,11 @@ pub(crate) fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<
         }
     }
     for s in gate.suite.values() {
-        if let Some(r) = s.get_ref().min_pass_rate {
-            if !(0.0..=1.0).contains(&r) {
+        if let Some(r) = &s.get_ref().min_pass_rate {
+            if !(0.0..=1.0).contains(r.get_ref()) {
                 errors.push(
-                    src.at(s.span(), "min_pass_rate must be between 0 and 1")
-                        .with_help("for example: min_pass_rate = 1.0"),
+                    src.at(r.span(), "min_pass_rate must be between 0 and 1")
+                        .with_help("for example: min_pass_rate = 1.0 (every case passes)"),
                 );
             }
         }
@@ -338,7 +351,15 @@ pub(crate) fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<
             suite: gate
                 .suite
                 .into_iter()
-                .map(|(k, v)| (k, v.into_inner()))
+                .map(|(k, v)| {
+                    let v = v.into_inner();
+                    let gate = SuiteGate {
+                        min_pass_rate: v.min_pass_rate.map(Spanned::into_inner),
+                        max_regressions: v.max_regressions,
+                        max_errors: v.max_errors,
+                    };
+                    (k, gate)
+                })
                 .collect(),
         },
     })

@@ -37,6 +37,50 @@ impl Diagnostic {
         self
     }
 
+    /// Masks, on the snippet line, the value of the `key = value` at the marked position
+    /// (the key or the value itself): it may be a secret, such as an API key pasted in
+    /// by mistake, and snippets end up in terminals and CI logs.
+    pub fn redact_value(mut self) -> Self {
+        let col = self.col;
+        if let Some((line, width)) = &mut self.source_line {
+            let chars: Vec<char> = line.chars().collect();
+            let marked = col.saturating_sub(1).min(chars.len());
+            let on_value = matches!(chars.get(marked), Some('"' | '\''));
+            let start = if on_value {
+                Some(marked)
+            } else {
+                chars[marked..].iter().position(|c| *c == '=').map(|eq| {
+                    let mut i = marked + eq + 1;
+                    while chars.get(i).is_some_and(|c| c.is_whitespace()) {
+                        i += 1;
+                    }
+                    i
+                })
+            };
+            if let Some(start) = start.filter(|s| *s < chars.len()) {
+                let end = match chars[start] {
+                    q @ ('"' | '\'') => chars[start + 1..]
+                        .iter()
+                        .position(|c| *c == q)
+                        .map_or(chars.len(), |p| start + 1 + p + 1),
+                    _ => chars[start..]
+                        .iter()
+                        .position(|c| matches!(c, ',' | '}' | '#') || c.is_whitespace())
+                        .map_or(chars.len(), |p| start + p),
+                };
+                let mask = "\"****\"";
+                let mut masked: String = chars[..start].iter().collect();
+                masked.push_str(mask);
+                masked.extend(&chars[end..]);
+                *line = masked;
+                if on_value {
+                    *width = mask.len();
+                }
+            }
+        }
+        self
+    }
+
     /// `path:line:col`, or `path` alone when there is no position.
     pub fn location(&self) -> String {
         if self.line == 0 {
@@ -161,15 +205,21 @@ impl Source {
 
     /// Turns a TOML parse/deserialise error into a diagnostic with a helpful hint.
     pub fn toml_error(&self, err: &toml::de::Error) -> Diagnostic {
-        let message = err.message().trim().to_string();
+        let message = humanize(err.message().trim(), "table");
         let mut d = match err.span() {
             Some(span) => self.at(span, message.clone()),
             None => Diagnostic::file(self.path.clone(), message.clone()),
         };
-        d.help = Some(toml_help(
-            &message,
-            d.source_line.as_ref().map(|(l, _)| l.as_str()),
-        ));
+        // toml reports a key missing from the top-level table with an empty span at 0
+        // (and from any other table with the span of its header).
+        let at_top = err.span().is_none_or(|s| s.is_empty() && s.start == 0);
+        let line = d.source_line.as_ref().map(|(l, _)| l.as_str());
+        d.help = Some(field_help(&message, at_top, line).unwrap_or_else(|| {
+            "fix the TOML syntax here; see https://toml.io for the format".into()
+        }));
+        if unknown_field(&message).is_some_and(looks_secret) {
+            d = d.redact_value();
+        }
         d
     }
 }
@@ -202,38 +252,147 @@ fn expected_names(message: &str) -> Vec<&str> {
     message[idx..].split('`').skip(1).step_by(2).collect()
 }
 
-fn toml_help(message: &str, _line: Option<&str>) -> String {
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let field = rest.split('`').next().unwrap_or("");
+/// Rust type names in serde messages, and the words of the file formats for them
+/// (`{map}`: "table" in TOML, "object" in JSON).
+const TYPE_WORDS: &[(&str, &str)] = &[
+    ("expected f64", "expected a number"),
+    ("expected f32", "expected a number"),
+    ("expected u8", "expected a whole number of 0 or more"),
+    ("expected u16", "expected a whole number of 0 or more"),
+    ("expected u32", "expected a whole number of 0 or more"),
+    ("expected u64", "expected a whole number of 0 or more"),
+    ("expected usize", "expected a whole number of 0 or more"),
+    ("expected i32", "expected a whole number"),
+    ("expected i64", "expected a whole number"),
+    ("expected a map", "expected {a map}"),
+    ("expected a sequence", "expected an array"),
+    ("invalid type: map", "invalid type: {map}"),
+    ("invalid type: sequence", "invalid type: array"),
+];
+
+/// Rewrites serde's `expected f64` or `invalid type: map` in the words a person uses;
+/// `map_word` names a map: "table" for TOML, "object" for JSON.
+pub(crate) fn humanize(message: &str, map_word: &str) -> String {
+    let mut out = message.to_string();
+    for (rust, words) in TYPE_WORDS {
+        let article = if map_word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        let words = &words
+            .replace("{a map}", &format!("{article} {map_word}"))
+            .replace("{map}", map_word);
+        let mut result = String::new();
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(rust) {
+            let after = &rest[i + rust.len()..];
+            let whole_word = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_');
+            result.push_str(&rest[..i]);
+            result.push_str(if whole_word { words } else { rust });
+            rest = after;
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
+/// The key named by an `unknown field `X`` message.
+pub(crate) fn unknown_field(message: &str) -> Option<&str> {
+    message.strip_prefix("unknown field `")?.split('`').next()
+}
+
+/// Whether a key's name suggests it holds a secret that must not be echoed.
+fn looks_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["key", "token", "secret", "password"]
+        .iter()
+        .any(|w| k.contains(w))
+}
+
+/// An example for a required key, to show in `help:` when it is missing.
+fn example(field: &str) -> String {
+    match field {
+        "workspace" => "a [workspace] table with name = \"my-workspace\"".into(),
+        "name" => "name = \"my-workspace\"".into(),
+        "kind" => "kind = \"echo\" (or openai, anthropic, replay)".into(),
+        "prompt" => "prompt = \"NAME\", naming the file prompts/NAME.toml".into(),
+        "role" => "role = \"user\" (or system, assistant)".into(),
+        "content" => "content = \"...\"".into(),
+        "type" => "type = \"contains\" (see the assertion types in the docs)".into(),
+        "provider" => "provider = \"NAME\", naming a [providers.NAME] table".into(),
+        other => format!("`{other} = ...`"),
+    }
+}
+
+/// A `help:` for the serde messages shared by TOML files and JSONL datasets: unknown
+/// keys and variants, missing keys, wrong types. `None` when the message is none of them.
+/// `at_top`: the problem concerns the top-level table; `line`: the source line.
+pub(crate) fn field_help(message: &str, at_top: bool, line: Option<&str>) -> Option<String> {
+    if let Some(field) = unknown_field(message) {
         let expected = expected_names(message);
-        return match did_you_mean(field, expected.iter().copied()) {
+        if looks_secret(field) && expected.contains(&"api_key_env") {
+            return Some(
+                "keys never go in files: put the key in an environment variable and name that \
+                 variable with api_key_env, e.g. api_key_env = \"OPENAI_API_KEY\""
+                    .into(),
+            );
+        }
+        return Some(match did_you_mean(field, expected.iter().copied()) {
             Some(s) => format!(
                 "did you mean `{s}`? Unknown keys are errors because they are usually typos"
             ),
             None if expected.is_empty() => "remove this key: it is not part of the format".into(),
             None => format!("remove `{field}` or use one of: {}", expected.join(", ")),
-        };
+        });
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let variant = rest.split('`').next().unwrap_or("");
         let expected = expected_names(message);
         if let Some(s) = did_you_mean(variant, expected.iter().copied()) {
-            return format!("did you mean `{s}`?");
+            return Some(format!("did you mean `{s}`?"));
         }
-        return format!("use one of: {}", expected.join(", "));
+        return Some(format!("use one of: {}", expected.join(", ")));
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or("");
-        return format!("add `{field} = ...` to this table");
+        let example = example(field);
+        return Some(if at_top {
+            format!("at the top of the file, before any [table], add {example}")
+        } else {
+            format!("add to this table: {example}")
+        });
     }
     if message.starts_with("invalid type") {
-        return "change the value to the expected type (strings need quotes, numbers do not)"
-            .into();
+        // `[x]` written where `[[x]]` (an array of tables) is expected, or the reverse.
+        let header = line.map(str::trim).filter(|l| l.starts_with('['));
+        if let Some(h) = header {
+            let name = h
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if message.starts_with("invalid type: table, expected an array") {
+                return Some(format!(
+                    "write [[{name}]] with double brackets: it is a list, and each [[{name}]] adds an entry"
+                ));
+            }
+            if message.starts_with("invalid type: array, expected a table") {
+                return Some(format!(
+                    "write [{name}] with single brackets: there is only one"
+                ));
+            }
+        }
+        return Some(
+            "change the value to the expected type (strings need quotes, numbers do not)".into(),
+        );
     }
     if message.contains("duplicate key") {
-        return "each key may appear once per table; remove or rename one of them".into();
+        return Some("each key may appear once per table; remove or rename one of them".into());
     }
-    "fix the TOML syntax here; see https://toml.io for the format".into()
+    None
 }
 
 #[cfg(test)]

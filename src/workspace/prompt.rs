@@ -9,7 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use super::error::{Diagnostic, Source};
+use super::error::{Diagnostic, Source, unknown_field};
 use crate::template::Templates;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,11 +115,116 @@ fn content_first_line(src: &Source, span: &std::ops::Range<usize>) -> (usize, us
     (line, col + 1)
 }
 
+/// For each byte of a TOML string's value, the byte offset in the file of the text that
+/// wrote it, plus one entry for the end: escapes (`\"`, `\t`, `\u00e9`) and line-ending
+/// backslashes make the value differ from the file. `None` when the literal at `span`
+/// does not decode to `value` (then callers fall back to an approximation).
+fn value_offsets(src: &Source, span: &std::ops::Range<usize>, value: &str) -> Option<Vec<usize>> {
+    let raw = src.text.get(span.clone())?;
+    let delim = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|d| raw.starts_with(d) && raw.len() >= 2 * d.len())?;
+    let basic = delim.starts_with('"');
+    let multi = delim.len() == 3;
+    let end = raw.len() - delim.len();
+    let mut i = delim.len();
+    if multi {
+        // A newline right after the opening delimiter is not part of the value.
+        if raw[i..].starts_with("\r\n") {
+            i += 2;
+        } else if raw[i..].starts_with('\n') {
+            i += 1;
+        }
+    }
+    let mut decoded = String::with_capacity(value.len());
+    let mut map = Vec::with_capacity(value.len() + 1);
+    while i < end {
+        let c = raw[i..].chars().next()?;
+        if basic && c == '\\' {
+            let escape_start = span.start + i;
+            let next = raw[i + 1..].chars().next()?;
+            let ch = match next {
+                'u' | 'U' | 'x' => {
+                    let digits = match next {
+                        'u' => 4,
+                        'U' => 8,
+                        _ => 2,
+                    };
+                    let hex = raw.get(i + 2..i + 2 + digits)?;
+                    i += 2 + digits;
+                    char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+                }
+                ' ' | '\t' | '\r' | '\n' if multi => {
+                    // A line-ending backslash: it and the whitespace after it vanish.
+                    i += 1;
+                    while i < end && matches!(raw.as_bytes()[i], b' ' | b'\t' | b'\r' | b'\n') {
+                        i += 1;
+                    }
+                    continue;
+                }
+                simple => {
+                    i += 1 + simple.len_utf8();
+                    match simple {
+                        'b' => '\u{8}',
+                        't' => '\t',
+                        'n' => '\n',
+                        'f' => '\u{c}',
+                        'r' => '\r',
+                        'e' => '\u{1b}',
+                        '"' => '"',
+                        '\\' => '\\',
+                        _ => return None,
+                    }
+                }
+            };
+            decoded.push(ch);
+            map.extend(std::iter::repeat_n(escape_start, ch.len_utf8()));
+        } else {
+            decoded.push(c);
+            map.extend((0..c.len_utf8()).map(|k| span.start + i + k));
+            i += c.len_utf8();
+        }
+    }
+    map.push(span.start + end);
+    (decoded == value).then_some(map)
+}
+
+/// Byte offset in `text` of a 1-based line and character column.
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut seen = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let in_line: usize = l
+                .trim_end_matches('\n')
+                .chars()
+                .take(col.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            return seen + in_line;
+        }
+        seen += l.len();
+    }
+    text.len()
+}
+
 pub(crate) fn parse(
     name: &str,
     src: &Source,
 ) -> Result<(Prompt, Option<ProviderRef>), Vec<Diagnostic>> {
-    let file: PromptFile = toml::from_str(&src.text).map_err(|e| vec![src.toml_error(&e)])?;
+    let file: PromptFile = toml::from_str(&src.text).map_err(|e| {
+        let mut d = src.toml_error(&e);
+        // `temperature = 0.2` at the top of the file is the usual slip: say where it goes.
+        if let Some(field) = unknown_field(&d.message) {
+            let suggested = d.help.as_deref().is_some_and(|h| h.starts_with("did you mean"));
+            if d.message.contains("`params`") && !suggested {
+                d.help = Some(format!(
+                    "model parameters go in the [params] table: move `{field} = ...` below a [params] line; \
+                     the other top-level keys are description, provider, model and messages"
+                ));
+            }
+        }
+        vec![d]
+    })?;
     if file.messages.is_empty() {
         return Err(vec![Diagnostic::file(src.path.clone(), "the prompt has no messages").with_help(
             "add at least one message:\n\n[[messages]]\nrole = \"user\"\ncontent = \"{{ question }}\"",
@@ -133,11 +238,21 @@ pub(crate) fn parse(
     let templates = Templates::compile(&contents).map_err(|errs| {
         errs.into_iter()
             .map(|e| {
-                let span = file.messages[e.message_index].content.span();
-                let (first_line, first_col) = content_first_line(src, &span);
-                let line = first_line + e.line.saturating_sub(1);
+                let content = &file.messages[e.message_index].content;
+                let span = content.span();
                 let col_in_line = e.col.unwrap_or(1);
-                let col = if e.line <= 1 { first_col + col_in_line - 1 } else { col_in_line };
+                let exact = value_offsets(src, &span, content.get_ref()).and_then(|map| {
+                    map.get(offset_of(content.get_ref(), e.line, col_in_line)).copied()
+                });
+                let (line, col) = match exact {
+                    Some(offset) => src.line_col(offset),
+                    None => {
+                        let (first_line, first_col) = content_first_line(src, &span);
+                        let line = first_line + e.line.saturating_sub(1);
+                        let col = if e.line <= 1 { first_col + col_in_line - 1 } else { col_in_line };
+                        (line, col)
+                    }
+                };
                 src.at_line_col(line, col, format!("template syntax error in message {}: {}", e.message_index + 1, e.message))
                     .with_help("templates use Jinja syntax: {{ variable }}, {% if x %}...{% endif %}, {% for x in xs %}...{% endfor %}")
             })

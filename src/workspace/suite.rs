@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use toml::Spanned;
 
 use super::config::is_valid_name;
-use super::error::{Diagnostic, Source};
+use super::error::{Diagnostic, Source, field_help, humanize, unknown_field};
 use crate::assert::{AssertSpec, Assertion, Field};
 
 /// One eval case.
@@ -268,6 +268,15 @@ fn normalize(path: &str) -> String {
     parts.join("/")
 }
 
+/// The 1-based column of the last `"key"` that starts before column `before` of `line`.
+fn key_column(line: &str, key: &str, before: usize) -> Option<usize> {
+    let quoted = format!("\"{key}\"");
+    line.match_indices(&quoted)
+        .map(|(i, _)| line[..i].chars().count() + 1)
+        .filter(|c| *c < before)
+        .last()
+}
+
 /// One case per non-blank line; a bad line is reported as `file:line:col`.
 fn parse_dataset(src: &Source, dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Case> {
     let mut cases = Vec::new();
@@ -279,13 +288,26 @@ fn parse_dataset(src: &Source, dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<
         let parsed: DatasetLine = match serde_json::from_str(line) {
             Ok(p) => p,
             Err(e) => {
+                // serde_json ends with " at line 1 column N": the location says it already.
+                let full = e.to_string();
+                let suffix = format!(" at line {} column {}", e.line(), e.column());
+                let message = humanize(full.strip_suffix(&suffix).unwrap_or(&full), "object");
+                let mut col = e.column().max(1);
                 let help = if e.is_syntax() || e.is_eof() {
-                    "each line must be one JSON object: {\"id\": \"...\", \"vars\": {...}, \"assert\": [...]}"
+                    "each line must be one JSON object: {\"id\": \"...\", \"vars\": {...}, \"assert\": [...]}".to_string()
+                } else if message.starts_with("missing field `type`") {
+                    "each assertion needs a type, e.g. {\"type\": \"contains\", \"value\": \"30 days\"}".to_string()
                 } else {
-                    "allowed keys are id, description, vars, threshold and assert"
+                    field_help(&message, false, None).unwrap_or_else(|| {
+                        "a line's keys are id, description, vars, threshold and assert".to_string()
+                    })
                 };
+                // serde_json points just past an unknown key: point at the key itself.
+                if let Some(field) = unknown_field(&message) {
+                    col = key_column(line, field, col).unwrap_or(col);
+                }
                 errors.push(
-                    src.at_line_col(n, e.column().max(1), format!("invalid dataset line: {e}"))
+                    src.at_line_col(n, col, format!("invalid dataset line: {message}"))
                         .with_help(help),
                 );
                 continue;

@@ -224,11 +224,29 @@ fn cost_of(resp: &Response, price: Option<Price>) -> f64 {
     }
 }
 
-/// One answer, from the cache when allowed, else from the provider (then cached).
+/// One answer, from the cache when allowed, else from the provider (then cached by
+/// `remember` once it is known to be usable).
 struct Answer {
     response: Response,
     latency_ms: u64,
     cached: bool,
+    /// The cache key of a fresh answer that may be cached.
+    key: Option<String>,
+}
+
+/// Caches a fresh answer. A cache that cannot be written costs a repeat call later, not
+/// this run.
+fn remember(shared: &Shared, answer: &Answer) {
+    if let Some(k) = &answer.key {
+        let _ = shared.cache.put(
+            k,
+            &CachedAnswer {
+                output: answer.response.output.clone(),
+                tokens: answer.response.tokens,
+                latency_ms: answer.latency_ms,
+            },
+        );
+    }
 }
 
 async fn ask(shared: &Shared, who: &ProviderPlan, req: &Request) -> Result<Answer, ProviderError> {
@@ -246,26 +264,16 @@ async fn ask(shared: &Shared, who: &ProviderPlan, req: &Request) -> Result<Answe
             },
             latency_ms: hit.latency_ms,
             cached: true,
+            key: None,
         },
         None => {
             let started = Instant::now();
             let response = who.provider.complete(req).await?;
-            let latency_ms = started.elapsed().as_millis() as u64;
-            if let Some(k) = &key {
-                // A cache that cannot be written costs a repeat call later, not this run.
-                let _ = shared.cache.put(
-                    k,
-                    &CachedAnswer {
-                        output: response.output.clone(),
-                        tokens: response.tokens,
-                        latency_ms,
-                    },
-                );
-            }
             Answer {
                 response,
-                latency_ms,
+                latency_ms: started.elapsed().as_millis() as u64,
                 cached: false,
+                key,
             }
         }
     };
@@ -316,6 +324,7 @@ async fn run_case(shared: &Shared, suite: &Suite, case: &Case) -> CaseResult {
             return result;
         }
     };
+    remember(shared, &answer);
     if let Some(rec) = &shared.recorder {
         if let Err(e) = rec.record(&request, &answer.response) {
             result.error = Some(format!("cannot record to {}: {e}", rec.path.display()));
@@ -394,7 +403,10 @@ async fn grade(
     if !answer.cached {
         *cost += cost_of(&answer.response, grader.provider.price);
     }
-    rubric::judge(type_name, &answer.response.output, threshold)
+    let verdict = rubric::judge(type_name, &answer.response.output, threshold)?;
+    // Only a verdict that could be read is cached: an unreadable one is asked again.
+    remember(shared, &answer);
+    Ok(verdict)
 }
 
 #[cfg(test)]

@@ -170,14 +170,8 @@ fn plans(ws: &Workspace, args: &EvalArgs) -> Result<Vec<RunPlan>, CliError> {
         .values()
         .flatten()
         .any(|s| uses_rubric(&ws.suites[s]));
-    let grader = match (&ws.config.grader, needs_grader) {
-        (Some(g), true) => {
-            let cfg = &ws.config.providers[&g.provider];
-            Some(GraderPlan {
-                provider: providers.plan(cfg, &g.model, None)?,
-                model: g.model.clone(),
-            })
-        }
+    let grader_cfg = match (&ws.config.grader, needs_grader) {
+        (Some(g), true) => Some(g),
         (None, true) => {
             return Err(CliError::usage(
                 "a selected suite uses llm-rubric but workspace.toml has no [grader]",
@@ -256,9 +250,20 @@ fn plans(ws: &Workspace, args: &EvalArgs) -> Result<Vec<RunPlan>, CliError> {
             concurrency: jobs.unwrap_or(provider_cfg.concurrency as usize),
             use_cache: !args.no_cache,
             recorder: recorder.clone(),
-            grader: grader.clone(),
+            grader: None,
             resume,
         });
+    }
+    // The grader is planned after the cases' providers, so one it shares with them gets
+    // their limit (`-j`) rather than fixing the limit at its configured concurrency.
+    if let Some(g) = grader_cfg {
+        let grader = GraderPlan {
+            provider: providers.plan(&ws.config.providers[&g.provider], &g.model, None)?,
+            model: g.model.clone(),
+        };
+        for plan in &mut plans {
+            plan.grader = Some(grader.clone());
+        }
     }
     Ok(plans)
 }

@@ -79,7 +79,7 @@ impl Anthropic {
         let blocks = v
             .get("content")
             .and_then(Value::as_array)
-            .ok_or_else(|| http::shape_error("content", &v))?;
+            .ok_or_else(|| http::shape_error("content", &v, self.key.as_ref()))?;
         let output: String = blocks
             .iter()
             .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))

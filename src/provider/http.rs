@@ -106,13 +106,21 @@ pub(crate) async fn send(
         if e.is_timeout() {
             AttemptError::retryable(ProviderError::Timeout(timeout_s), None)
         } else {
+            // The whole chain of causes: the last one says what happened ("Connection
+            // refused", "end of file before message length reached").
+            let mut causes = Vec::new();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                causes.push(scrub(s.to_string()));
+                source = s.source();
+            }
             // Without the URL: it is in the config already, and the message stays short.
-            let detail = std::error::Error::source(&e).map(|s| scrub(s.to_string()));
-            let msg = scrub(e.without_url().to_string());
-            let text = match detail {
-                Some(d) if !msg.contains(&d) => format!("{msg}: {d}"),
-                _ => msg,
-            };
+            let mut text = scrub(e.without_url().to_string());
+            for cause in causes {
+                if !text.contains(&cause) {
+                    text = format!("{text}: {cause}");
+                }
+            }
             AttemptError::retryable(ProviderError::Connection(text), None)
         }
     };
@@ -153,10 +161,15 @@ pub(crate) fn parse_json(sent: &Sent, key: Option<&Secret>) -> Result<Value, Att
     })
 }
 
-/// A required field is missing from an otherwise valid answer.
-pub(crate) fn shape_error(what: &str, v: &Value) -> AttemptError {
+/// A required field is missing from an otherwise valid answer (quoted with the key
+/// scrubbed: some servers echo the request's headers back).
+pub(crate) fn shape_error(what: &str, v: &Value, key: Option<&Secret>) -> AttemptError {
+    let body = match key {
+        Some(k) => k.scrub(&v.to_string()),
+        None => v.to_string(),
+    };
     AttemptError::fatal(ProviderError::Malformed(format!(
         "{what} missing in the answer: {}",
-        excerpt(&v.to_string())
+        excerpt(&body)
     )))
 }

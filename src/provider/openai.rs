@@ -57,7 +57,7 @@ impl OpenAi {
         let v = http::parse_json(&sent, self.key.as_ref())?;
         let message = v
             .pointer("/choices/0/message")
-            .ok_or_else(|| http::shape_error("choices[0].message", &v))?;
+            .ok_or_else(|| http::shape_error("choices[0].message", &v, self.key.as_ref()))?;
         // A null content (e.g. a refusal or a tool call) is an empty answer, not an error.
         let output = match message.get("content") {
             Some(Value::String(s)) => s.clone(),

@@ -97,13 +97,22 @@ fn ensure_gitignore(state_dir: &Path) -> io::Result<()> {
 pub fn read_run(path: &Path) -> io::Result<RunRecord> {
     let reader = BufReader::new(File::open(path)?);
     let mut header = None;
-    let mut cases = Vec::new();
+    let mut cases: Vec<CaseResult> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
     let mut complete = false;
     for line in reader.lines() {
         let line = line?;
         match serde_json::from_str::<Line>(&line) {
             Ok(Line::Run(h)) => header = Some(h),
-            Ok(Line::Case(c)) => cases.push(*c),
+            // A resumed run asks its errors again and appends the new result: the
+            // later line for a case replaces the earlier one, in place.
+            Ok(Line::Case(c)) => match seen.entry((c.suite.clone(), c.id.clone())) {
+                std::collections::hash_map::Entry::Occupied(at) => cases[*at.get()] = *c,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(cases.len());
+                    cases.push(*c);
+                }
+            },
             // A resumed run has several end lines: the last one tells.
             Ok(Line::End { complete: c, .. }) => complete = c,
             Err(_) => continue,

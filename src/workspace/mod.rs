@@ -96,7 +96,7 @@ impl Workspace {
         };
 
         let mut prompts = BTreeMap::new();
-        let mut provider_refs = Vec::new();
+        let mut without_provider = Vec::new();
         let prompt_files = toml_files(root, "prompts", &shown, &mut errors);
         // Names of files that exist, parsed or not: a reference to a broken file is
         // reported once, at the file, not again at every reference.
@@ -107,12 +107,10 @@ impl Workspace {
             let Some(src) = read_source(&path, shown(&rel), &mut errors) else {
                 continue;
             };
-            match prompt::parse(&name, &src) {
-                Ok((p, pref)) => {
-                    if let (Some(r), Some(prov)) = (pref, p.def.provider.clone()) {
-                        provider_refs.push((src.clone(), r.span, prov));
-                    } else if p.def.provider.is_none() {
-                        provider_refs.push((src.clone(), 0..0, String::new()));
+            match prompt::parse_prompt(&name, &src, config.as_ref()) {
+                Ok(p) => {
+                    if p.def.provider.is_none() {
+                        without_provider.push(src.path.clone());
                     }
                     prompts.insert(name, p);
                 }
@@ -141,28 +139,11 @@ impl Workspace {
         }
 
         if let Some(config) = &config {
-            for (src, span, provider) in provider_refs {
-                if provider.is_empty() {
-                    if config.default_provider.is_none() {
-                        errors.push(
-                            Diagnostic::file(src.path.clone(), "the prompt names no provider and the workspace has no default_provider")
-                                .with_help("add provider = \"NAME\" to the prompt, or default_provider = \"NAME\" under [workspace] in workspace.toml"),
-                        );
-                    }
-                } else if !config.providers.contains_key(&provider) {
-                    let help = match did_you_mean(
-                        &provider,
-                        config.providers.keys().map(String::as_str),
-                    ) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("define [providers.{provider}] in workspace.toml"),
-                    };
+            if config.default_provider.is_none() {
+                for path in without_provider {
                     errors.push(
-                        src.at(
-                            span,
-                            format!("provider `{provider}` is not defined in workspace.toml"),
-                        )
-                        .with_help(help),
+                        Diagnostic::file(path, "the prompt names no provider and the workspace has no default_provider")
+                            .with_help("add provider = \"NAME\" to the prompt, or default_provider = \"NAME\" under [workspace] in workspace.toml"),
                     );
                 }
             }

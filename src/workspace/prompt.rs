@@ -94,8 +94,8 @@ struct MessageFile {
     content: Spanned<String>,
 }
 
-/// Where a provider name was written, so the workspace can check it exists.
-pub(crate) struct ProviderRef {
+/// Where a provider name was written, to check it exists.
+struct ProviderRef {
     pub span: std::ops::Range<usize>,
 }
 
@@ -207,7 +207,7 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
-pub(crate) fn parse(
+fn parse(
     name: &str,
     src: &Source,
 ) -> Result<(Prompt, Option<ProviderRef>), Vec<Diagnostic>> {
@@ -288,6 +288,22 @@ pub(crate) fn parse(
         },
         provider_ref,
     ))
+}
+
+/// Parses a prompt file on its own (the TUI's editor), checking its provider against
+/// `config` when there is one.
+pub fn parse_prompt(name: &str, src: &Source, config: Option<&super::Config>) -> Result<Prompt, Vec<Diagnostic>> {
+    let (prompt, provider_ref) = parse(name, src)?;
+    if let (Some(cfg), Some(r), Some(provider)) = (config, provider_ref, &prompt.def.provider) {
+        if !cfg.providers.contains_key(provider) {
+            let help = match super::error::did_you_mean(provider, cfg.providers.keys().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("define [providers.{provider}] in workspace.toml"),
+            };
+            return Err(vec![src.at(r.span, format!("provider `{provider}` is not defined in workspace.toml")).with_help(help)]);
+        }
+    }
+    Ok(prompt)
 }
 
 #[cfg(test)]

@@ -1,0 +1,1345 @@
+//! The HTTP providers against real HTTP servers on 127.0.0.1, driven through the real
+//! binary: request shapes, keys, retries, timeouts, malformed answers, the grader, the
+//! cache, record/replay, secret hygiene and resume.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------
+// The server harness: a real axum server on a background thread. Every request is
+// recorded (path, headers, body, arrival time) before the test's handler decides the
+// reply, so counts are exact even for requests the client gave up on.
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Hit {
+    at: Instant,
+    path: String,
+    /// Header names in lowercase.
+    headers: HashMap<String, String>,
+    /// The request body as JSON (`Null` if it was not JSON).
+    body: Value,
+}
+
+impl Hit {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    /// The content of the last user message: what identifies a case.
+    fn user(&self) -> String {
+        self.body["messages"]
+            .as_array()
+            .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// A request from an `llm-rubric` grader (its system prompt, see src/assert/rubric.rs).
+    fn is_grader(&self) -> bool {
+        self.body["messages"][0]["content"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("You grade the output of another model"))
+    }
+
+    /// The key the client sent, in whichever header its API uses.
+    fn key_header(&self) -> String {
+        self.header("authorization")
+            .or(self.header("x-api-key"))
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+    delay: Duration,
+}
+
+impl Reply {
+    fn new(status: u16, body: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn after(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+}
+
+/// An OpenAI chat-completions answer.
+fn chat(text: &str, input: u64, output: u64) -> Reply {
+    Reply::new(
+        200,
+        json!({
+            "id": "chatcmpl-1", "object": "chat.completion", "model": "m1",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": input, "completion_tokens": output,
+                      "total_tokens": input + output}
+        })
+        .to_string(),
+    )
+    .header("content-type", "application/json")
+}
+
+/// An error body in the shape OpenAI and Anthropic use.
+fn api_error(status: u16, message: &str) -> Reply {
+    Reply::new(status, json!({"error": {"message": message}}).to_string())
+        .header("content-type", "application/json")
+}
+
+type Handler = dyn Fn(&Hit, usize) -> Reply + Send + Sync;
+
+struct ServerState {
+    hits: Mutex<Vec<Hit>>,
+    handler: Box<Handler>,
+}
+
+struct Server {
+    /// `http://127.0.0.1:PORT`
+    url: String,
+    state: Arc<ServerState>,
+}
+
+impl Server {
+    /// Starts a server whose handler gets each request and its 0-based index.
+    fn start(handler: impl Fn(&Hit, usize) -> Reply + Send + Sync + 'static) -> Server {
+        let state = Arc::new(ServerState {
+            hits: Mutex::new(Vec::new()),
+            handler: Box::new(handler),
+        });
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(state.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let addr = rx.recv().expect("server starts");
+        Server {
+            url: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    /// Answers every request with the same reply.
+    fn always(reply: Reply) -> Server {
+        Server::start(move |_, _| reply.clone())
+    }
+
+    /// Answers the n-th request with the n-th reply, the last one from then on.
+    fn script(replies: Vec<Reply>) -> Server {
+        Server::start(move |_, n| replies[n.min(replies.len() - 1)].clone())
+    }
+
+    fn hits(&self) -> Vec<Hit> {
+        self.state.hits.lock().unwrap().clone()
+    }
+
+    fn count(&self) -> usize {
+        self.state.hits.lock().unwrap().len()
+    }
+}
+
+async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let hit = Hit {
+        at: Instant::now(),
+        path: parts.uri.path().to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect(),
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    };
+    let n = {
+        let mut hits = state.hits.lock().unwrap();
+        hits.push(hit.clone());
+        hits.len() - 1
+    };
+    let reply = (state.handler)(&hit, n);
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    let mut resp = Response::builder().status(reply.status);
+    for (k, v) in &reply.headers {
+        resp = resp.header(*k, v);
+    }
+    resp.body(Body::from(reply.body)).unwrap()
+}
+
+/// A raw TCP server that promises a 200 body of 500 bytes, sends a few, waits `hold`,
+/// and hangs up: a truncated body, or (with a long `hold`) a body that stalls. Returns
+/// its base URL and the number of requests it read.
+fn partial_body_server(hold: Duration) -> (String, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                // Read the whole request first, so the client sees a response rather
+                // than a reset while it is still sending.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let mut head_end = None;
+                while head_end.is_none() {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                    head_end = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+                }
+                let head_end = head_end.unwrap();
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                while buf.len() < head_end + length {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"choices\": [{\"message\": {\"content\": \"par",
+                );
+                let _ = stream.flush();
+                std::thread::sleep(hold);
+                // Dropping the stream closes the connection mid-body.
+            });
+        }
+    });
+    (url, count)
+}
+
+// ---------------------------------------------------------------------------------------
+// Workspaces and the binary.
+// ---------------------------------------------------------------------------------------
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A workspace whose default provider is `real`; `providers` holds its TOML tables.
+fn workspace(providers: &str, prompt: &str, suite: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "workspace.toml",
+        &format!("[workspace]\nname = \"t\"\ndefault_provider = \"real\"\n\n{providers}"),
+    );
+    write(root, "prompts/p.toml", prompt);
+    write(root, "evals/s.toml", suite);
+    dir
+}
+
+/// `[providers.real]`, OpenAI-compatible, at the server, fast to give up.
+fn openai(url: &str, extra: &str) -> String {
+    format!(
+        "[providers.real]\nkind = \"openai\"\nbase_url = \"{url}/v1\"\ntimeout_s = 1\nmax_retries = 2\n{extra}\n"
+    )
+}
+
+/// A prompt with a system and a user message; `{{ word }}` is the case's variable.
+const PROMPT: &str = r#"model = "m1"
+[[messages]]
+role = "system"
+content = "You are terse."
+[[messages]]
+role = "user"
+content = "Say {{ word }}"
+"#;
+
+/// A suite of cases `c1..cN` whose word is `w1..wN`, each asserting nothing but that an
+/// answer came (min-length 1).
+fn suite(n: usize) -> String {
+    let mut s = String::from("prompt = \"p\"\n[[assert]]\ntype = \"min-length\"\nvalue = 1\n");
+    for i in 1..=n {
+        s.push_str(&format!(
+            "[[cases]]\nid = \"c{i}\"\nvars = {{ word = \"w{i}\" }}\n"
+        ));
+    }
+    s
+}
+
+fn bin(root: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_promptwright"));
+    c.current_dir(root)
+        .env_remove("CLICOLOR_FORCE")
+        .env("NO_COLOR", "1");
+    c
+}
+
+struct Run {
+    out: Output,
+    json: Value,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.out.status.code().expect("exited")
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+
+    fn run0(&self) -> &Value {
+        &self.json["runs"][0]
+    }
+
+    fn case(&self, id: &str) -> &Value {
+        self.run0()["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no case {id} in {:#}", self.json))
+    }
+
+    fn cases(&self) -> &Vec<Value> {
+        self.run0()["cases"].as_array().unwrap()
+    }
+
+    /// The error of a case, which must exist.
+    fn error(&self, id: &str) -> String {
+        let c = self.case(id);
+        assert_eq!(c["status"], "error", "{c:#}");
+        c["error"].as_str().unwrap().to_string()
+    }
+}
+
+/// `promptwright eval --format json ARGS` with extra environment variables.
+fn eval_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = bin(root);
+    cmd.args(["eval", "--format", "json"]).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let started = Instant::now();
+    let out = cmd.output().expect("binary runs");
+    let elapsed = started.elapsed();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    Run { out, json, elapsed }
+}
+
+fn eval(root: &Path, args: &[&str]) -> Run {
+    eval_env(root, args, &[])
+}
+
+// ---------------------------------------------------------------------------------------
+// OpenAI-compatible: request shape, keys, usage and cost.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn openai_request_carries_model_messages_params_and_key_and_usage_prices_the_case() {
+    // c1 answers after 60 ms and c2 after 200 ms, so p50 and p95 differ.
+    let server = Server::start(|hit, _| {
+        let delay = if hit.user() == "Say w1" { 60 } else { 200 };
+        chat(&format!("ok: {}", hit.user()), 1000, 500).after(Duration::from_millis(delay))
+    });
+    let prompt = format!(
+        "{PROMPT}[params]\ntemperature = 0.2\nmax_tokens = 50\nresponse_format = {{ type = \"json_object\" }}\n"
+    );
+    let ws = workspace(
+        &openai(
+            &server.url,
+            "api_key_env = \"PW_TEST_OPENAI_KEY\"\n\n[pricing]\n\"m1\" = { input = 1.0, output = 2.0 }",
+        ),
+        &prompt,
+        &suite(2),
+    );
+    let run = eval_env(ws.path(), &[], &[("PW_TEST_OPENAI_KEY", "sk-abc123")]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+
+    let hits = server.hits();
+    assert_eq!(hits.len(), 2);
+    for hit in &hits {
+        assert_eq!(hit.path, "/v1/chat/completions");
+        assert_eq!(hit.header("authorization"), Some("Bearer sk-abc123"));
+        assert!(
+            hit.header("content-type")
+                .is_some_and(|c| c.starts_with("application/json"))
+        );
+        assert_eq!(hit.body["model"], "m1");
+        assert_eq!(hit.body["temperature"], 0.2);
+        assert_eq!(hit.body["max_tokens"], 50);
+        assert_eq!(hit.body["response_format"], json!({"type": "json_object"}));
+    }
+    let c1 = hits.iter().find(|h| h.user() == "Say w1").unwrap();
+    assert_eq!(
+        c1.body["messages"],
+        json!([
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "Say w1"}
+        ])
+    );
+
+    let run0 = run.run0();
+    assert_eq!(run0["provider"], "real");
+    assert_eq!(run0["model"], "m1");
+    assert_eq!(run0["complete"], true);
+    for (id, word) in [("c1", "w1"), ("c2", "w2")] {
+        let c = run.case(id);
+        assert_eq!(c["status"], "pass", "{c:#}");
+        assert_eq!(c["output"], format!("ok: Say {word}"));
+        assert_eq!(c["error"], Value::Null);
+        assert_eq!(c["cached"], false);
+        assert_eq!(c["tokens"], json!({"input": 1000, "output": 500}));
+        // (1000 · 1.0 + 500 · 2.0) / 1e6
+        let cost = c["cost_usd"].as_f64().unwrap();
+        assert!((cost - 0.002).abs() < 1e-12, "{cost}");
+    }
+    let lat = |id| run.case(id)["latency_ms"].as_u64().unwrap();
+    assert!(
+        lat("c1") >= 60 && lat("c2") >= 200,
+        "{} {}",
+        lat("c1"),
+        lat("c2")
+    );
+    let summary = &run0["summary"];
+    assert_eq!(summary["cases"], 2);
+    assert_eq!(summary["passed"], 2);
+    assert!((summary["cost_usd"].as_f64().unwrap() - 0.004).abs() < 1e-12);
+    // Nearest rank over two answers: p50 is the faster, p95 the slower.
+    assert_eq!(summary["p50_latency_ms"].as_u64(), Some(lat("c1")));
+    assert_eq!(summary["p95_latency_ms"].as_u64(), Some(lat("c2")));
+}
+
+#[test]
+fn a_server_needing_no_key_gets_no_authorization_header() {
+    let server = Server::always(chat("fine", 3, 1));
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.case("c1")["output"], "fine");
+    // No [pricing] for the model: the call costs nothing, tokens are still read.
+    assert_eq!(run.case("c1")["cost_usd"], 0.0);
+    assert_eq!(run.case("c1")["tokens"], json!({"input": 3, "output": 1}));
+    let hits = server.hits();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].header("authorization"), None);
+}
+
+#[test]
+fn a_missing_key_variable_is_a_configuration_error_before_any_request() {
+    let server = Server::always(chat("never", 1, 1));
+    let ws = workspace(
+        &openai(&server.url, "api_key_env = \"PW_TEST_ABSENT_KEY\""),
+        PROMPT,
+        &suite(2),
+    );
+    let out = bin(ws.path())
+        .args(["eval", "--format", "json"])
+        .env_remove("PW_TEST_ABSENT_KEY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("PW_TEST_ABSENT_KEY"), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(server.count(), 0);
+    assert!(
+        !ws.path().join(".promptwright").exists(),
+        "nothing is written on exit 2"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Retries, timeouts and bad answers.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_429_with_retry_after_is_waited_for_then_retried() {
+    let server = Server::script(vec![
+        api_error(429, "slow down").header("retry-after", "1"),
+        chat("after the wait", 5, 2),
+    ]);
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.case("c1")["status"], "pass");
+    assert_eq!(run.case("c1")["output"], "after the wait");
+    let hits = server.hits();
+    assert_eq!(hits.len(), 2);
+    let gap = hits[1].at - hits[0].at;
+    assert!(gap >= Duration::from_millis(950), "retried after {gap:?}");
+    assert!(run.elapsed >= Duration::from_secs(1));
+}
+
+#[test]
+fn a_500_then_success_passes_after_one_retry() {
+    let server = Server::script(vec![
+        Reply::new(500, "internal error"),
+        chat("second time lucky", 5, 2),
+    ]);
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.case("c1")["status"], "pass");
+    assert_eq!(run.case("c1")["output"], "second time lucky");
+    assert_eq!(server.count(), 2);
+}
+
+#[test]
+fn always_500_gives_up_after_max_retries_with_status_and_body_excerpt() {
+    let server = Server::always(Reply::new(502, "upstream exploded: database unreachable"));
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.error("c1");
+    assert!(err.contains("502"), "{err}");
+    assert!(
+        err.contains("upstream exploded: database unreachable"),
+        "{err}"
+    );
+    assert!(err.contains("gave up after 3 attempts"), "{err}");
+    assert_eq!(run.case("c1")["output"], Value::Null);
+    assert_eq!(run.run0()["summary"]["errors"], 1);
+    assert_eq!(run.run0()["summary"]["passed"], 0);
+    assert_eq!(run.run0()["summary"]["pass_rate"], 0.0);
+    // Errors have no latency to report.
+    assert_eq!(run.run0()["summary"]["p95_latency_ms"], Value::Null);
+    assert_eq!(server.count(), 3, "max_retries = 2: three attempts");
+}
+
+#[test]
+fn a_stalled_server_times_out_is_retried_then_errors() {
+    let server = Server::always(chat("too late", 1, 1).after(Duration::from_secs(3)));
+    let ws = workspace(
+        &format!(
+            "[providers.real]\nkind = \"openai\"\nbase_url = \"{}/v1\"\ntimeout_s = 0.3\nmax_retries = 1\n",
+            server.url
+        ),
+        PROMPT,
+        &suite(1),
+    );
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.error("c1");
+    assert!(err.contains("timed out"), "{err}");
+    assert!(err.contains("gave up after 2 attempts"), "{err}");
+    assert_eq!(server.count(), 2);
+    assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
+}
+
+#[test]
+fn malformed_json_with_200_is_an_error_quoting_the_body_and_is_not_retried() {
+    let server = Server::always(Reply::new(
+        200,
+        "<html><body>Gateway login page</body></html>",
+    ));
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.error("c1");
+    assert!(err.contains("<html><body>Gateway login page"), "{err}");
+    assert!(err.contains("not JSON"), "{err}");
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn json_without_choices_is_an_error_not_a_pass() {
+    let server = Server::always(Reply::new(200, r#"{"object": "list", "data": []}"#));
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1);
+    let err = run.error("c1");
+    assert!(err.contains("choices"), "{err}");
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn a_truncated_body_is_never_a_pass_and_the_run_finishes() {
+    let (url, count) = partial_body_server(Duration::ZERO);
+    let ws = workspace(&openai(&url, ""), PROMPT, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(run.run0()["complete"], true);
+    let err = run.error("c1");
+    assert!(err.contains("connection failed"), "{err}");
+    assert!(err.contains("gave up after 3 attempts"), "{err}");
+    assert_eq!(count.load(Ordering::SeqCst), 3, "a cut body is retried");
+}
+
+#[test]
+fn a_body_that_stalls_after_the_headers_times_out() {
+    let (url, count) = partial_body_server(Duration::from_secs(3));
+    let ws = workspace(
+        &format!(
+            "[providers.real]\nkind = \"openai\"\nbase_url = \"{url}/v1\"\ntimeout_s = 0.3\nmax_retries = 1\n"
+        ),
+        PROMPT,
+        &suite(1),
+    );
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.error("c1");
+    assert!(err.contains("timed out after 0.3 s"), "{err}");
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+    assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
+}
+
+#[test]
+fn a_server_that_is_not_listening_is_a_connection_error_after_retries() {
+    // A port that was free a moment ago.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ws = workspace(
+        &openai(&format!("http://127.0.0.1:{port}"), ""),
+        PROMPT,
+        &suite(1),
+    );
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.error("c1");
+    assert!(err.contains("connection failed"), "{err}");
+    // The root cause, not just "error sending request".
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+    assert!(err.contains("gave up after 3 attempts"), "{err}");
+}
+
+#[test]
+fn a_401_fails_at_once_with_the_providers_own_message() {
+    let server = Server::always(api_error(
+        401,
+        "Incorrect API key provided. You can find your API key in your dashboard.",
+    ));
+    let ws = workspace(
+        &openai(&server.url, "api_key_env = \"PW_TEST_OPENAI_KEY\""),
+        PROMPT,
+        &suite(1),
+    );
+    let run = eval_env(ws.path(), &[], &[("PW_TEST_OPENAI_KEY", "sk-wrong")]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.error("c1");
+    assert!(
+        err.contains("HTTP 401: Incorrect API key provided. You can find your API key"),
+        "{err}"
+    );
+    assert!(!err.contains("gave up"), "{err}");
+    assert_eq!(server.count(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Anthropic.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn anthropic_messages_api_shape_headers_and_usage() {
+    let server = Server::always(
+        Reply::new(
+            200,
+            json!({
+                "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-x",
+                "content": [{"type": "text", "text": "Hel"},
+                            {"type": "tool_use", "id": "t", "name": "x", "input": {}},
+                            {"type": "text", "text": "lo"}],
+                "stop_reason": "end_turn",
+                "usage": {"input_tokens": 7, "output_tokens": 3}
+            })
+            .to_string(),
+        )
+        .header("content-type", "application/json"),
+    );
+    let providers = format!(
+        "[providers.real]\nkind = \"anthropic\"\nbase_url = \"{}\"\napi_key_env = \"PW_TEST_ANTHROPIC_KEY\"\ntimeout_s = 1\nmax_retries = 1\n\n[pricing]\n\"claude-x\" = {{ input = 3.0, output = 15.0 }}\n",
+        server.url
+    );
+    let prompt = PROMPT.replace("\"m1\"", "\"claude-x\"") + "[params]\ntemperature = 0.5\n";
+    let ws = workspace(&providers, &prompt, &suite(1));
+    let run = eval_env(ws.path(), &[], &[("PW_TEST_ANTHROPIC_KEY", "sk-ant-xyz")]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+
+    let hits = server.hits();
+    assert_eq!(hits.len(), 1);
+    let hit = &hits[0];
+    assert_eq!(hit.path, "/v1/messages");
+    assert_eq!(hit.header("x-api-key"), Some("sk-ant-xyz"));
+    assert_eq!(hit.header("anthropic-version"), Some("2023-06-01"));
+    assert_eq!(hit.header("authorization"), None);
+    assert_eq!(hit.body["model"], "claude-x");
+    assert_eq!(hit.body["system"], "You are terse.");
+    assert_eq!(
+        hit.body["messages"],
+        json!([{"role": "user", "content": "Say w1"}])
+    );
+    assert_eq!(hit.body["max_tokens"], 1024);
+    assert_eq!(hit.body["temperature"], 0.5);
+
+    let c = run.case("c1");
+    assert_eq!(c["output"], "Hello");
+    assert_eq!(c["tokens"], json!({"input": 7, "output": 3}));
+    // (7 · 3 + 3 · 15) / 1e6
+    assert!(
+        (c["cost_usd"].as_f64().unwrap() - 66e-6).abs() < 1e-15,
+        "{c:#}"
+    );
+}
+
+#[test]
+fn anthropic_keeps_the_prompts_max_tokens_and_accepts_a_v1_base_url() {
+    let server = Server::always(Reply::new(
+        200,
+        r#"{"content": [{"type": "text", "text": "hi"}], "usage": {"input_tokens": 1, "output_tokens": 1}}"#,
+    ));
+    let providers = format!(
+        "[providers.real]\nkind = \"anthropic\"\nbase_url = \"{}/v1/\"\ntimeout_s = 1\nmax_retries = 0\n",
+        server.url
+    );
+    let prompt = PROMPT.replace("\"m1\"", "\"claude-x\"") + "[params]\nmax_tokens = 64\n";
+    let ws = workspace(&providers, &prompt, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let hits = server.hits();
+    assert_eq!(hits[0].path, "/v1/messages");
+    assert_eq!(hits[0].body["max_tokens"], 64);
+    assert_eq!(hits[0].header("x-api-key"), None);
+}
+
+// ---------------------------------------------------------------------------------------
+// llm-rubric through [grader].
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn llm_rubric_asks_the_grader_and_reads_its_verdict() {
+    // The case's answer is its word; the grader judges by the output it is shown.
+    let server = Server::start(|hit, _| {
+        if !hit.is_grader() {
+            let word = hit.user().trim_start_matches("Say ").to_string();
+            return chat(&word, 100, 10);
+        }
+        let shown = hit.user();
+        let verdict = if shown.contains("<output>\nGOOD\n</output>") {
+            r#"{"pass": true, "score": 0.9, "reason": "polite and on topic"}"#
+        } else if shown.contains("<output>\nBAD\n</output>") {
+            r#"{"pass": false, "score": 0.1, "reason": "the reply insults the customer"}"#
+        } else if shown.contains("<output>\nMID") {
+            "```json\n{\"pass\": true, \"score\": 0.6, \"reason\": \"acceptable\"}\n```"
+        } else {
+            "Sure! The output looks great to me."
+        };
+        chat(verdict, 200, 20)
+    });
+    let providers = format!(
+        "{}\n[pricing]\n\"m1\" = {{ input = 1.0, output = 1.0 }}\n\"judge\" = {{ input = 10.0, output = 10.0 }}\n\n[grader]\nprovider = \"real\"\nmodel = \"judge\"\n",
+        openai(&server.url, "")
+    );
+    let suite = r#"prompt = "p"
+[[assert]]
+type = "llm-rubric"
+value = "The reply is polite."
+
+[[cases]]
+id = "good"
+vars = { word = "GOOD" }
+
+[[cases]]
+id = "bad"
+vars = { word = "BAD" }
+
+[[cases]]
+id = "garbage"
+vars = { word = "HUH" }
+
+[[cases]]
+id = "mid-strict"
+vars = { word = "MID1" }
+[[cases.assert]]
+type = "llm-rubric"
+value = "The reply is very polite."
+threshold = 0.7
+
+[[cases]]
+id = "mid-lenient"
+vars = { word = "MID2" }
+[[cases.assert]]
+type = "llm-rubric"
+value = "The reply is somewhat polite."
+threshold = 0.5
+"#;
+    let ws = workspace(&providers, PROMPT, suite);
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+
+    let good = run.case("good");
+    assert_eq!(good["status"], "pass", "{good:#}");
+    assert_eq!(good["assertions"][0]["type"], "llm-rubric");
+    assert_eq!(good["assertions"][0]["score"], 0.9);
+    assert_eq!(
+        good["assertions"][0]["reason"],
+        "grader says pass: polite and on topic"
+    );
+    // The case's call (100 + 10 tokens at 1.0) plus the grader's (200 + 20 at 10.0).
+    let cost = good["cost_usd"].as_f64().unwrap();
+    assert!((cost - (110.0 + 2200.0) / 1e6).abs() < 1e-12, "{cost}");
+
+    let bad = run.case("bad");
+    assert_eq!(bad["status"], "fail", "{bad:#}");
+    assert!(
+        bad["assertions"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the reply insults the customer")
+    );
+
+    let err = run.error("garbage");
+    assert!(err.contains("not the expected JSON"), "{err}");
+    assert!(err.contains("The output looks great to me"), "{err}");
+    assert_eq!(run.case("garbage")["output"], "HUH");
+
+    // The same grader answer (score 0.6) fails a 0.7 threshold and passes a 0.5 one,
+    // whatever the grader's own `pass` says.
+    let strict = run.case("mid-strict");
+    assert_eq!(strict["status"], "fail", "{strict:#}");
+    let reasons: Vec<&str> = strict["assertions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"grader score 0.60 (needs 0.70): acceptable"),
+        "{reasons:?}"
+    );
+    assert_eq!(run.case("mid-lenient")["status"], "pass");
+
+    let hits = server.hits();
+    let graded: Vec<&Hit> = hits.iter().filter(|h| h.is_grader()).collect();
+    // One per case for the suite's rubric, one more for each case's own.
+    assert_eq!(graded.len(), 7);
+    assert_eq!(hits.len() - graded.len(), 5);
+    for g in &graded {
+        assert_eq!(g.body["model"], "judge");
+        assert_eq!(g.body["temperature"], 0);
+        assert!(g.user().contains("<rubric>\nThe reply is"), "{}", g.user());
+    }
+}
+
+#[test]
+fn jobs_sets_the_limit_of_a_provider_the_grader_shares() {
+    // concurrency = 1 in workspace.toml, -j 4 on the command line: the four case calls
+    // (200 ms each) are in flight together, grader or not.
+    let server = Server::start(|hit, _| {
+        if hit.is_grader() {
+            chat(r#"{"pass": true, "score": 1, "reason": "ok"}"#, 1, 1)
+        } else {
+            chat("x", 1, 1).after(Duration::from_millis(200))
+        }
+    });
+    let providers = format!(
+        "{}concurrency = 1\n\n[grader]\nprovider = \"real\"\nmodel = \"judge\"\n",
+        openai(&server.url, "")
+    );
+    let mut suite = suite(4);
+    suite.push_str("[[assert]]\ntype = \"llm-rubric\"\nvalue = \"Answers.\"\n");
+    let ws = workspace(&providers, PROMPT, &suite);
+    let run = eval(ws.path(), &["-j", "4"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let cases: Vec<Instant> = server
+        .hits()
+        .iter()
+        .filter(|h| !h.is_grader())
+        .map(|h| h.at)
+        .collect();
+    assert_eq!(cases.len(), 4);
+    let spread = *cases.iter().max().unwrap() - *cases.iter().min().unwrap();
+    assert!(
+        spread < Duration::from_millis(150),
+        "calls were serialised: {spread:?}"
+    );
+}
+
+#[test]
+fn a_grader_answer_that_cannot_be_read_is_asked_again_next_run() {
+    let garbled = Arc::new(AtomicBool::new(true));
+    let flag = garbled.clone();
+    let server = Server::start(move |hit, _| {
+        if !hit.is_grader() {
+            chat("an answer", 1, 1)
+        } else if flag.load(Ordering::SeqCst) {
+            chat("I think it is fine?", 1, 1)
+        } else {
+            chat(r#"{"pass": true, "score": 1, "reason": "fine"}"#, 1, 1)
+        }
+    });
+    let providers = format!(
+        "{}\n[grader]\nprovider = \"real\"\nmodel = \"judge\"\n",
+        openai(&server.url, "")
+    );
+    let mut suite = suite(1);
+    suite.push_str("[[assert]]\ntype = \"llm-rubric\"\nvalue = \"Answers.\"\n");
+    let ws = workspace(&providers, PROMPT, &suite);
+    let first = eval(ws.path(), &[]);
+    assert_eq!(first.code(), 1);
+    assert!(first.error("c1").contains("I think it is fine?"));
+
+    garbled.store(false, Ordering::SeqCst);
+    let second = eval(ws.path(), &[]);
+    assert_eq!(second.code(), 0, "{:#}", second.json);
+    // The case's own answer comes from the cache; the grader is asked again.
+    assert_eq!(second.case("c1")["cached"], true);
+    let graded = server.hits().iter().filter(|h| h.is_grader()).count();
+    assert_eq!((server.count() - graded, graded), (1, 2));
+}
+
+// ---------------------------------------------------------------------------------------
+// Cache.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_second_run_is_answered_from_the_cache_and_no_cache_asks_again() {
+    let server = Server::start(|hit, _| chat(&format!("answer to {}", hit.user()), 10, 5));
+    let ws = workspace(
+        &openai(
+            &server.url,
+            "\n[pricing]\n\"m1\" = { input = 1.0, output = 1.0 }",
+        ),
+        PROMPT,
+        &suite(3),
+    );
+    let first = eval(ws.path(), &[]);
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    assert_eq!(server.count(), 3);
+    assert!(first.cases().iter().all(|c| c["cached"] == false));
+    assert!(first.run0()["summary"]["cost_usd"].as_f64().unwrap() > 0.0);
+
+    let second = eval(ws.path(), &[]);
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    assert_eq!(server.count(), 3, "the second run asks nothing");
+    assert_ne!(first.run0()["run_id"], second.run0()["run_id"]);
+    for c in second.cases() {
+        assert_eq!(c["cached"], true, "{c:#}");
+        assert_eq!(c["cost_usd"], 0.0);
+        assert_eq!(c["status"], "pass");
+        let id = c["id"].as_str().unwrap();
+        assert_eq!(c["output"], first.case(id)["output"]);
+        assert_eq!(c["tokens"], first.case(id)["tokens"]);
+        // The latency of the call that produced the answer is kept.
+        assert_eq!(c["latency_ms"], first.case(id)["latency_ms"]);
+    }
+    assert_eq!(second.run0()["summary"]["cost_usd"], 0.0);
+
+    let fresh = eval(ws.path(), &["--no-cache"]);
+    assert_eq!(fresh.code(), 0, "{}", fresh.stderr());
+    assert_eq!(server.count(), 6);
+    assert!(fresh.cases().iter().all(|c| c["cached"] == false));
+}
+
+#[test]
+fn errors_are_not_cached() {
+    let broken = Arc::new(AtomicBool::new(true));
+    let flag = broken.clone();
+    let server = Server::start(move |_, _| {
+        if flag.load(Ordering::SeqCst) {
+            api_error(401, "invalid key")
+        } else {
+            chat("fixed", 1, 1)
+        }
+    });
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(2));
+    let first = eval(ws.path(), &[]);
+    assert_eq!(first.code(), 1);
+    assert!(first.error("c1").contains("invalid key"));
+    assert_eq!(server.count(), 2);
+
+    broken.store(false, Ordering::SeqCst);
+    let second = eval(ws.path(), &[]);
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    assert_eq!(server.count(), 4, "the failed cases are asked again");
+    assert!(
+        second
+            .cases()
+            .iter()
+            .all(|c| c["cached"] == false && c["output"] == "fixed")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Record and replay.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn record_then_replay_answers_identically_without_the_server() {
+    let server = Server::start(|hit, _| chat(&format!("recorded {}", hit.user()), 12, 4));
+    let providers = format!(
+        "{}\n[providers.recorded]\nkind = \"replay\"\ncassette = \"evals/cassettes/x.jsonl\"\n",
+        openai(&server.url, "")
+    );
+    let ws = workspace(&providers, PROMPT, &suite(3));
+    let root = ws.path();
+
+    let recorded = eval(root, &["--provider", "real", "--record"]);
+    assert_eq!(recorded.code(), 0, "{}", recorded.stderr());
+    assert_eq!(server.count(), 3);
+    let cassette = std::fs::read_to_string(root.join("evals/cassettes/x.jsonl")).unwrap();
+    assert_eq!(cassette.lines().count(), 3, "{cassette}");
+
+    let replayed = eval(root, &["--provider", "recorded"]);
+    assert_eq!(replayed.code(), 0, "{}", replayed.stderr());
+    assert_eq!(server.count(), 3, "replay asks no server");
+    assert_eq!(replayed.run0()["provider"], "recorded");
+    for c in replayed.cases() {
+        let id = c["id"].as_str().unwrap();
+        assert_eq!(c["status"], "pass");
+        assert_eq!(c["output"], recorded.case(id)["output"]);
+        assert_eq!(c["tokens"], recorded.case(id)["tokens"]);
+        assert_eq!(c["cost_usd"], 0.0);
+    }
+
+    // A case the cassette does not hold is an error that says how to record it.
+    let mut more = suite(3);
+    more.push_str("[[cases]]\nid = \"new\"\nvars = { word = \"unheard\" }\n");
+    write(root, "evals/s.toml", &more);
+    let partial = eval(root, &["--provider", "recorded"]);
+    assert_eq!(partial.code(), 1);
+    let err = partial.error("new");
+    assert!(err.contains("--record"), "{err}");
+    assert!(err.contains("x.jsonl"), "{err}");
+    assert_eq!(partial.case("c1")["status"], "pass");
+    assert_eq!(server.count(), 3);
+}
+
+// ---------------------------------------------------------------------------------------
+// Secrets.
+// ---------------------------------------------------------------------------------------
+
+const SENTINEL: &str = "sk-test-SENTINEL-1234567890";
+
+/// Every file under `root` that contains `needle`.
+fn files_containing(root: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn api_keys_never_reach_records_cache_cassettes_outputs_or_errors() {
+    // A careless server that echoes the key header back wherever it can, except in the
+    // answer text itself (which would be the model's own words).
+    let server = Server::start(|hit, _| {
+        let key = hit.key_header();
+        let case = hit.user();
+        if hit.path == "/v1/messages" {
+            return api_error(401, &format!("invalid x-api-key: {key}"));
+        }
+        match case.as_str() {
+            "Say fine" => {
+                let mut r = chat("all good", 5, 5);
+                let mut v: Value = serde_json::from_str(&r.body).unwrap();
+                v["debug"] = json!({"authorization": key});
+                r.body = v.to_string();
+                r
+            }
+            "Say unauthorized" => api_error(401, &format!("Incorrect API key provided: {key}")),
+            "Say flaky" => Reply::new(503, format!("overloaded (request auth was {key})")),
+            "Say shapeless" => Reply::new(200, json!({"echo": {"authorization": key}}).to_string()),
+            _ => Reply::new(200, format!("not json, you sent {key}")),
+        }
+    });
+    let providers = format!(
+        "[providers.real]\nkind = \"openai\"\nbase_url = \"{url}/v1\"\napi_key_env = \"PW_TEST_SECRET\"\ntimeout_s = 1\nmax_retries = 1\n\n\
+         [providers.claude]\nkind = \"anthropic\"\nbase_url = \"{url}\"\napi_key_env = \"PW_TEST_SECRET\"\ntimeout_s = 1\nmax_retries = 1\n\n\
+         [providers.recorded]\nkind = \"replay\"\ncassette = \"evals/cassettes/secrets.jsonl\"\n",
+        url = server.url
+    );
+    let suite = r#"prompt = "p"
+[[cases]]
+id = "fine"
+vars = { word = "fine" }
+[[cases]]
+id = "unauthorized"
+vars = { word = "unauthorized" }
+[[cases]]
+id = "flaky"
+vars = { word = "flaky" }
+[[cases]]
+id = "garbled"
+vars = { word = "garbled" }
+[[cases]]
+id = "shapeless"
+vars = { word = "shapeless" }
+"#;
+    let ws = workspace(&providers, PROMPT, suite);
+    let root = ws.path();
+    let env = [("PW_TEST_SECRET", SENTINEL)];
+
+    let mut runs = vec![
+        eval_env(root, &["--record"], &env),
+        // Again, from the cache for the answered case.
+        eval_env(root, &[], &env),
+        eval_env(root, &["--provider", "claude"], &env),
+        eval_env(root, &["-o", "out.json"], &env),
+    ];
+    let jsonl = bin(root)
+        .args(["eval", "--format", "jsonl", "--no-cache"])
+        .env("PW_TEST_SECRET", SENTINEL)
+        .output()
+        .unwrap();
+    let table = bin(root)
+        .args(["eval", "--no-cache"])
+        .env("PW_TEST_SECRET", SENTINEL)
+        .output()
+        .unwrap();
+
+    // The key did reach the server, so the echoes below really had it to leak.
+    assert!(
+        server
+            .hits()
+            .iter()
+            .all(|h| h.key_header().contains(SENTINEL))
+    );
+
+    let first = runs.remove(0);
+    assert_eq!(first.code(), 1);
+    assert_eq!(first.case("fine")["status"], "pass");
+    let unauthorized = first.error("unauthorized");
+    assert!(
+        unauthorized.contains("Incorrect API key provided: Bearer [redacted]"),
+        "{unauthorized}"
+    );
+    assert!(first.error("flaky").contains("[redacted]"));
+    assert!(first.error("garbled").contains("[redacted]"));
+    assert!(first.error("shapeless").contains("[redacted]"));
+    let claude = &runs[1];
+    assert!(
+        claude
+            .error("fine")
+            .contains("invalid x-api-key: [redacted]"),
+        "{}",
+        claude.error("fine")
+    );
+
+    let mut outputs: Vec<&Output> = runs.iter().map(|r| &r.out).collect();
+    outputs.extend([&first.out, &jsonl, &table]);
+    for out in outputs {
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(!text.contains(SENTINEL), "leaked to the terminal: {text}");
+            assert!(!text.contains("SENTINEL"), "partly leaked: {text}");
+        }
+    }
+    assert!(root.join("evals/cassettes/secrets.jsonl").exists());
+    assert!(root.join("out.json").exists());
+    assert!(root.join(".promptwright/cache").is_dir());
+    let leaks = files_containing(root, SENTINEL);
+    assert!(leaks.is_empty(), "the key is in {leaks:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Resume after a kill or an interrupt.
+// ---------------------------------------------------------------------------------------
+
+/// Case lines recorded so far in the run records under `root`: (run file stem, case ids).
+fn recorded_cases(root: &Path) -> Option<(String, Vec<String>)> {
+    let dir = root.join(".promptwright/runs");
+    let file = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))?;
+    let text = std::fs::read_to_string(&file).ok()?;
+    let ids = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "case")
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    Some((file.file_stem()?.to_string_lossy().into_owned(), ids))
+}
+
+/// Waits until the running `child` has recorded at least `n` cases.
+fn wait_for_cases(root: &Path, n: usize, child: &mut std::process::Child) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while recorded_cases(root).is_none_or(|(_, ids)| ids.len() < n) {
+        assert!(Instant::now() < deadline, "the run records no cases");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was stopped"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_killed_run_resumes_without_asking_again_for_recorded_cases() {
+    // c1 fails at once the first time it is asked: a recorded error, asked again on resume.
+    let c1_failed = AtomicBool::new(false);
+    let server = Server::start(move |hit, _| {
+        if hit.user() == "Say w1" && !c1_failed.swap(true, Ordering::SeqCst) {
+            return api_error(401, "key revoked, briefly");
+        }
+        chat(&format!("slow {}", hit.user()), 1, 1).after(Duration::from_millis(250))
+    });
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(10));
+    let root = ws.path();
+
+    let mut child = bin(root)
+        .args(["eval", "-j", "2", "--format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_cases(root, 3, &mut child);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (run_id, before) = recorded_cases(root).unwrap();
+    assert!(before.len() >= 3 && before.len() < 10, "{before:?}");
+    let asked_before_kill = server.count();
+
+    // --no-cache: the recorded cases must come from the run record, not the cache.
+    let resumed = eval(root, &["--resume", "--no-cache"]);
+    assert_eq!(resumed.code(), 0, "{}", resumed.stderr());
+    assert!(
+        resumed.stderr().contains(&format!("resuming run {run_id}")),
+        "{}",
+        resumed.stderr()
+    );
+    let run0 = resumed.run0();
+    assert_eq!(run0["run_id"], run_id.as_str());
+    assert_eq!(run0["complete"], true);
+    let ids: Vec<&str> = resumed
+        .cases()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (1..=10).map(|i| format!("c{i}")).collect();
+    assert_eq!(ids, expected, "all cases, in plan order");
+    assert_eq!(run0["summary"]["passed"], 10);
+
+    let mut per_case: HashMap<String, usize> = HashMap::new();
+    for hit in server.hits() {
+        *per_case.entry(hit.user()).or_default() += 1;
+    }
+    for i in 1..=10 {
+        let asked = per_case.get(&format!("Say w{i}")).copied().unwrap_or(0);
+        if i == 1 {
+            assert_eq!(asked, 2, "c1 errored before the kill: {per_case:?}");
+        } else if before.contains(&format!("c{i}")) {
+            assert_eq!(asked, 1, "c{i} was recorded before the kill: {per_case:?}");
+        } else {
+            assert!(asked >= 1, "c{i} was never asked");
+        }
+    }
+    // Two calls in flight under -j 2, plus at most a couple answered but not yet written
+    // (a case frees its slot before its line is appended).
+    let in_flight_at_kill = asked_before_kill - before.len();
+    assert!(
+        in_flight_at_kill <= 4,
+        "-j 2: {in_flight_at_kill} in flight"
+    );
+    assert!(server.count() <= 11 + in_flight_at_kill);
+    assert!(before.contains(&"c1".to_string()), "{before:?}");
+    assert_eq!(resumed.case("c1")["output"], "slow Say w1");
+
+    // The record on disk is append-only: c1's error line stays, its answer follows, and
+    // reading the record back gives one complete run of 10 cases, c1 passing.
+    let (_, after) = recorded_cases(root).unwrap();
+    assert_eq!(after.len(), 11, "{after:?}");
+    let path = root.join(format!(".promptwright/runs/{run_id}.jsonl"));
+    let stored = promptwright::store::read_run(&path).unwrap();
+    assert!(stored.complete);
+    assert_eq!(stored.cases.len(), 10);
+    assert_eq!(stored.summary.passed, 10);
+    assert_eq!(stored.summary.errors, 0);
+}
+
+#[test]
+fn an_interrupted_run_is_recorded_incomplete_and_resumes() {
+    let server = Server::start(|hit, _| {
+        chat(&format!("slow {}", hit.user()), 1, 1).after(Duration::from_millis(250))
+    });
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(8));
+    let root = ws.path();
+    let mut child = bin(root)
+        .args(["eval", "-j", "2", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_cases(root, 2, &mut child);
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run0 = &json["runs"][0];
+    assert_eq!(run0["complete"], false);
+    let done = run0["cases"].as_array().unwrap().len();
+    assert!((2..8).contains(&done), "{done} cases");
+
+    let resumed = eval(root, &["--resume"]);
+    assert_eq!(resumed.code(), 0, "{}", resumed.stderr());
+    assert_eq!(resumed.run0()["run_id"], run0["run_id"]);
+    assert_eq!(resumed.run0()["complete"], true);
+    assert_eq!(resumed.cases().len(), 8);
+}

@@ -207,10 +207,7 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
-fn parse(
-    name: &str,
-    src: &Source,
-) -> Result<(Prompt, Option<ProviderRef>), Vec<Diagnostic>> {
+fn parse(name: &str, src: &Source) -> Result<(Prompt, Option<ProviderRef>), Vec<Diagnostic>> {
     let file: PromptFile = toml::from_str(&src.text).map_err(|e| {
         let mut d = src.toml_error(&e);
         // `temperature = 0.2` at the top of the file is the usual slip: say where it goes.
@@ -292,15 +289,28 @@ fn parse(
 
 /// Parses a prompt file on its own (the TUI's editor), checking its provider against
 /// `config` when there is one.
-pub fn parse_prompt(name: &str, src: &Source, config: Option<&super::Config>) -> Result<Prompt, Vec<Diagnostic>> {
+pub fn parse_prompt(
+    name: &str,
+    src: &Source,
+    config: Option<&super::Config>,
+) -> Result<Prompt, Vec<Diagnostic>> {
     let (prompt, provider_ref) = parse(name, src)?;
     if let (Some(cfg), Some(r), Some(provider)) = (config, provider_ref, &prompt.def.provider) {
         if !cfg.providers.contains_key(provider) {
-            let help = match super::error::did_you_mean(provider, cfg.providers.keys().map(String::as_str)) {
+            let help = match super::error::did_you_mean(
+                provider,
+                cfg.providers.keys().map(String::as_str),
+            ) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("define [providers.{provider}] in workspace.toml"),
             };
-            return Err(vec![src.at(r.span, format!("provider `{provider}` is not defined in workspace.toml")).with_help(help)]);
+            return Err(vec![
+                src.at(
+                    r.span,
+                    format!("provider `{provider}` is not defined in workspace.toml"),
+                )
+                .with_help(help),
+            ]);
         }
     }
     Ok(prompt)

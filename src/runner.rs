@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::assert::{AssertionResult, Kind, Observation, combine, rubric};
@@ -170,10 +170,9 @@ pub async fn run(
                 tokio::spawn(async move {
                     let suite = &shared.suites[s];
                     let result = tokio::select! {
-                        r = run_case(&shared, suite, &suite.cases[c]) => r,
+                        r = run_case(&shared, suite, &suite.cases[c], permit) => r,
                         _ = cancel.cancelled() => return,
                     };
-                    drop(permit);
                     let _ = done_tx.send((order, result)).await;
                 });
             }
@@ -280,7 +279,10 @@ async fn ask(shared: &Shared, who: &ProviderPlan, req: &Request) -> Result<Answe
     Ok(answer)
 }
 
-async fn run_case(shared: &Shared, suite: &Suite, case: &Case) -> CaseResult {
+/// Runs one case. `slot` is its place among the cases in flight, given back as soon as
+/// the model has answered: scoring, caching and recording need no slot, and holding it
+/// through them would leave the provider idle.
+async fn run_case(shared: &Shared, suite: &Suite, case: &Case, slot: OwnedSemaphorePermit) -> CaseResult {
     let mut result = CaseResult {
         suite: suite.name.clone(),
         id: case.id.clone(),
@@ -324,6 +326,7 @@ async fn run_case(shared: &Shared, suite: &Suite, case: &Case) -> CaseResult {
             return result;
         }
     };
+    drop(slot);
     remember(shared, &answer);
     if let Some(rec) = &shared.recorder {
         if let Err(e) = rec.record(&request, &answer.response) {

@@ -8,4 +8,5 @@ pub mod provider;
 pub mod runner;
 pub mod store;
 pub mod template;
+pub mod tui;
 pub mod workspace;

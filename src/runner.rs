@@ -282,7 +282,12 @@ async fn ask(shared: &Shared, who: &ProviderPlan, req: &Request) -> Result<Answe
 /// Runs one case. `slot` is its place among the cases in flight, given back as soon as
 /// the model has answered: scoring, caching and recording need no slot, and holding it
 /// through them would leave the provider idle.
-async fn run_case(shared: &Shared, suite: &Suite, case: &Case, slot: OwnedSemaphorePermit) -> CaseResult {
+async fn run_case(
+    shared: &Shared,
+    suite: &Suite,
+    case: &Case,
+    slot: OwnedSemaphorePermit,
+) -> CaseResult {
     let mut result = CaseResult {
         suite: suite.name.clone(),
         id: case.id.clone(),

@@ -372,27 +372,6 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
     })
 }
 
-/// The bare command (until the TUI exists): every suite, as a table, exit 0 unless the
-/// workspace is broken — failures on display are the point, not an error.
-pub fn run_overview(dir: Option<&Path>) -> Result<ExitCode, CliError> {
-    let ws = load_workspace(dir)?;
-    let args = EvalArgs {
-        suites: Vec::new(),
-        prompts: Vec::new(),
-        provider: None,
-        model: None,
-        jobs: None,
-        format: Format::Table,
-        output: None,
-        no_cache: false,
-        record: false,
-        resume: false,
-    };
-    let records = execute(plans(&ws, &args)?)?;
-    emit(&records, Format::Table, None)?;
-    Ok(ExitCode::SUCCESS)
-}
-
 /// Fails early, before any model call, when `-o` cannot be written.
 fn check_writable(out: &Path) -> Result<(), CliError> {
     let parent = out

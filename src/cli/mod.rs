@@ -7,6 +7,7 @@ mod eval;
 mod format;
 mod init;
 mod progress;
+mod screenshots;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -63,6 +64,17 @@ an offline echo provider, one prompt, one suite and a .gitignore. Refuses to ove
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Render each TUI pane of the workspace into DIR as text and SVG
+    #[command(
+        long_about = "Render each pane of the TUI, on the workspace, into DIR (default: screenshots) as \
+.txt and .svg files, at a fixed size of 120×36 cells. The repository's screenshots/ folder is made by this \
+command on the demo workspace, and a test fails when it is stale."
+    )]
+    Screenshots {
+        /// Folder to write the pictures into
+        #[arg(value_name = "DIR", default_value = "screenshots")]
+        dir: PathBuf,
+    },
 }
 
 /// A failure to report on stderr with exit code 2.
@@ -91,8 +103,8 @@ pub fn main() -> ExitCode {
         Some(Command::Check) => check::run(cli.workspace.as_deref()),
         Some(Command::Eval(args)) => eval::run(cli.workspace.as_deref(), &args),
         Some(Command::Init { dir }) => init::run(dir.as_deref().or(cli.workspace.as_deref())),
-        // Until the TUI lands, the bare command shows the workspace's results.
-        None => eval::run_overview(cli.workspace.as_deref()),
+        Some(Command::Screenshots { dir }) => screenshots::run(cli.workspace.as_deref(), &dir),
+        None => open_tui(cli.workspace.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -153,9 +165,9 @@ fn report(e: &CliError) {
     }
 }
 
-/// Finds and loads the workspace: `-w DIR`, else the nearest folder with workspace.toml.
-pub(crate) fn load_workspace(dir: Option<&Path>) -> Result<Workspace, CliError> {
-    let root = match dir {
+/// The workspace folder: `-w DIR`, else the nearest folder with workspace.toml.
+pub(crate) fn workspace_root(dir: Option<&Path>) -> Result<PathBuf, CliError> {
+    match dir {
         Some(d) => {
             if !d.join(crate::workspace::WORKSPACE_FILE).is_file() {
                 return Err(CliError::usage(
@@ -163,7 +175,7 @@ pub(crate) fn load_workspace(dir: Option<&Path>) -> Result<Workspace, CliError> 
                     format!("run `promptwright init {}` to create one", d.display()),
                 ));
             }
-            d.to_path_buf()
+            Ok(d.to_path_buf())
         }
         None => {
             let cwd = std::env::current_dir().map_err(|e| {
@@ -177,8 +189,31 @@ pub(crate) fn load_workspace(dir: Option<&Path>) -> Result<Workspace, CliError> 
                     "no workspace.toml in this folder or any parent",
                     "run `promptwright init` to create a workspace here, or pass -w DIR",
                 )
-            })?
+            })
         }
-    };
-    Ok(Workspace::load(&root)?)
+    }
+}
+
+/// The default command: the TUI, which needs a terminal on both ends.
+fn open_tui(dir: Option<&Path>) -> Result<ExitCode, CliError> {
+    use std::io::IsTerminal;
+    let root = workspace_root(dir)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "the workbench needs a terminal",
+            "for scripts and CI use the headless commands: `promptwright check`, `promptwright eval`",
+        ));
+    }
+    crate::tui::run(&root).map_err(|e| {
+        CliError::usage(
+            format!("terminal error: {e}"),
+            "try another terminal, or use `promptwright eval`",
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Finds and loads the workspace: `-w DIR`, else the nearest folder with workspace.toml.
+pub(crate) fn load_workspace(dir: Option<&Path>) -> Result<Workspace, CliError> {
+    Ok(Workspace::load(&workspace_root(dir)?)?)
 }

@@ -161,7 +161,7 @@ const DEFAULT_TIMEOUT_S: f64 = 60.0;
 const DEFAULT_MAX_RETRIES: u32 = 4;
 
 /// Parses and validates workspace.toml. `root` resolves the cassette path.
-pub(crate) fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
+pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
     let file: WorkspaceFile = toml::from_str(&src.text).map_err(|e| vec![src.toml_error(&e)])?;
     let mut errors = Vec::new();
     let mut providers = BTreeMap::new();

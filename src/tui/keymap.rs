@@ -1,0 +1,385 @@
+//! One table of key bindings. It drives the handlers (`lookup`), the status-bar hints
+//! and the `?` overlay, so the three cannot drift apart.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a key is pressed. Layers are tried from the top: an overlay sees a key before
+/// the pane, and the editor before the global keys (typing `q` in the editor types `q`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    PromptList,
+    Editor,
+    Help,
+    Confirm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    Tab(usize),
+    NextTab,
+    PrevTab,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Edit,
+    LeaveEditor,
+    Save,
+    NextCase,
+    PrevCase,
+    Reload,
+    ConfirmSave,
+    ConfirmDiscard,
+    ConfirmCancel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn plain(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+pub struct Binding {
+    pub ctx: Context,
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// Short label for the status bar.
+    pub label: &'static str,
+    /// Sentence for the help overlay.
+    pub help: &'static str,
+    /// Shown in the status bar of its context.
+    pub in_bar: bool,
+}
+
+const fn bind(
+    ctx: Context,
+    keys: &'static [Key],
+    action: Action,
+    label: &'static str,
+    help: &'static str,
+    in_bar: bool,
+) -> Binding {
+    Binding {
+        ctx,
+        keys,
+        action,
+        label,
+        help,
+        in_bar,
+    }
+}
+
+use Context::*;
+
+pub const BINDINGS: &[Binding] = &[
+    bind(
+        Global,
+        &[plain('q')],
+        Action::Quit,
+        "quit",
+        "Quit (asks when there are unsaved edits)",
+        true,
+    ),
+    bind(
+        Global,
+        &[ctrl('c')],
+        Action::Quit,
+        "quit",
+        "Quit, from anywhere",
+        false,
+    ),
+    bind(
+        Global,
+        &[plain('?')],
+        Action::ToggleHelp,
+        "help",
+        "Show this help",
+        true,
+    ),
+    bind(
+        Global,
+        &[plain('1')],
+        Action::Tab(0),
+        "prompts",
+        "Go to the Prompts pane",
+        false,
+    ),
+    bind(
+        Global,
+        &[plain('2')],
+        Action::Tab(1),
+        "evals",
+        "Go to the Evals pane",
+        false,
+    ),
+    bind(
+        Global,
+        &[plain('3')],
+        Action::Tab(2),
+        "diff",
+        "Go to the Diff pane",
+        false,
+    ),
+    bind(
+        Global,
+        &[plain('4')],
+        Action::Tab(3),
+        "release",
+        "Go to the Release pane",
+        false,
+    ),
+    bind(
+        Global,
+        &[code(KeyCode::Tab)],
+        Action::NextTab,
+        "next pane",
+        "Next pane",
+        false,
+    ),
+    bind(
+        Global,
+        &[code(KeyCode::BackTab)],
+        Action::PrevTab,
+        "previous pane",
+        "Previous pane",
+        false,
+    ),
+    bind(
+        PromptList,
+        &[code(KeyCode::Up), plain('k')],
+        Action::Up,
+        "up",
+        "Select the previous prompt",
+        false,
+    ),
+    bind(
+        PromptList,
+        &[code(KeyCode::Down), plain('j')],
+        Action::Down,
+        "down",
+        "Select the next prompt",
+        false,
+    ),
+    bind(
+        PromptList,
+        &[code(KeyCode::Enter), plain('e')],
+        Action::Edit,
+        "edit",
+        "Edit the selected prompt",
+        true,
+    ),
+    bind(
+        PromptList,
+        &[plain('c')],
+        Action::NextCase,
+        "next case",
+        "Preview the next eval case",
+        true,
+    ),
+    bind(
+        PromptList,
+        &[plain('C')],
+        Action::PrevCase,
+        "previous case",
+        "Preview the previous eval case",
+        false,
+    ),
+    bind(
+        PromptList,
+        &[ctrl('s')],
+        Action::Save,
+        "save",
+        "Save the selected prompt",
+        false,
+    ),
+    bind(
+        PromptList,
+        &[plain('r')],
+        Action::Reload,
+        "reload",
+        "Reload a prompt changed on disk",
+        false,
+    ),
+    bind(
+        Editor,
+        &[code(KeyCode::Esc)],
+        Action::LeaveEditor,
+        "leave editor",
+        "Leave the editor (edits are kept)",
+        true,
+    ),
+    bind(
+        Editor,
+        &[ctrl('s')],
+        Action::Save,
+        "save",
+        "Save the file (atomic write)",
+        true,
+    ),
+    bind(
+        Editor,
+        &[ctrl('n')],
+        Action::NextCase,
+        "next case",
+        "Preview the next eval case",
+        true,
+    ),
+    bind(
+        Editor,
+        &[ctrl('p')],
+        Action::PrevCase,
+        "previous case",
+        "Preview the previous eval case",
+        false,
+    ),
+    bind(
+        Editor,
+        &[ctrl('c')],
+        Action::Quit,
+        "quit",
+        "Quit (asks when there are unsaved edits)",
+        false,
+    ),
+    bind(
+        Help,
+        &[code(KeyCode::Esc), plain('?'), plain('q')],
+        Action::ToggleHelp,
+        "close",
+        "Close the help",
+        true,
+    ),
+    bind(
+        Help,
+        &[code(KeyCode::Up), plain('k')],
+        Action::Up,
+        "scroll up",
+        "Scroll the help up",
+        false,
+    ),
+    bind(
+        Help,
+        &[code(KeyCode::Down), plain('j')],
+        Action::Down,
+        "scroll down",
+        "Scroll the help down",
+        false,
+    ),
+    bind(
+        Confirm,
+        &[plain('s'), plain('y')],
+        Action::ConfirmSave,
+        "save",
+        "Save every edited prompt, then quit",
+        true,
+    ),
+    bind(
+        Confirm,
+        &[plain('d'), plain('n')],
+        Action::ConfirmDiscard,
+        "discard",
+        "Quit without saving",
+        true,
+    ),
+    bind(
+        Confirm,
+        &[code(KeyCode::Esc), plain('c')],
+        Action::ConfirmCancel,
+        "cancel",
+        "Stay in promptwright",
+        true,
+    ),
+    bind(
+        PromptList,
+        &[code(KeyCode::PageUp)],
+        Action::PageUp,
+        "page up",
+        "Scroll the preview up",
+        false,
+    ),
+    bind(
+        PromptList,
+        &[code(KeyCode::PageDown)],
+        Action::PageDown,
+        "page down",
+        "Scroll the preview down",
+        false,
+    ),
+];
+
+/// Shift is part of the character for printable keys (`?`, `C`): ignore it there.
+fn normalize(key: KeyEvent) -> Key {
+    let mut mods = key.modifiers;
+    if matches!(key.code, KeyCode::Char(_) | KeyCode::BackTab) {
+        mods.remove(KeyModifiers::SHIFT);
+    }
+    Key {
+        code: key.code,
+        mods,
+    }
+}
+
+/// The action bound to `key` in exactly this context.
+pub fn lookup(ctx: Context, key: KeyEvent) -> Option<Action> {
+    let k = normalize(key);
+    BINDINGS
+        .iter()
+        .find(|b| b.ctx == ctx && b.keys.contains(&k))
+        .map(|b| b.action)
+}
+
+/// Bindings of a context, in table order.
+pub fn bindings(ctx: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.ctx == ctx)
+}
+
+pub fn key_name(k: &Key) -> String {
+    let base = match k.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        other => format!("{other:?}"),
+    };
+    if k.mods.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{}", base.to_uppercase())
+    } else {
+        base
+    }
+}
+
+/// All keys of a binding, e.g. `↑/k`.
+pub fn keys_label(b: &Binding) -> String {
+    b.keys.iter().map(key_name).collect::<Vec<_>>().join("/")
+}

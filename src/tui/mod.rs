@@ -1,0 +1,271 @@
+//! The workbench: state + messages + pure rendering. `run` owns the terminal and one
+//! `tokio::select!` loop over terminal events, results of background work and a file
+//! watch; `App::update` turns each message into state and commands.
+
+pub mod app;
+pub mod keymap;
+pub mod msg;
+pub mod panes;
+pub mod screenshot;
+pub mod shots;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use futures::StreamExt;
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream,
+};
+use ratatui::crossterm::execute;
+use ratatui::{DefaultTerminal, Terminal, backend::Backend};
+use tokio::sync::mpsc;
+
+use app::{App, WorkspaceInfo};
+use msg::{Cmd, Msg};
+use panes::prompts::{Focus, PreviewCase, PromptEntry, PromptsPane};
+
+use crate::workspace::{Source, Workspace, config};
+
+/// Reads the workspace for the TUI. Unlike `Workspace::load` it never refuses: broken
+/// prompts open in the editor with their errors, so they can be fixed here.
+pub fn load(root: &Path) -> (WorkspaceInfo, PromptsPane) {
+    let full = Workspace::load(root);
+    let (config, load_errors) = match &full {
+        Ok(ws) => (Some(ws.config.clone()), Vec::new()),
+        Err(errors) => {
+            let text = std::fs::read_to_string(root.join(crate::workspace::WORKSPACE_FILE))
+                .unwrap_or_default();
+            let config = config::parse(&Source::new("workspace.toml", text), root).ok();
+            (config, errors.0.clone())
+        }
+    };
+    let name = config.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| {
+        root.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("prompts"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "toml"));
+    files.sort();
+    let entries = files
+        .into_iter()
+        .filter_map(|path| {
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).ok()?;
+            let cases = match &full {
+                Ok(ws) => ws
+                    .suites_of(&name)
+                    .flat_map(|s| {
+                        s.cases.iter().map(|c| PreviewCase {
+                            suite: s.name.clone(),
+                            id: c.id.clone(),
+                            vars: c.vars.clone(),
+                        })
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            let release_sha = release_sha(root, &name);
+            Some(PromptEntry::new(
+                name.clone(),
+                format!("prompts/{name}.toml"),
+                path,
+                text,
+                release_sha,
+                cases,
+            ))
+        })
+        .collect();
+    (
+        WorkspaceInfo {
+            name,
+            config,
+            load_errors,
+        },
+        PromptsPane {
+            entries,
+            selected: 0,
+            focus: Focus::List,
+            preview_scroll: 0,
+        },
+    )
+}
+
+/// The content hash of the current release of a prompt, if it has one.
+fn release_sha(root: &Path, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("releases").join(format!("{name}.toml"))).ok()?;
+    let v: toml::Value = toml::from_str(&text).ok()?;
+    v.get("content_sha256")?.as_str().map(str::to_string)
+}
+
+/// Opens the TUI on the workspace at `root` until the user quits.
+pub fn run(root: &Path) -> io::Result<()> {
+    let (info, pane) = load(root);
+    let mut app = App::new(info, pane);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    // Mouse capture and bracketed paste are ours to undo, on a panic too; ratatui's own
+    // hook (installed by init) restores the rest and then calls this one.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+        previous(info);
+    }));
+    let mut terminal = ratatui::try_init()?;
+    let _ = execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    let result = rt.block_on(event_loop(&mut terminal, &mut app));
+    let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
+fn to_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Paste(p) => Some(Msg::Paste(p)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut events = EventStream::new();
+    let mut watch = FileWatch::new(app);
+    let mut every_second = tokio::time::interval(Duration::from_secs(1));
+    let size = terminal.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+    loop {
+        terminal.draw(|f| view::draw(app, f))?;
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => to_msg(ev),
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            Some(m) = rx.recv() => Some(m),
+            _ = every_second.tick() => {
+                for m in watch.changes() {
+                    let _ = tx.send(m);
+                }
+                None
+            }
+        };
+        let Some(msg) = msg else { continue };
+        // Take whatever else is already waiting, so a burst costs one frame.
+        let mut batch = vec![msg];
+        while let Ok(m) = rx.try_recv() {
+            batch.push(m);
+        }
+        for m in batch {
+            for cmd in app.update(m) {
+                if perform(cmd, &tx, &mut watch) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Performs a command; `true` means quit.
+fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, watch: &mut FileWatch) -> bool {
+    match cmd {
+        Cmd::Quit => return true,
+        Cmd::Save { prompt, path, text } => {
+            let tx = tx.clone();
+            watch.expect(&path, &text);
+            tokio::task::spawn_blocking(move || {
+                let result = crate::fsutil::write_atomic(&path, text.as_bytes())
+                    .map(|()| text)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Saved { prompt, result });
+            });
+        }
+        Cmd::ScheduleValidate {
+            prompt,
+            generation,
+            after,
+        } => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = tx.send(Msg::ValidateDue { prompt, generation });
+            });
+        }
+    }
+    false
+}
+
+/// Notices prompt files changed by another program (an editor, `git checkout`).
+struct FileWatch {
+    files: HashMap<String, (PathBuf, Option<SystemTime>, String)>,
+}
+
+impl FileWatch {
+    fn new(app: &App) -> FileWatch {
+        let files = app
+            .prompts
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.name.clone(),
+                    (e.path.clone(), mtime(&e.path), e.saved_text.clone()),
+                )
+            })
+            .collect();
+        FileWatch { files }
+    }
+
+    /// Our own save: its text is not news.
+    fn expect(&mut self, path: &Path, text: &str) {
+        for (p, _, known) in self.files.values_mut() {
+            if p == path {
+                *known = text.to_string();
+            }
+        }
+    }
+
+    fn changes(&mut self) -> Vec<Msg> {
+        let mut out = Vec::new();
+        for (name, (path, seen, known)) in &mut self.files {
+            let now = mtime(path);
+            if now == *seen {
+                continue;
+            }
+            *seen = now;
+            if let Ok(text) = std::fs::read_to_string(&*path) {
+                if text != *known {
+                    *known = text.clone();
+                    out.push(Msg::FileChanged {
+                        prompt: name.clone(),
+                        text,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Draws one frame of `app` on any backend (tests and screenshots use TestBackend).
+pub fn render<B: Backend>(terminal: &mut Terminal<B>, app: &App) -> Result<(), B::Error> {
+    terminal.draw(|f| view::draw(app, f)).map(|_| ())
+}

@@ -1,0 +1,520 @@
+//! The TUI driven by key scripts: state and commands from `update`, and frames rendered
+//! into TestBackend and snapshotted with insta.
+
+use std::path::Path;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+use super::app::{App, Overlay, Tab};
+use super::keymap::{self, Action, BINDINGS, Context};
+use super::msg::{Cmd, Msg};
+use super::panes::prompts::Focus;
+use super::widgets::help;
+
+const PROMPT: &str = r#"description = "Greets a customer"
+model = "m1"
+
+[[messages]]
+role = "system"
+content = "You work for {{ company }}."
+
+[[messages]]
+role = "user"
+content = "Hello, I am {{ name }}."
+"#;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A small workspace: two prompts, one suite with two cases for `greet`.
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "workspace.toml",
+        "[workspace]\nname = \"demo\"\ndefault_provider = \"local\"\n[providers.local]\nkind = \"echo\"\n",
+    );
+    write(root, "prompts/greet.toml", PROMPT);
+    write(
+        root,
+        "prompts/summary.toml",
+        "[[messages]]\nrole = \"user\"\ncontent = \"Summarise {{ text }}\"\n",
+    );
+    write(
+        root,
+        "evals/greet.toml",
+        "prompt = \"greet\"\n[[cases]]\nid = \"ada\"\nvars = { company = \"Acme\", name = \"Ada\" }\n[[cases]]\nid = \"no-name\"\nvars = { company = \"Acme\" }\n",
+    );
+    dir
+}
+
+fn app_for(root: &Path) -> App {
+    let (info, pane) = super::load(root);
+    let mut app = App::new(info, pane);
+    app.update(Msg::Resize(100, 30));
+    app
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn click(x: u16, y: u16) -> Msg {
+    Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+fn frame(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    super::render(&mut t, app).unwrap();
+    t
+}
+
+/// Types text into the editor and lets the debounce fire.
+fn type_text(app: &mut App, text: &str) {
+    let mut last = Vec::new();
+    for c in text.chars() {
+        last = app.update(if c == '\n' {
+            key(KeyCode::Enter)
+        } else {
+            ch(c)
+        });
+    }
+    if let Some(Cmd::ScheduleValidate {
+        prompt, generation, ..
+    }) = last.pop()
+    {
+        app.update(Msg::ValidateDue { prompt, generation });
+    }
+}
+
+#[test]
+fn opens_on_the_prompts_pane_with_list_editor_and_preview() {
+    let ws = workspace();
+    let app = app_for(ws.path());
+    assert_eq!(app.tab, Tab::Prompts);
+    assert_eq!(app.prompts.entries.len(), 2);
+    let t = frame(&app, 100, 30);
+    insta::assert_snapshot!("prompts_pane", t.backend());
+}
+
+#[test]
+fn tabs_switch_by_number_tab_and_mouse() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    app.update(ch('2'));
+    assert_eq!(app.tab, Tab::Evals);
+    insta::assert_snapshot!("evals_placeholder", frame(&app, 80, 16).backend());
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.tab, Tab::Diff);
+    app.update(key(KeyCode::BackTab));
+    assert_eq!(app.tab, Tab::Evals);
+    // The tab bar reads " 1 Prompts  2 Evals  3 Diff  4 Release ": click on "Release".
+    let line = " ".to_string()
+        + &Tab::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!(" {} {} ", i + 1, t.title()))
+            .collect::<Vec<_>>()
+            .join(" ");
+    let x = line.find("Release").unwrap() as u16;
+    app.update(click(x, 0));
+    assert_eq!(app.tab, Tab::Release);
+    app.update(click(2, 0));
+    assert_eq!(app.tab, Tab::Prompts);
+}
+
+#[test]
+fn help_overlay_lists_the_focused_keys_and_closes() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    app.update(ch('?'));
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
+    insta::assert_snapshot!("help_overlay", frame(&app, 100, 40).backend());
+    // Keys under the overlay do not reach the panes.
+    app.update(ch('2'));
+    assert_eq!(app.tab, Tab::Prompts);
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
+    for b in BINDINGS {
+        let label = keymap::keys_label(b);
+        let under = match b.ctx {
+            Context::Help | Context::Confirm => Context::PromptList,
+            c => c,
+        };
+        let text: String = help::lines(under)
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect();
+        if b.ctx != Context::Confirm {
+            assert!(
+                text.contains(&label) && text.contains(b.help),
+                "{label} ({:?}) missing from the help",
+                b.ctx
+            );
+        }
+        for k in b.keys {
+            let ev = KeyEvent::new(k.code, k.mods);
+            assert_eq!(
+                keymap::lookup(b.ctx, ev),
+                Some(b.action),
+                "{} in {:?} is shadowed",
+                keymap::key_name(k),
+                b.ctx
+            );
+        }
+    }
+    // Every action of the table has a handler that does something observable, from a
+    // state where it can.
+    let ws = workspace();
+    for b in BINDINGS {
+        let mut app = app_for(ws.path());
+        type_in_editor_then_leave(&mut app);
+        match b.action {
+            Action::Tab(i) => app.tab = Tab::ALL[(i + 1) % 4],
+            Action::Up => app.prompts.select(1),
+            Action::PageUp => app.prompts.preview_scroll = 10,
+            Action::Reload => {
+                app.update(Msg::Saved {
+                    prompt: "greet".into(),
+                    result: Ok(app.prompts.entries[0].text()),
+                });
+                app.update(Msg::FileChanged {
+                    prompt: "greet".into(),
+                    text: PROMPT.into(),
+                });
+            }
+            _ => {}
+        }
+        match b.ctx {
+            Context::Help => {
+                app.update(ch('?'));
+                app.overlay = Some(Overlay::Help { scroll: 5 });
+            }
+            Context::Confirm => {
+                app.update(ch('q'));
+            }
+            Context::Editor => {
+                app.update(key(KeyCode::Enter));
+            }
+            _ => {}
+        }
+        let before = snapshot_state(&app);
+        let cmds = app.act(b.action);
+        let after = snapshot_state(&app);
+        assert!(
+            !cmds.is_empty() || after != before,
+            "{:?} in {:?} did nothing",
+            b.action,
+            b.ctx
+        );
+    }
+}
+
+fn type_in_editor_then_leave(app: &mut App) {
+    app.update(key(KeyCode::Enter));
+    type_text(app, "# edited\n");
+    app.update(key(KeyCode::Esc));
+}
+
+fn snapshot_state(app: &App) -> String {
+    format!(
+        "{:?} {:?} {:?} {:?} {} {} {} {:?}",
+        app.prompts.current().map(|e| e.text()),
+        app.tab,
+        app.overlay,
+        app.prompts.focus,
+        app.prompts.selected,
+        app.prompts.preview_scroll,
+        app.prompts.current().map_or(0, |e| e.case_index),
+        app.note
+    )
+}
+
+#[test]
+fn the_editor_validates_live_and_shows_errors_at_line_and_col() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.context(), Context::Editor);
+    // Move to line 6 (the system content) and break its template.
+    for _ in 0..5 {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::End));
+    app.update(key(KeyCode::Left));
+    type_text(&mut app, " {{ oops");
+    let e = app.prompts.current().unwrap();
+    assert!(e.is_dirty());
+    assert_eq!(e.errors.len(), 1, "{:?}", e.errors);
+    assert_eq!(e.errors[0].line, 6);
+    assert!(
+        e.errors[0].message.contains("template syntax error"),
+        "{}",
+        e.errors[0].message
+    );
+    insta::assert_snapshot!("editor_with_error", frame(&app, 100, 30).backend());
+    // A stale debounce (an older generation) does not re-validate.
+    let g = app.prompts.current().unwrap().generation;
+    app.update(key(KeyCode::Backspace));
+    app.update(Msg::ValidateDue {
+        prompt: "greet".into(),
+        generation: g,
+    });
+    assert_eq!(app.prompts.current().unwrap().validated, g);
+}
+
+#[test]
+fn typing_q_in_the_editor_types_it_and_keys_there_are_text() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    app.update(key(KeyCode::Enter));
+    let cmds = app.update(ch('q'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::ScheduleValidate { .. }]),
+        "{cmds:?}"
+    );
+    app.update(ch('2'));
+    assert_eq!(app.tab, Tab::Prompts, "digits are text in the editor");
+    assert!(
+        app.prompts
+            .current()
+            .unwrap()
+            .text()
+            .starts_with("q2description")
+    );
+}
+
+#[test]
+fn the_preview_renders_a_case_and_names_missing_variables() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    let t = frame(&app, 120, 24);
+    let text = t.backend().to_string();
+    assert!(text.contains("greet/ada (1/2)"), "{text}");
+    assert!(text.contains("You work for Acme."), "{text}");
+    assert!(text.contains("Hello, I am Ada."), "{text}");
+    app.update(ch('c'));
+    let t = frame(&app, 120, 24);
+    insta::assert_snapshot!("preview_missing_variable", t.backend());
+    assert!(t.backend().to_string().contains("missing variable `name`"));
+    app.update(ch('C'));
+    assert_eq!(app.prompts.current().unwrap().case_index, 0);
+}
+
+#[test]
+fn save_writes_through_a_command_and_clears_the_marker() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "# note\n");
+    let cmds = app.update(ctrl('s'));
+    let [Cmd::Save { prompt, path, text }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(prompt, "greet");
+    assert_eq!(path, &ws.path().join("prompts/greet.toml"));
+    assert!(text.starts_with("# note\ndescription"));
+    // Nothing is written by update itself.
+    assert_eq!(std::fs::read_to_string(path).unwrap(), PROMPT);
+    app.update(Msg::Saved {
+        prompt: prompt.clone(),
+        result: Ok(text.clone()),
+    });
+    assert!(!app.prompts.current().unwrap().is_dirty());
+    assert_eq!(app.note.as_deref(), Some("saved prompts/greet.toml"));
+}
+
+#[test]
+fn quit_asks_when_there_are_unsaved_edits() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    assert_eq!(
+        app.update(ch('q')),
+        vec![Cmd::Quit],
+        "nothing to lose: quit at once"
+    );
+    type_in_editor_then_leave(&mut app);
+    assert!(app.update(ch('q')).is_empty());
+    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    insta::assert_snapshot!("quit_confirmation", frame(&app, 100, 30).backend());
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.overlay, None);
+    app.update(ch('q'));
+    let cmds = app.update(ch('s'));
+    assert!(matches!(cmds.as_slice(), [Cmd::Save { .. }]), "{cmds:?}");
+    // The quit happens once the save is confirmed.
+    let Cmd::Save { prompt, text, .. } = cmds[0].clone() else {
+        unreachable!()
+    };
+    assert_eq!(
+        app.update(Msg::Saved {
+            prompt,
+            result: Ok(text)
+        }),
+        vec![Cmd::Quit]
+    );
+    let mut app = app_for(ws.path());
+    type_in_editor_then_leave(&mut app);
+    app.update(ch('q'));
+    assert_eq!(app.update(ch('d')), vec![Cmd::Quit]);
+}
+
+#[test]
+fn a_file_changed_on_disk_is_offered_for_reload() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    let new_text = PROMPT.replace("m1", "m2");
+    app.update(Msg::FileChanged {
+        prompt: "greet".into(),
+        text: new_text.clone(),
+    });
+    assert!(
+        frame(&app, 100, 30)
+            .backend()
+            .to_string()
+            .contains("press r to reload")
+    );
+    app.update(ch('r'));
+    let e = app.prompts.current().unwrap();
+    assert_eq!(e.saved_text, new_text);
+    assert!(e.text().contains("model = \"m2\""));
+    assert!(!e.is_dirty());
+    // With unsaved edits, a reload is refused rather than losing them.
+    type_in_editor_then_leave(&mut app);
+    app.update(Msg::FileChanged {
+        prompt: "greet".into(),
+        text: PROMPT.to_string(),
+    });
+    app.update(ch('r'));
+    assert!(
+        app.prompts
+            .current()
+            .unwrap()
+            .text()
+            .starts_with("# edited")
+    );
+    assert!(app.note.as_deref().unwrap().contains("unsaved edits"));
+}
+
+#[test]
+fn paste_goes_into_the_editor_only() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    assert!(app.update(Msg::Paste("x".into())).is_empty());
+    app.update(key(KeyCode::Enter));
+    app.update(Msg::Paste("# a\r\n# b\r\n".into()));
+    assert!(
+        app.prompts
+            .current()
+            .unwrap()
+            .text()
+            .starts_with("# a\n# b\ndescription")
+    );
+}
+
+#[test]
+fn list_navigation_and_mouse_selection() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    app.update(ch('j'));
+    assert_eq!(app.prompts.current().unwrap().name, "summary");
+    app.update(ch('j'));
+    assert_eq!(app.prompts.selected, 1, "stays on the last");
+    app.update(ch('k'));
+    assert_eq!(app.prompts.selected, 0);
+    // Second row inside the list's border (y = 1 is the border, tabs at y = 0).
+    app.update(click(5, 3));
+    assert_eq!(app.prompts.selected, 1);
+    app.update(click(60, 10));
+    assert_eq!(app.prompts.focus, Focus::Editor);
+}
+
+#[test]
+fn tiny_terminals_never_panic_and_say_so() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    insta::assert_snapshot!("too_small", frame(&app, 30, 6).backend());
+    for tab in 0..4 {
+        app.act(Action::Tab(tab));
+        for overlay in [
+            None,
+            Some(Overlay::Help { scroll: 0 }),
+            Some(Overlay::ConfirmQuit),
+        ] {
+            app.overlay = overlay;
+            for w in [1, 2, 5, 20, 39, 40, 41, 60, 69, 70, 89, 90, 130] {
+                for h in [1, 2, 5, 9, 10, 11, 13, 14, 23, 24, 40] {
+                    frame(&app, w, h);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_broken_workspace_still_opens_the_editor() {
+    let ws = workspace();
+    write(
+        ws.path(),
+        "evals/bad.toml",
+        "prompt = \"greet\"\ntresh = 1\n",
+    );
+    write(
+        ws.path(),
+        "prompts/broken.toml",
+        "[[messages]]\nrole = \"bot\"\ncontent = \"x\"\n",
+    );
+    let app = app_for(ws.path());
+    assert_eq!(app.prompts.entries.len(), 3);
+    let broken = app
+        .prompts
+        .entries
+        .iter()
+        .find(|e| e.name == "broken")
+        .unwrap();
+    assert_eq!(broken.errors[0].line, 2);
+    let text = frame(&app, 140, 30).backend().to_string();
+    assert!(text.contains("workspace: 2 errors"), "{text}");
+}
+
+#[test]
+fn screenshots_are_fresh() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("screenshots");
+    for shot in super::shots::all(root) {
+        for (ext, content) in [("txt", &shot.text), ("svg", &shot.svg)] {
+            let path = dir.join(format!("{}.{ext}", shot.name));
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                committed == *content,
+                "{} is stale: run `cargo run -- screenshots` and commit screenshots/",
+                path.display()
+            );
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The quit confirmation when prompts have unsaved edits.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::centered;
+use crate::tui::app::App;
+use crate::tui::keymap::{self, Context};
+use crate::tui::theme;
+
+pub fn view(app: &App, f: &mut Frame, body: Rect) {
+    let names: Vec<String> = app
+        .prompts
+        .entries
+        .iter()
+        .filter(|e| e.is_dirty())
+        .map(|e| e.rel_path.clone())
+        .collect();
+    let mut lines = vec![Line::raw(format!(
+        "Unsaved edits in {}:",
+        if names.len() == 1 {
+            "one prompt"
+        } else {
+            "these prompts"
+        }
+    ))];
+    lines.extend(
+        names
+            .iter()
+            .map(|n| Line::styled(format!("  {n}"), theme::title())),
+    );
+    lines.push(Line::raw(""));
+    let mut keys = Vec::new();
+    for b in keymap::bindings(Context::Confirm) {
+        keys.push(Span::styled(keymap::keys_label(b), theme::key()));
+        keys.push(Span::raw(format!(" {}   ", b.label)));
+    }
+    lines.push(Line::from(keys));
+    let text = Text::from(lines);
+    let area = centered(body, 56, text.lines.len() as u16 + 2);
+    f.render_widget(Clear, area);
+    let p = Paragraph::new(text).wrap(Wrap { trim: false }).block(
+        Block::bordered()
+            .title(" Quit? ")
+            .border_style(theme::focused_border()),
+    );
+    f.render_widget(p, area);
+}

@@ -1,0 +1,88 @@
+//! The bottom line: workspace, prompt, provider/model, unsaved marker, and the keys of
+//! the focused context from the keymap table.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::app::App;
+use crate::tui::keymap::{self, Context};
+use crate::tui::theme;
+
+/// The hints for a context: its own keys marked for the bar, then the global ones.
+pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = keymap::bindings(ctx)
+        .filter(|b| b.in_bar)
+        .map(|b| (keymap::keys_label(b), b.label))
+        .collect();
+    if matches!(ctx, Context::PromptList | Context::Global) {
+        out.extend(
+            keymap::bindings(Context::Global)
+                .filter(|b| b.in_bar)
+                .map(|b| (keymap::keys_label(b), b.label)),
+        );
+        out.push(("1-4".into(), "panes"));
+    }
+    out
+}
+
+pub fn view(app: &App, f: &mut Frame, area: Rect) {
+    let sep = Span::styled(" │ ", theme::muted());
+    let mut left = vec![Span::styled(format!(" {} ", app.ws.name), theme::title())];
+    if let Some(e) = app.prompts.current() {
+        left.push(sep.clone());
+        left.push(Span::raw(e.name.clone()));
+        let provider = e
+            .parsed
+            .as_ref()
+            .and_then(|p| p.def.provider.clone())
+            .or_else(|| {
+                app.ws
+                    .config
+                    .as_ref()
+                    .and_then(|c| c.default_provider.clone())
+            })
+            .unwrap_or_else(|| "?".into());
+        let model = e
+            .parsed
+            .as_ref()
+            .and_then(|p| p.def.model.clone())
+            .unwrap_or_else(|| "-".into());
+        left.push(sep.clone());
+        left.push(Span::styled(format!("{provider}/{model}"), theme::muted()));
+    }
+    let dirty = app.prompts.dirty_count();
+    if dirty > 0 {
+        left.push(sep.clone());
+        left.push(Span::styled(
+            format!("● {dirty} unsaved"),
+            Style::new().fg(theme::WARN),
+        ));
+    }
+    if !app.ws.load_errors.is_empty() {
+        left.push(sep.clone());
+        left.push(Span::styled(
+            format!(
+                "✗ workspace: {} errors (promptwright check)",
+                app.ws.load_errors.len()
+            ),
+            theme::error(),
+        ));
+    }
+    left.push(sep);
+    match &app.note {
+        Some(note) => left.push(Span::styled(note.clone(), Style::new().fg(theme::OK))),
+        None => {
+            for (i, (keys, label)) in hints(app.context()).into_iter().enumerate() {
+                if i > 0 {
+                    left.push(Span::raw("  "));
+                }
+                left.push(Span::styled(keys, theme::key()));
+                left.push(Span::raw(format!(" {label}")));
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(left)), area);
+}

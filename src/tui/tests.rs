@@ -518,3 +518,33 @@ fn screenshots_are_fresh() {
         }
     }
 }
+
+#[test]
+fn the_file_watch_reports_changes_by_other_programs_only() {
+    let ws = workspace();
+    let app = app_for(ws.path());
+    let mut watch = super::FileWatch::new(&app);
+    assert!(watch.changes().is_empty(), "nothing changed yet");
+    let path = ws.path().join("prompts/greet.toml");
+    // Our own save is expected, so it is not news.
+    watch.expect(&path, "# ours\n");
+    std::fs::write(&path, "# ours\n").unwrap();
+    bump_mtime(&path);
+    assert!(watch.changes().is_empty());
+    std::fs::write(&path, "# theirs\n").unwrap();
+    bump_mtime(&path);
+    assert_eq!(
+        watch.changes(),
+        vec![Msg::FileChanged {
+            prompt: "greet".into(),
+            text: "# theirs\n".into()
+        }]
+    );
+}
+
+/// Moves a file's mtime forward, so the test does not depend on the clock's resolution.
+fn bump_mtime(path: &Path) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    let now = std::fs::metadata(path).unwrap().modified().unwrap();
+    f.set_modified(now + std::time::Duration::from_secs(2)).unwrap();
+}

@@ -17,7 +17,10 @@ fn first_frame(root: &Path) -> (f64, usize) {
     let app = App::new(info, pane);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("backend");
     tui::render(&mut terminal, &app).expect("draw");
-    (started.elapsed().as_secs_f64() * 1000.0, app.prompts.entries.len())
+    (
+        started.elapsed().as_secs_f64() * 1000.0,
+        app.prompts.entries.len(),
+    )
 }
 
 fn generate(root: &Path, prompts: usize, cases: usize) {
@@ -52,7 +55,10 @@ fn main() {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("tempdir");
     generate(dir.path(), 200, 20_000);
-    for (label, root) in [("demo workspace", demo), ("200 prompts, 20,000 cases", dir.path())] {
+    for (label, root) in [
+        ("demo workspace", demo),
+        ("200 prompts, 20,000 cases", dir.path()),
+    ] {
         let runs: Vec<(f64, usize)> = (0..5).map(|_| first_frame(root)).collect();
         let mut ms: Vec<f64> = runs.iter().map(|r| r.0).collect();
         ms.sort_by(f64::total_cmp);

@@ -412,8 +412,13 @@ async fn grade(
         *cost += cost_of(&answer.response, grader.provider.price);
     }
     let verdict = rubric::judge(type_name, &answer.response.output, threshold)?;
-    // Only a verdict that could be read is cached: an unreadable one is asked again.
+    // Only a verdict that could be read is cached or recorded: an unreadable one is
+    // asked again.
     remember(shared, &answer);
+    if let Some(rec) = &shared.recorder {
+        rec.record(&req, &answer.response)
+            .map_err(|e| format!("cannot record to {}: {e}", rec.path.display()))?;
+    }
     Ok(verdict)
 }
 

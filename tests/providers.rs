@@ -1343,3 +1343,38 @@ fn an_interrupted_run_is_recorded_incomplete_and_resumes() {
     assert_eq!(resumed.run0()["complete"], true);
     assert_eq!(resumed.cases().len(), 8);
 }
+
+#[test]
+fn a_recorded_rubric_replays_with_no_key_and_no_server() {
+    let server = Server::start(|hit, _| {
+        if hit.is_grader() {
+            chat(r#"{"pass": true, "score": 0.8, "reason": "polite"}"#, 50, 5)
+        } else {
+            chat("Thank you for writing!", 10, 4)
+        }
+    });
+    let providers = format!(
+        "{}\n[providers.recorded]\nkind = \"replay\"\ncassette = \"evals/cassettes/x.jsonl\"\n\n[grader]\nprovider = \"real\"\nmodel = \"judge\"\n",
+        openai(&server.url, "api_key_env = \"PW_TEST_GRADER_KEY\"")
+    );
+    let suite = "prompt = \"p\"\n[[assert]]\ntype = \"llm-rubric\"\nvalue = \"Polite\"\n[[cases]]\nid = \"a\"\nvars = { word = \"hi\" }\n";
+    let ws = workspace(&providers, PROMPT, suite);
+    let root = ws.path();
+    let recorded = eval_env(
+        root,
+        &["--provider", "real", "--record"],
+        &[("PW_TEST_GRADER_KEY", "k-123456")],
+    );
+    assert_eq!(recorded.code(), 0, "{}", recorded.stderr());
+    assert_eq!(server.count(), 2, "the answer and its grading");
+    let cassette = std::fs::read_to_string(root.join("evals/cassettes/x.jsonl")).unwrap();
+    assert_eq!(cassette.lines().count(), 2, "{cassette}");
+    // No key in the environment, and the server is not asked: both come from the cassette.
+    let replayed = eval(root, &["--provider", "recorded"]);
+    assert_eq!(replayed.code(), 0, "{}", replayed.stderr());
+    assert_eq!(server.count(), 2);
+    let a = replayed.case("a");
+    assert_eq!(a["status"], "pass");
+    assert_eq!(a["assertions"][0]["score"], 0.8);
+    assert_eq!(a["assertions"][0]["reason"], "grader says pass: polite");
+}

@@ -241,28 +241,40 @@ fn plans(ws: &Workspace, args: &EvalArgs) -> Result<Vec<RunPlan>, CliError> {
         } else {
             None
         };
+        let provider = providers.plan(provider_cfg, &model, jobs)?;
+        // A replayed run replays its grading too: the cassette holds the grader's
+        // answers, so CI needs no key for llm-rubric either.
+        let grader = match grader_cfg {
+            Some(g) if provider_cfg.kind == ProviderKind::Replay => Some(GraderPlan {
+                provider: provider.clone(),
+                model: g.model.clone(),
+            }),
+            _ => None,
+        };
         plans.push(RunPlan {
             root: ws.root.clone(),
             prompt: prompt.clone(),
             suites: suite_names.iter().map(|s| ws.suites[s].clone()).collect(),
-            provider: providers.plan(provider_cfg, &model, jobs)?,
+            provider,
             model,
             concurrency: jobs.unwrap_or(provider_cfg.concurrency as usize),
             use_cache: !args.no_cache,
             recorder: recorder.clone(),
-            grader: None,
+            grader,
             resume,
         });
     }
     // The grader is planned after the cases' providers, so one it shares with them gets
     // their limit (`-j`) rather than fixing the limit at its configured concurrency.
     if let Some(g) = grader_cfg {
-        let grader = GraderPlan {
-            provider: providers.plan(&ws.config.providers[&g.provider], &g.model, None)?,
-            model: g.model.clone(),
-        };
-        for plan in &mut plans {
-            plan.grader = Some(grader.clone());
+        if plans.iter().any(|p| p.grader.is_none()) {
+            let grader = GraderPlan {
+                provider: providers.plan(&ws.config.providers[&g.provider], &g.model, None)?,
+                model: g.model.clone(),
+            };
+            for plan in plans.iter_mut().filter(|p| p.grader.is_none()) {
+                plan.grader = Some(grader.clone());
+            }
         }
     }
     Ok(plans)

@@ -546,5 +546,6 @@ fn the_file_watch_reports_changes_by_other_programs_only() {
 fn bump_mtime(path: &Path) {
     let f = std::fs::File::options().write(true).open(path).unwrap();
     let now = std::fs::metadata(path).unwrap().modified().unwrap();
-    f.set_modified(now + std::time::Duration::from_secs(2)).unwrap();
+    f.set_modified(now + std::time::Duration::from_secs(2))
+        .unwrap();
 }

@@ -4,6 +4,7 @@
 pub mod assert;
 pub mod cli;
 pub mod fsutil;
+pub mod plan;
 pub mod provider;
 pub mod runner;
 pub mod store;

@@ -13,8 +13,7 @@ use ratatui::backend::TestBackend;
 
 fn first_frame(root: &Path) -> (f64, usize) {
     let started = Instant::now();
-    let (info, pane) = tui::load(root);
-    let app = App::new(info, pane);
+    let app = App::from(tui::load(root));
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("backend");
     tui::render(&mut terminal, &app).expect("draw");
     (

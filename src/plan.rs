@@ -12,7 +12,7 @@ use crate::workspace::error::did_you_mean;
 use crate::workspace::{ProviderConfig, ProviderKind, Suite, Workspace};
 
 /// What to run and how.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanRequest {
     /// Suites by name; empty means all (of the selected prompts).
     pub suites: Vec<String>,

@@ -58,7 +58,7 @@ pub struct Resume {
     pub recorded: Vec<CaseResult>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RunEvent {
     Started(RunHeader),
     CaseStarted { suite: String, id: String },

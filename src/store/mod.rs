@@ -174,3 +174,28 @@ pub fn read_header(path: &Path) -> io::Result<RunHeader> {
         )),
     }
 }
+
+/// The latest recorded result of every case, from the newest `max_runs` run records
+/// (newest first; the first result seen for a suite and case wins).
+pub fn latest_results(root: &Path, max_runs: usize) -> Vec<CaseResult> {
+    let Ok(dir) = std::fs::read_dir(runs_dir(root)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = dir
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for path in files.iter().rev().take(max_runs) {
+        let Ok(record) = read_run(path) else { continue };
+        for c in record.cases {
+            if seen.insert((c.suite.clone(), c.id.clone())) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}

@@ -1,14 +1,22 @@
 //! All UI state, and `update`: a message in, state changed, commands out. No I/O here,
 //! so key scripts can drive it in tests with no terminal and no network.
 
-use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use std::sync::Arc;
+use std::time::Instant;
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::{Position, Rect};
 
 use super::keymap::{self, Action, Context};
 use super::msg::{Cmd, Msg};
+use super::panes::evals::{Detail, EvalsFocus, EvalsPane};
+use super::panes::evals_view;
 use super::panes::prompts::{self, Focus, PromptsPane};
 use super::view;
-use crate::workspace::{Config, Diagnostic};
+use crate::plan::PlanRequest;
+use crate::workspace::{Config, Diagnostic, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -52,8 +60,13 @@ pub struct WorkspaceInfo {
 
 pub struct App {
     pub ws: WorkspaceInfo,
+    /// The loaded workspace, to run and to render cases; `None` while it is broken.
+    pub workspace: Option<Arc<Workspace>>,
     pub tab: Tab,
     pub prompts: PromptsPane,
+    pub evals: EvalsPane,
+    /// The clock as of the last tick: view reads time from state, never from the system.
+    pub now: Instant,
     pub overlay: Option<Overlay>,
     /// The terminal's size, for mouse hit-testing with the same layout the view uses.
     pub size: Rect,
@@ -62,12 +75,26 @@ pub struct App {
     pub quitting: bool,
 }
 
+impl From<super::Loaded> for App {
+    fn from(l: super::Loaded) -> App {
+        App::new(l.info, l.workspace, l.prompts, l.evals)
+    }
+}
+
 impl App {
-    pub fn new(ws: WorkspaceInfo, prompts: PromptsPane) -> App {
+    pub fn new(
+        ws: WorkspaceInfo,
+        workspace: Option<Arc<Workspace>>,
+        prompts: PromptsPane,
+        evals: EvalsPane,
+    ) -> App {
         let mut app = App {
             ws,
+            workspace,
             tab: Tab::Prompts,
             prompts,
+            evals,
+            now: Instant::now(),
             overlay: None,
             size: Rect::new(0, 0, 80, 24),
             note: None,
@@ -91,11 +118,23 @@ impl App {
 
     /// The focused pane's context, overlays aside (what the help describes).
     pub fn pane_context(&self) -> Context {
-        match (self.tab, self.prompts.focus) {
-            (Tab::Prompts, Focus::Editor) => Context::Editor,
-            (Tab::Prompts, Focus::List) => Context::PromptList,
+        match self.tab {
+            Tab::Prompts if self.prompts.focus == Focus::Editor => Context::Editor,
+            Tab::Prompts => Context::PromptList,
+            Tab::Evals if self.evals.filter_editing => Context::FilterInput,
+            Tab::Evals if self.evals.detail.is_some() => Context::EvalsDetail,
+            Tab::Evals => Context::EvalsList,
             _ => Context::Global,
         }
+    }
+
+    pub fn running(&self) -> bool {
+        self.evals.run.is_some()
+    }
+
+    /// Case rows visible in the Evals table at the current size.
+    fn table_height(&self) -> usize {
+        evals_view::table_height(view::areas(self.size).body)
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
@@ -139,6 +178,40 @@ impl App {
                 if self.quitting && self.prompts.dirty_count() == 0 {
                     return vec![Cmd::Quit];
                 }
+                // Runs use what was saved.
+                vec![Cmd::ReloadWorkspace]
+            }
+            Msg::Run(ev) => {
+                if let Some(note) = self.evals.on_run_event(ev, self.now) {
+                    self.note = Some(note);
+                }
+                Vec::new()
+            }
+            Msg::RunFailed(why) => {
+                self.evals.run = None;
+                self.note = Some(format!("run failed: {why}"));
+                Vec::new()
+            }
+            Msg::Tick(now) => {
+                self.now = now;
+                if self.evals.rows_stale {
+                    self.evals.rebuild_rows();
+                }
+                Vec::new()
+            }
+            Msg::WorkspaceLoaded(result) => {
+                match result.as_ref() {
+                    Ok(ws) => {
+                        self.evals.set_suites(super::suite_rows(ws));
+                        for e in &mut self.prompts.entries {
+                            e.cases = super::preview_cases(ws, &e.name);
+                            e.case_index = e.case_index.min(e.cases.len().saturating_sub(1));
+                        }
+                        self.ws.load_errors.clear();
+                        self.workspace = Some(Arc::new(ws.clone()));
+                    }
+                    Err(errors) => self.ws.load_errors = errors.0.clone(),
+                }
                 Vec::new()
             }
             Msg::FileChanged { prompt, text } => {
@@ -162,10 +235,13 @@ impl App {
             // Overlays swallow other keys.
             Context::Help | Context::Confirm => Vec::new(),
             Context::Editor => self.type_in_editor(key),
-            Context::PromptList => match keymap::lookup(Context::Global, key) {
-                Some(a) => self.act(a),
-                None => Vec::new(),
-            },
+            Context::FilterInput => self.type_in_filter(key),
+            Context::PromptList | Context::EvalsList | Context::EvalsDetail => {
+                match keymap::lookup(Context::Global, key) {
+                    Some(a) => self.act(a),
+                    None => Vec::new(),
+                }
+            }
             Context::Global => Vec::new(),
         }
     }
@@ -179,6 +255,20 @@ impl App {
         } else {
             Vec::new()
         }
+    }
+
+    fn type_in_filter(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        match key.code {
+            KeyCode::Char(c) => self.evals.filter.push(c),
+            KeyCode::Backspace => {
+                self.evals.filter.pop();
+            }
+            _ => return Vec::new(),
+        }
+        self.evals.cursor = 0;
+        self.evals.offset = 0;
+        self.evals.rebuild_rows();
+        Vec::new()
     }
 
     fn on_paste(&mut self, text: &str) -> Vec<Cmd> {
@@ -227,33 +317,14 @@ impl App {
                 self.tab = Tab::ALL[(self.tab.index() + 3) % 4];
                 Vec::new()
             }
-            Action::Up | Action::Down => {
-                let down = action == Action::Down;
-                if let Some(Overlay::Help { scroll }) = &mut self.overlay {
-                    *scroll = if down {
-                        scroll.saturating_add(1)
-                    } else {
-                        scroll.saturating_sub(1)
-                    };
-                } else if self.tab == Tab::Prompts {
-                    let n = self.prompts.entries.len();
-                    if n > 0 {
-                        let i = self.prompts.selected;
-                        self.prompts.select(if down {
-                            (i + 1).min(n - 1)
-                        } else {
-                            i.saturating_sub(1)
-                        });
-                    }
-                }
-                Vec::new()
-            }
-            Action::PageUp => {
-                self.prompts.preview_scroll = self.prompts.preview_scroll.saturating_sub(10);
-                Vec::new()
-            }
-            Action::PageDown => {
-                self.prompts.preview_scroll = self.prompts.preview_scroll.saturating_add(10);
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                let step: isize = match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -10,
+                    _ => 10,
+                };
+                self.scroll(step);
                 Vec::new()
             }
             Action::Edit => {
@@ -320,6 +391,183 @@ impl App {
                 self.overlay = None;
                 Vec::new()
             }
+            Action::FocusLeft => {
+                self.evals.focus = EvalsFocus::Suites;
+                Vec::new()
+            }
+            Action::FocusRight => {
+                self.evals.focus = EvalsFocus::Cases;
+                Vec::new()
+            }
+            Action::Open => {
+                if let Some((suite, id)) = self.evals.current_case() {
+                    self.evals.detail = Some(Detail {
+                        suite: suite.to_string(),
+                        id: id.to_string(),
+                        scroll: 0,
+                    });
+                }
+                Vec::new()
+            }
+            Action::Close => {
+                self.evals.detail = None;
+                Vec::new()
+            }
+            Action::RunSuite | Action::RunPrompt | Action::ResumeRun | Action::RerunCase => {
+                self.start_run(action)
+            }
+            Action::CancelRun => match &mut self.evals.run {
+                Some(run) => {
+                    run.cancelling = true;
+                    vec![Cmd::CancelRun]
+                }
+                None => {
+                    self.note = Some("no run in progress".into());
+                    Vec::new()
+                }
+            },
+            Action::FailuresOnly => {
+                self.evals.failures_only = !self.evals.failures_only;
+                self.evals.rebuild_rows();
+                let h = self.table_height();
+                self.evals.scroll_into_view(h);
+                Vec::new()
+            }
+            Action::NextFailure | Action::PrevFailure => {
+                let h = self.table_height();
+                if !self.evals.jump_failure(action == Action::NextFailure, h) {
+                    self.note = Some("no failures here".into());
+                }
+                Vec::new()
+            }
+            Action::StartFilter => {
+                self.evals.filter_editing = true;
+                Vec::new()
+            }
+            Action::ApplyFilter => {
+                self.evals.filter_editing = false;
+                Vec::new()
+            }
+            Action::ClearFilter => {
+                self.evals.filter_editing = false;
+                self.evals.filter.clear();
+                self.evals.rebuild_rows();
+                Vec::new()
+            }
+            Action::EditCase => {
+                self.edit_case();
+                Vec::new()
+            }
+        }
+    }
+
+    /// Moves whatever the focused thing is: the help, the preview, the case detail, the
+    /// suites or the cases.
+    fn scroll(&mut self, step: isize) {
+        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+            *scroll = scroll.saturating_add_signed(step as i16);
+            return;
+        }
+        match self.tab {
+            Tab::Prompts => match step {
+                -1 | 1 => {
+                    let n = self.prompts.entries.len();
+                    if n > 0 {
+                        let i = self.prompts.selected.saturating_add_signed(step).min(n - 1);
+                        self.prompts.select(i);
+                    }
+                }
+                _ => {
+                    let s = &mut self.prompts.preview_scroll;
+                    *s = s.saturating_add_signed(step as i16);
+                }
+            },
+            Tab::Evals => {
+                if let Some(d) = &mut self.evals.detail {
+                    d.scroll = d.scroll.saturating_add_signed(step as i16);
+                } else if self.evals.focus == EvalsFocus::Suites && step.abs() == 1 {
+                    let i = self.evals.selected_suite.saturating_add_signed(step);
+                    self.evals
+                        .select_suite(i.min(self.evals.suites.len().saturating_sub(1)));
+                } else {
+                    let h = self.table_height();
+                    self.evals.move_cursor(step, h);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The run a key asks for, as a plan request for the event loop.
+    fn start_run(&mut self, action: Action) -> Vec<Cmd> {
+        if self.running() {
+            self.note = Some("a run is in progress: c cancels it".into());
+            return Vec::new();
+        }
+        if self.workspace.is_none() {
+            self.note =
+                Some("the workspace has errors: fix them (promptwright check) to run".into());
+            return Vec::new();
+        }
+        let Some(suite) = self.evals.suite() else {
+            return Vec::new();
+        };
+        let request = match action {
+            Action::RunSuite => PlanRequest {
+                suites: vec![suite.name.clone()],
+                ..PlanRequest::default()
+            },
+            Action::RunPrompt => PlanRequest {
+                prompts: vec![suite.prompt.clone()],
+                ..PlanRequest::default()
+            },
+            Action::ResumeRun => match &self.evals.last_run {
+                Some(last) if !last.complete => PlanRequest {
+                    prompts: vec![last.prompt.clone()],
+                    suites: last.suites.clone(),
+                    resume: true,
+                    ..PlanRequest::default()
+                },
+                _ => {
+                    self.note = Some("nothing to resume: the last run is complete".into());
+                    return Vec::new();
+                }
+            },
+            _ => {
+                let Some((suite, id)) = self.evals.current_case() else {
+                    return Vec::new();
+                };
+                PlanRequest {
+                    suites: vec![suite.to_string()],
+                    only_cases: Some(vec![(suite.to_string(), id.to_string())]),
+                    no_cache: true,
+                    ..PlanRequest::default()
+                }
+            }
+        };
+        vec![Cmd::StartRun(request)]
+    }
+
+    /// Jumps to the Prompts pane on the case's prompt, with the case in the preview.
+    fn edit_case(&mut self) {
+        let Some((suite, id)) = self
+            .evals
+            .current_case()
+            .map(|(s, i)| (s.to_string(), i.to_string()))
+        else {
+            return;
+        };
+        let Some(prompt) = self.evals.suite().map(|s| s.prompt.clone()) else {
+            return;
+        };
+        if let Some(i) = self.prompts.entries.iter().position(|e| e.name == prompt) {
+            self.prompts.select(i);
+            let e = &mut self.prompts.entries[i];
+            if let Some(k) = e.cases.iter().position(|c| c.suite == suite && c.id == id) {
+                e.case_index = k;
+            }
+            self.prompts.focus = Focus::List;
+            self.tab = Tab::Prompts;
         }
     }
 
@@ -345,6 +593,24 @@ impl App {
                 if let Some(i) = view::tab_at(layout.tabs, at) {
                     return self.act(Action::Tab(i));
                 }
+                if self.tab == Tab::Evals && self.evals.detail.is_none() {
+                    let a = evals_view::areas(layout.body);
+                    if let Some(list) = a.suites.filter(|l| l.contains(at)) {
+                        let row = at.y.saturating_sub(list.y + 1) as usize;
+                        if at.y > list.y && row < self.evals.suites.len() {
+                            self.evals.select_suite(row);
+                            self.evals.focus = EvalsFocus::Suites;
+                        }
+                    } else if a.cases.contains(at) {
+                        // Border and header above the first row.
+                        let row = at.y.saturating_sub(a.cases.y + 2) as usize;
+                        let pos = self.evals.offset + row;
+                        if at.y >= a.cases.y + 2 && pos < self.evals.rows.len() {
+                            self.evals.cursor = pos;
+                            self.evals.focus = EvalsFocus::Cases;
+                        }
+                    }
+                }
                 if self.tab == Tab::Prompts {
                     let a = prompts::areas(layout.body);
                     if let Some(list) = a.list.filter(|l| l.contains(at)) {
@@ -362,12 +628,8 @@ impl App {
             }
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 let down = m.kind == MouseEventKind::ScrollDown;
-                if let Some(Overlay::Help { scroll }) = &mut self.overlay {
-                    *scroll = if down {
-                        scroll.saturating_add(3)
-                    } else {
-                        scroll.saturating_sub(3)
-                    };
+                if self.overlay.is_some() || self.tab == Tab::Evals {
+                    self.scroll(if down { 3 } else { -3 });
                 } else if self.tab == Tab::Prompts {
                     let a = prompts::areas(layout.body);
                     if a.preview.is_some_and(|p| p.contains(at)) {

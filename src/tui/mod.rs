@@ -13,6 +13,8 @@ pub mod view;
 pub mod widgets;
 
 #[cfg(test)]
+mod evals_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
@@ -29,16 +31,56 @@ use ratatui::crossterm::execute;
 use ratatui::{DefaultTerminal, Terminal, backend::Backend};
 use tokio::sync::mpsc;
 
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
 use app::{App, WorkspaceInfo};
 use msg::{Cmd, Msg};
+use panes::evals::{EvalsPane, SuiteRow};
 use panes::prompts::{Focus, PreviewCase, PromptEntry, PromptsPane};
 
 use crate::workspace::{Source, Workspace, config};
 
+/// Everything the app starts from.
+pub struct Loaded {
+    pub info: WorkspaceInfo,
+    pub workspace: Option<Arc<Workspace>>,
+    pub prompts: PromptsPane,
+    pub evals: EvalsPane,
+}
+
+/// How many recent run records seed the Evals pane with results.
+const RECENT_RUNS: usize = 50;
+
+pub(crate) fn suite_rows(ws: &Workspace) -> Vec<SuiteRow> {
+    ws.suites
+        .values()
+        .map(|s| SuiteRow {
+            name: s.name.clone(),
+            prompt: s.prompt.clone(),
+            case_ids: s.cases.iter().map(|c| c.id.clone()).collect(),
+        })
+        .collect()
+}
+
+pub(crate) fn preview_cases(ws: &Workspace, prompt: &str) -> Vec<PreviewCase> {
+    ws.suites_of(prompt)
+        .flat_map(|s| {
+            s.cases.iter().map(|c| PreviewCase {
+                suite: s.name.clone(),
+                id: c.id.clone(),
+                vars: c.vars.clone(),
+            })
+        })
+        .collect()
+}
+
 /// Reads the workspace for the TUI. Unlike `Workspace::load` it never refuses: broken
 /// prompts open in the editor with their errors, so they can be fixed here.
-pub fn load(root: &Path) -> (WorkspaceInfo, PromptsPane) {
-    let full = Workspace::load(root);
+pub fn load(root: &Path) -> Loaded {
+    let full = Workspace::load(root).map(Arc::new);
     let (config, load_errors) = match &full {
         Ok(ws) => (Some(ws.config.clone()), Vec::new()),
         Err(errors) => {
@@ -48,6 +90,7 @@ pub fn load(root: &Path) -> (WorkspaceInfo, PromptsPane) {
             (config, errors.0.clone())
         }
     };
+    let workspace = full.ok();
     let name = config.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| {
         root.file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -63,19 +106,10 @@ pub fn load(root: &Path) -> (WorkspaceInfo, PromptsPane) {
         .filter_map(|path| {
             let name = path.file_stem()?.to_string_lossy().into_owned();
             let text = std::fs::read_to_string(&path).ok()?;
-            let cases = match &full {
-                Ok(ws) => ws
-                    .suites_of(&name)
-                    .flat_map(|s| {
-                        s.cases.iter().map(|c| PreviewCase {
-                            suite: s.name.clone(),
-                            id: c.id.clone(),
-                            vars: c.vars.clone(),
-                        })
-                    })
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
+            let cases = workspace
+                .as_ref()
+                .map(|ws| preview_cases(ws, &name))
+                .unwrap_or_default();
             let release_sha = release_sha(root, &name);
             Some(PromptEntry::new(
                 name.clone(),
@@ -87,19 +121,25 @@ pub fn load(root: &Path) -> (WorkspaceInfo, PromptsPane) {
             ))
         })
         .collect();
-    (
-        WorkspaceInfo {
+    let evals = EvalsPane::new(
+        workspace.as_deref().map(suite_rows).unwrap_or_default(),
+        crate::store::latest_results(root, RECENT_RUNS),
+    );
+    Loaded {
+        info: WorkspaceInfo {
             name,
             config,
             load_errors,
         },
-        PromptsPane {
+        workspace,
+        prompts: PromptsPane {
             entries,
             selected: 0,
             focus: Focus::List,
             preview_scroll: 0,
         },
-    )
+        evals,
+    }
 }
 
 /// The content hash of the current release of a prompt, if it has one.
@@ -111,8 +151,7 @@ fn release_sha(root: &Path, name: &str) -> Option<String> {
 
 /// Opens the TUI on the workspace at `root` until the user quits.
 pub fn run(root: &Path) -> io::Result<()> {
-    let (info, pane) = load(root);
-    let mut app = App::new(info, pane);
+    let mut app = App::from(load(root));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -125,7 +164,7 @@ pub fn run(root: &Path) -> io::Result<()> {
     }));
     let mut terminal = ratatui::try_init()?;
     let _ = execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
-    let result = rt.block_on(event_loop(&mut terminal, &mut app));
+    let result = rt.block_on(event_loop(&mut terminal, &mut app, root));
     let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result
@@ -141,11 +180,27 @@ fn to_msg(ev: Event) -> Option<Msg> {
     }
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
+/// What the loop owns besides the app: the workspace runs are planned on, the run in
+/// progress, the file watch.
+struct Runtime {
+    root: PathBuf,
+    workspace: Option<Arc<Workspace>>,
+    run: Option<CancellationToken>,
+    watch: FileWatch,
+}
+
+async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut events = EventStream::new();
-    let mut watch = FileWatch::new(app);
+    let mut rt = Runtime {
+        root: root.to_path_buf(),
+        workspace: app.workspace.clone(),
+        run: None,
+        watch: FileWatch::new(app),
+    };
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
+    // The clock only ticks while a run is in progress: an idle app does no work.
+    let mut ticks = tokio::time::interval(Duration::from_millis(250));
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
     loop {
@@ -157,8 +212,9 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result
                 None => return Ok(()),
             },
             Some(m) = rx.recv() => Some(m),
+            _ = ticks.tick(), if app.running() => Some(Msg::Tick(Instant::now())),
             _ = every_second.tick() => {
-                for m in watch.changes() {
+                for m in rt.watch.changes() {
                     let _ = tx.send(m);
                 }
                 None
@@ -171,8 +227,20 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result
             batch.push(m);
         }
         for m in batch {
+            match &m {
+                Msg::WorkspaceLoaded(result) => {
+                    if let Ok(ws) = result.as_ref() {
+                        rt.workspace = Some(Arc::new(ws.clone()));
+                    }
+                }
+                Msg::Run(crate::runner::RunEvent::Finished(_)) | Msg::RunFailed(_) => rt.run = None,
+                _ => {}
+            }
             for cmd in app.update(m) {
-                if perform(cmd, &tx, &mut watch) {
+                if perform(cmd, &tx, &mut rt) {
+                    if let Some(token) = &rt.run {
+                        token.cancel();
+                    }
                     return Ok(());
                 }
             }
@@ -181,12 +249,12 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result
 }
 
 /// Performs a command; `true` means quit.
-fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, watch: &mut FileWatch) -> bool {
+fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool {
     match cmd {
         Cmd::Quit => return true,
         Cmd::Save { prompt, path, text } => {
             let tx = tx.clone();
-            watch.expect(&path, &text);
+            rt.watch.expect(&path, &text);
             tokio::task::spawn_blocking(move || {
                 let result = crate::fsutil::write_atomic(&path, text.as_bytes())
                     .map(|()| text)
@@ -205,8 +273,73 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, watch: &mut FileWatch) -> 
                 let _ = tx.send(Msg::ValidateDue { prompt, generation });
             });
         }
+        Cmd::ReloadWorkspace => {
+            let tx = tx.clone();
+            let root = rt.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Msg::WorkspaceLoaded(Arc::new(Workspace::load(&root))));
+            });
+        }
+        Cmd::CancelRun => {
+            if let Some(token) = &rt.run {
+                token.cancel();
+            }
+        }
+        Cmd::StartRun(request) => {
+            let Some(ws) = rt.workspace.clone() else {
+                let _ = tx.send(Msg::RunFailed("the workspace has errors".into()));
+                return false;
+            };
+            let token = CancellationToken::new();
+            rt.run = Some(token.clone());
+            start_run(ws, request, token, tx.clone());
+        }
     }
     false
+}
+
+/// Plans and runs on tokio tasks; every runner event comes back as a message.
+fn start_run(
+    ws: Arc<Workspace>,
+    request: crate::plan::PlanRequest,
+    cancel: CancellationToken,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
+        // Planning reads cassettes and keys: not on the UI task.
+        let planned = tokio::task::spawn_blocking(move || crate::plan::plans(&ws, &request)).await;
+        let plans = match planned {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => {
+                let _ = tx.send(Msg::RunFailed(format!("{}; {}", e.message, e.help)));
+                return;
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::RunFailed(e.to_string()));
+                return;
+            }
+        };
+        for plan in plans {
+            let (etx, mut erx) = mpsc::unbounded_channel();
+            let forward = {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while let Some(ev) = erx.recv().await {
+                        let _ = tx.send(Msg::Run(ev));
+                    }
+                })
+            };
+            let result = crate::runner::run(plan, etx, cancel.clone()).await;
+            let _ = forward.await;
+            if let Err(e) = result {
+                let _ = tx.send(Msg::RunFailed(e.to_string()));
+                return;
+            }
+            if cancel.is_cancelled() {
+                return;
+            }
+        }
+    });
 }
 
 /// Notices prompt files changed by another program (an editor, `git checkout`).

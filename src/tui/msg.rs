@@ -3,11 +3,16 @@
 //! performs (I/O, timers), so update itself never blocks or touches a file.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
-#[derive(Debug, Clone, PartialEq)]
+use crate::plan::PlanRequest;
+use crate::runner::RunEvent;
+use crate::workspace::{LoadErrors, Workspace};
+
+#[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent),
@@ -28,6 +33,14 @@ pub enum Msg {
         prompt: String,
         text: String,
     },
+    /// A run reported progress.
+    Run(RunEvent),
+    /// A run could not start (bad selection, missing key...), or failed to write.
+    RunFailed(String),
+    /// The clock, while a run is in progress (for the ETA and the filtered rows).
+    Tick(Instant),
+    /// The workspace was read again (after a save).
+    WorkspaceLoaded(Arc<Result<Workspace, LoadErrors>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,4 +58,10 @@ pub enum Cmd {
         generation: u64,
         after: Duration,
     },
+    /// Plan and start a run; its events come back as `Msg::Run`.
+    StartRun(PlanRequest),
+    /// Cancel the run in progress: requests in flight are dropped, the record is kept.
+    CancelRun,
+    /// Read the workspace again, to run what was just saved.
+    ReloadWorkspace,
 }

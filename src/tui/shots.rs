@@ -1,18 +1,27 @@
 //! The screenshot set: the app on a workspace, driven into each pane's telling state,
 //! rendered at a fixed size. Used by `promptwright screenshots` and by the test that
-//! keeps `screenshots/` fresh.
+//! keeps `screenshots/` fresh, so everything here is deterministic: the workspace is
+//! copied without its local state, runs use the offline echo provider, and run ids and
+//! clocks are fixed.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::app::App;
 use super::keymap::Action;
+use super::msg::Msg;
 use super::screenshot;
+use crate::plan::{self, PlanRequest};
+use crate::runner::{self, RunEvent};
 
 pub const WIDTH: u16 = 120;
 pub const HEIGHT: u16 = 36;
+const RUN_ID: &str = "20261125-093000-c0ffee";
 
 pub struct Shot {
     pub name: &'static str,
@@ -31,11 +40,79 @@ fn shoot(name: &'static str, app: &App) -> Shot {
     }
 }
 
+/// Copies the workspace's own files (not `.promptwright/`, not build output).
+fn copy_workspace(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::copy(from.join("workspace.toml"), to.join("workspace.toml"))?;
+    for dir in ["prompts", "evals", "releases"] {
+        copy_dir(&from.join(dir), &to.join(dir))?;
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let target = to.join(path.file_name().unwrap_or_default());
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every event of a run of `request`, with the run id fixed.
+fn run_events(app: &App, request: &PlanRequest) -> Vec<RunEvent> {
+    let Some(ws) = app.workspace.clone() else {
+        return Vec::new();
+    };
+    let Ok(plans) = plan::plans(&ws, request) else {
+        return Vec::new();
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut events = Vec::new();
+    rt.block_on(async {
+        for p in plans {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let task = tokio::spawn(runner::run(p, tx, CancellationToken::new()));
+            while let Some(ev) = rx.recv().await {
+                events.push(ev);
+            }
+            let _ = task.await;
+        }
+    });
+    // Offline answers take "0 ms" give or take a scheduler hiccup: pin them, and the
+    // run id, so the pictures only change when the app does.
+    for ev in &mut events {
+        match ev {
+            RunEvent::Started(h) => h.run_id = RUN_ID.into(),
+            RunEvent::CaseScored(c) => c.latency_ms = Some(0),
+            RunEvent::Finished(r) => {
+                r.run_id = RUN_ID.into();
+                for c in &mut r.cases {
+                    c.latency_ms = Some(0);
+                }
+            }
+            RunEvent::CaseStarted { .. } => {}
+        }
+    }
+    events
+}
+
 /// Every pane of the app on the workspace at `root`.
 pub fn all(root: &Path) -> Vec<Shot> {
-    let (info, pane) = super::load(root);
-    let mut app = App::new(info, pane);
-    app.size = ratatui::layout::Rect::new(0, 0, WIDTH, HEIGHT);
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    copy_workspace(root, tmp.path()).expect("copy the workspace");
+    let mut app = App::from(super::load(tmp.path()));
+    app.update(Msg::Resize(WIDTH, HEIGHT));
     let mut shots = vec![shoot("1-prompts", &app)];
     app.act(Action::Edit);
     shots.push(shoot("1-prompts-editing", &app));
@@ -43,7 +120,40 @@ pub fn all(root: &Path) -> Vec<Shot> {
     app.act(Action::ToggleHelp);
     shots.push(shoot("1-prompts-help", &app));
     app.act(Action::ToggleHelp);
-    for (i, name) in [(1, "2-evals"), (2, "3-diff"), (3, "4-release")] {
+
+    // Evals: a run of every suite of the first prompt, streamed in, half-way and done.
+    app.act(Action::Tab(1));
+    let prompt = app
+        .evals
+        .suite()
+        .map(|s| s.prompt.clone())
+        .unwrap_or_default();
+    // One case at a time, so the half-way picture is always the same half.
+    let request = PlanRequest {
+        prompts: vec![prompt],
+        jobs: Some(1),
+        ..PlanRequest::default()
+    };
+    let events = run_events(&app, &request);
+    let start = Instant::now();
+    app.update(Msg::Tick(start));
+    let half = events.len() / 2;
+    for ev in events[..half].iter().cloned() {
+        app.update(Msg::Run(ev));
+    }
+    app.update(Msg::Tick(start + Duration::from_secs(3)));
+    shots.push(shoot("2-evals-running", &app));
+    for ev in events[half..].iter().cloned() {
+        app.update(Msg::Run(ev));
+    }
+    app.note = None;
+    shots.push(shoot("2-evals", &app));
+    app.act(Action::NextFailure);
+    app.act(Action::Open);
+    shots.push(shoot("2-evals-detail", &app));
+    app.act(Action::Close);
+
+    for (i, name) in [(2, "3-diff"), (3, "4-release")] {
         app.act(Action::Tab(i));
         shots.push(shoot(name, &app));
     }

@@ -12,8 +12,11 @@ use ratatui::crossterm::event::{
 use super::app::{App, Overlay, Tab};
 use super::keymap::{self, Action, BINDINGS, Context};
 use super::msg::{Cmd, Msg};
+use super::panes::evals::EvalsFocus;
 use super::panes::prompts::Focus;
 use super::widgets::help;
+use crate::runner::RunEvent;
+use crate::store::{CaseResult, RunHeader, RunRecord, Status};
 
 const PROMPT: &str = r#"description = "Greets a customer"
 model = "m1"
@@ -57,8 +60,7 @@ fn workspace() -> tempfile::TempDir {
 }
 
 fn app_for(root: &Path) -> App {
-    let (info, pane) = super::load(root);
-    let mut app = App::new(info, pane);
+    let mut app = App::from(super::load(root));
     app.update(Msg::Resize(100, 30));
     app
 }
@@ -122,9 +124,11 @@ fn opens_on_the_prompts_pane_with_list_editor_and_preview() {
 fn tabs_switch_by_number_tab_and_mouse() {
     let ws = workspace();
     let mut app = app_for(ws.path());
+    app.update(ch('3'));
+    assert_eq!(app.tab, Tab::Diff);
+    insta::assert_snapshot!("diff_placeholder", frame(&app, 80, 16).backend());
     app.update(ch('2'));
     assert_eq!(app.tab, Tab::Evals);
-    insta::assert_snapshot!("evals_placeholder", frame(&app, 80, 16).backend());
     app.update(key(KeyCode::Tab));
     assert_eq!(app.tab, Tab::Diff);
     app.update(key(KeyCode::BackTab));
@@ -210,7 +214,22 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
             }
             _ => {}
         }
+        if matches!(
+            b.ctx,
+            Context::EvalsList | Context::EvalsDetail | Context::FilterInput
+        ) {
+            prepare_evals(&mut app, b.action);
+        }
         match b.ctx {
+            Context::EvalsDetail => {
+                app.act(Action::Open);
+                if let Some(d) = &mut app.evals.detail {
+                    d.scroll = 5;
+                }
+            }
+            Context::FilterInput => {
+                app.update(ch('/'));
+            }
             Context::Help => {
                 app.update(ch('?'));
                 app.overlay = Some(Overlay::Help { scroll: 5 });
@@ -235,6 +254,58 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
     }
 }
 
+/// The Evals pane with a result for each case (one an error), the cursor on the second
+/// case, and whatever the action needs to have an effect.
+fn prepare_evals(app: &mut App, action: Action) {
+    app.act(Action::Tab(1));
+    let mut result = |id: &str, status: Status| {
+        app.update(Msg::Run(RunEvent::CaseScored(Box::new(CaseResult {
+            suite: "greet".into(),
+            id: id.into(),
+            status,
+            score: 0.0,
+            vars: Default::default(),
+            output: Some("out".into()),
+            error: None,
+            cached: false,
+            latency_ms: Some(1),
+            tokens: None,
+            cost_usd: 0.0,
+            assertions: Vec::new(),
+        }))));
+    };
+    result("ada", Status::Pass);
+    result("no-name", Status::Error);
+    app.evals.cursor = 1;
+    match action {
+        Action::FocusRight => app.evals.focus = EvalsFocus::Suites,
+        Action::NextFailure | Action::PrevFailure | Action::Down | Action::PageDown => {
+            app.evals.cursor = 0
+        }
+        Action::CancelRun | Action::ResumeRun => {
+            let header = RunHeader {
+                run_id: "r1".into(),
+                prompt: "greet".into(),
+                content_sha256: String::new(),
+                provider: "local".into(),
+                model: "m".into(),
+                started_at: String::new(),
+                suites: vec!["greet".into()],
+                total: 2,
+            };
+            app.update(Msg::Run(RunEvent::Started(header.clone())));
+            if action == Action::ResumeRun {
+                app.update(Msg::Run(RunEvent::Finished(Box::new(RunRecord::new(
+                    &header,
+                    false,
+                    Vec::new(),
+                )))));
+            }
+        }
+        _ => {}
+    }
+}
+
 fn type_in_editor_then_leave(app: &mut App) {
     app.update(key(KeyCode::Enter));
     type_text(app, "# edited\n");
@@ -243,7 +314,13 @@ fn type_in_editor_then_leave(app: &mut App) {
 
 fn snapshot_state(app: &App) -> String {
     format!(
-        "{:?} {:?} {:?} {:?} {} {} {} {:?}",
+        "{:?} {:?} {:?} {:?} {:?} {} {:?} {:?} {:?} {:?} {} {} {} {:?} {:?}",
+        app.evals.focus,
+        app.evals.cursor,
+        app.evals.detail,
+        app.evals.filter_editing,
+        app.evals.failures_only,
+        app.evals.filter,
         app.prompts.current().map(|e| e.text()),
         app.tab,
         app.overlay,
@@ -251,7 +328,8 @@ fn snapshot_state(app: &App) -> String {
         app.prompts.selected,
         app.prompts.preview_scroll,
         app.prompts.current().map_or(0, |e| e.case_index),
-        app.note
+        app.note,
+        app.evals.run.as_ref().map(|r| r.cancelling)
     )
 }
 
@@ -533,12 +611,10 @@ fn the_file_watch_reports_changes_by_other_programs_only() {
     assert!(watch.changes().is_empty());
     std::fs::write(&path, "# theirs\n").unwrap();
     bump_mtime(&path);
-    assert_eq!(
-        watch.changes(),
-        vec![Msg::FileChanged {
-            prompt: "greet".into(),
-            text: "# theirs\n".into()
-        }]
+    let changes = watch.changes();
+    assert!(
+        matches!(changes.as_slice(), [Msg::FileChanged { prompt, text }] if prompt == "greet" && text == "# theirs\n"),
+        "{changes:?}"
     );
 }
 

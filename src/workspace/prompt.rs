@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::error::{Diagnostic, Source, unknown_field};
 use crate::template::Templates;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     System,

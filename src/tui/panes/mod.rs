@@ -1,2 +1,4 @@
+pub mod evals;
+pub mod evals_view;
 pub mod placeholder;
 pub mod prompts;

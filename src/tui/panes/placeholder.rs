@@ -10,13 +10,6 @@ use crate::tui::theme;
 
 fn what(tab: Tab) -> &'static [&'static str] {
     match tab {
-        Tab::Evals => &[
-            "Suites and their cases with live status while a run streams in.",
-            "r runs a suite, c cancels, f shows only failures, n/p jump between them,",
-            "Enter opens a case: vars, rendered prompt, output and every assertion's reason.",
-            "",
-            "Until then: `promptwright eval` runs the same engine from the command line.",
-        ],
         Tab::Diff => &[
             "Side-by-side diffs of draft / current / vN with word-level highlights,",
             "and per-case output changes between two runs: regressions first, then fixes.",
@@ -25,7 +18,7 @@ fn what(tab: Tab) -> &'static [&'static str] {
             "The release proposal: version, note, every gate check with required vs actual,",
             "the regressions to review; export only when all checks hold; history and rollback.",
         ],
-        Tab::Prompts => &[],
+        Tab::Prompts | Tab::Evals => &[],
     }
 }
 

@@ -16,6 +16,9 @@ fn title(ctx: Context) -> &'static str {
         Context::Global => "Everywhere",
         Context::PromptList => "Prompts: list",
         Context::Editor => "Prompts: editor",
+        Context::EvalsList => "Evals: suites and cases",
+        Context::EvalsDetail => "Evals: case detail",
+        Context::FilterInput => "Evals: filter (type to filter)",
         Context::Help => "This help",
         Context::Confirm => "Quit confirmation",
     }

@@ -17,7 +17,10 @@ pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
         .filter(|b| b.in_bar)
         .map(|b| (keymap::keys_label(b), b.label))
         .collect();
-    if matches!(ctx, Context::PromptList | Context::Global) {
+    if matches!(
+        ctx,
+        Context::PromptList | Context::EvalsList | Context::EvalsDetail | Context::Global
+    ) {
         out.extend(
             keymap::bindings(Context::Global)
                 .filter(|b| b.in_bar)
@@ -52,6 +55,21 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
             .unwrap_or_else(|| "-".into());
         left.push(sep.clone());
         left.push(Span::styled(format!("{provider}/{model}"), theme::muted()));
+    }
+    if let Some(run) = &app.evals.run {
+        left.push(sep.clone());
+        left.push(Span::styled(
+            format!(
+                "▶ {} {}/{} ✓{} ✗{} !{}",
+                run.prompt,
+                run.counts.total(),
+                run.total,
+                run.counts.passed,
+                run.counts.failed,
+                run.counts.errors
+            ),
+            Style::new().fg(theme::ACCENT),
+        ));
     }
     let dirty = app.prompts.dirty_count();
     if dirty > 0 {

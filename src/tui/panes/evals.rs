@@ -1,0 +1,322 @@
+//! The Evals pane's state: suites and their cases, the latest result of every case,
+//! the run in progress, filters and the case under review. Updating it is cheap per
+//! event (a result replaces one entry and adjusts one suite's counts), so a stream of
+//! results never slows typing down.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::runner::RunEvent;
+use crate::store::{CaseResult, Status};
+
+pub struct SuiteRow {
+    pub name: String,
+    pub prompt: String,
+    pub case_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+}
+
+impl Counts {
+    fn add(&mut self, s: Status, n: isize) {
+        let slot = match s {
+            Status::Pass => &mut self.passed,
+            Status::Fail => &mut self.failed,
+            Status::Error => &mut self.errors,
+        };
+        *slot = slot.saturating_add_signed(n);
+    }
+
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.errors
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvalsFocus {
+    Suites,
+    Cases,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub suite: String,
+    pub id: String,
+    pub scroll: u16,
+}
+
+/// The run in flight, as the gauge shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunProgress {
+    pub run_id: String,
+    pub prompt: String,
+    pub suites: Vec<String>,
+    pub total: usize,
+    pub counts: Counts,
+    pub cost_usd: f64,
+    pub started: Instant,
+    pub cancelling: bool,
+}
+
+/// How the last run ended, for the gauge and the resume key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastRun {
+    pub run_id: String,
+    pub prompt: String,
+    pub suites: Vec<String>,
+    pub complete: bool,
+    pub counts: Counts,
+    pub total: usize,
+}
+
+pub struct EvalsPane {
+    pub suites: Vec<SuiteRow>,
+    /// Latest result per suite, per case id.
+    pub results: HashMap<String, HashMap<String, CaseResult>>,
+    pub counts: HashMap<String, Counts>,
+    pub selected_suite: usize,
+    pub focus: EvalsFocus,
+    /// Indices into the selected suite's cases that pass the filters, in order.
+    pub rows: Vec<usize>,
+    /// Position in `rows`.
+    pub cursor: usize,
+    /// First visible row.
+    pub offset: usize,
+    pub failures_only: bool,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub detail: Option<Detail>,
+    pub run: Option<RunProgress>,
+    pub last_run: Option<LastRun>,
+    /// Set when results changed under an active filter; rows are rebuilt on the next tick.
+    pub rows_stale: bool,
+}
+
+impl EvalsPane {
+    pub fn new(suites: Vec<SuiteRow>, known: Vec<CaseResult>) -> EvalsPane {
+        let mut pane = EvalsPane {
+            suites,
+            results: HashMap::new(),
+            counts: HashMap::new(),
+            selected_suite: 0,
+            focus: EvalsFocus::Cases,
+            rows: Vec::new(),
+            cursor: 0,
+            offset: 0,
+            failures_only: false,
+            filter: String::new(),
+            filter_editing: false,
+            detail: None,
+            run: None,
+            last_run: None,
+            rows_stale: false,
+        };
+        for r in known {
+            pane.record(r);
+        }
+        pane.rebuild_rows();
+        pane
+    }
+
+    /// New suites after the workspace was read again; results and selection are kept.
+    pub fn set_suites(&mut self, suites: Vec<SuiteRow>) {
+        let selected = self.suite().map(|s| s.name.clone());
+        self.suites = suites;
+        self.selected_suite = selected
+            .and_then(|n| self.suites.iter().position(|s| s.name == n))
+            .unwrap_or(0);
+        self.rebuild_rows();
+    }
+
+    pub fn suite(&self) -> Option<&SuiteRow> {
+        self.suites.get(self.selected_suite)
+    }
+
+    pub fn result(&self, suite: &str, id: &str) -> Option<&CaseResult> {
+        self.results.get(suite)?.get(id)
+    }
+
+    /// The case under the cursor: (suite, id).
+    pub fn current_case(&self) -> Option<(&str, &str)> {
+        let s = self.suite()?;
+        let i = *self.rows.get(self.cursor)?;
+        Some((s.name.as_str(), s.case_ids[i].as_str()))
+    }
+
+    /// Stores a result, keeping the suite's counts right when it replaces an older one.
+    fn record(&mut self, r: CaseResult) {
+        let counts = self.counts.entry(r.suite.clone()).or_default();
+        counts.add(r.status, 1);
+        let by_id = self.results.entry(r.suite.clone()).or_default();
+        if let Some(old) = by_id.insert(r.id.clone(), r) {
+            counts.add(old.status, -1);
+        }
+        if self.failures_only || !self.filter.is_empty() {
+            self.rows_stale = true;
+        }
+    }
+
+    fn matches(&self, suite: &str, id: &str) -> bool {
+        let r = self.result(suite, id);
+        if self.failures_only && !r.is_some_and(|r| r.status != Status::Pass) {
+            return false;
+        }
+        if self.filter.is_empty() {
+            return true;
+        }
+        let needle = self.filter.to_lowercase();
+        id.to_lowercase().contains(&needle)
+            || r.is_some_and(|r| {
+                r.output
+                    .as_deref()
+                    .is_some_and(|o| o.to_lowercase().contains(&needle))
+                    || r.error
+                        .as_deref()
+                        .is_some_and(|e| e.to_lowercase().contains(&needle))
+                    || serde_json::to_string(&r.vars)
+                        .is_ok_and(|v| v.to_lowercase().contains(&needle))
+            })
+    }
+
+    /// Recomputes the visible rows, keeping the cursor on the same case when it stays.
+    pub fn rebuild_rows(&mut self) {
+        let keep = self.rows.get(self.cursor).copied();
+        self.rows = match self.suite() {
+            Some(s) => (0..s.case_ids.len())
+                .filter(|&i| self.matches(&s.name, &s.case_ids[i]))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.cursor = keep
+            .and_then(|k| self.rows.iter().position(|&r| r == k))
+            .unwrap_or(self.cursor.min(self.rows.len().saturating_sub(1)));
+        self.rows_stale = false;
+    }
+
+    pub fn select_suite(&mut self, i: usize) {
+        if i < self.suites.len() && i != self.selected_suite {
+            self.selected_suite = i;
+            self.cursor = 0;
+            self.offset = 0;
+            self.rows.clear();
+            self.rebuild_rows();
+        }
+    }
+
+    /// Moves the cursor by `delta` rows and keeps it visible in `height` rows.
+    pub fn move_cursor(&mut self, delta: isize, height: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let last = self.rows.len() - 1;
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.scroll_into_view(height);
+    }
+
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + height {
+            self.offset = self.cursor + 1 - height;
+        }
+    }
+
+    fn is_failure(&self, row: usize) -> bool {
+        let Some(s) = self.suite() else { return false };
+        self.result(&s.name, &s.case_ids[row])
+            .is_some_and(|r| r.status != Status::Pass)
+    }
+
+    /// Moves to the next (or previous) failing case; false when there is none.
+    pub fn jump_failure(&mut self, forward: bool, height: usize) -> bool {
+        let n = self.rows.len();
+        let found = (1..=n)
+            .map(|step| {
+                if forward {
+                    (self.cursor + step) % n
+                } else {
+                    (self.cursor + n * 2 - step) % n
+                }
+            })
+            .find(|&pos| self.is_failure(self.rows[pos]));
+        match found {
+            Some(pos) => {
+                self.cursor = pos;
+                self.scroll_into_view(height);
+                if self.detail.is_some() {
+                    self.detail = self.current_case().map(|(suite, id)| Detail {
+                        suite: suite.to_string(),
+                        id: id.to_string(),
+                        scroll: 0,
+                    });
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Applies a runner event. Returns a note for the status bar when the run ends.
+    pub fn on_run_event(&mut self, ev: RunEvent, now: Instant) -> Option<String> {
+        match ev {
+            RunEvent::Started(h) => {
+                self.run = Some(RunProgress {
+                    run_id: h.run_id,
+                    prompt: h.prompt,
+                    suites: h.suites,
+                    total: h.total,
+                    counts: Counts::default(),
+                    cost_usd: 0.0,
+                    started: now,
+                    cancelling: false,
+                });
+                None
+            }
+            RunEvent::CaseStarted { .. } => None,
+            RunEvent::CaseScored(r) => {
+                if let Some(run) = &mut self.run {
+                    run.counts.add(r.status, 1);
+                    run.cost_usd += r.cost_usd;
+                }
+                self.record(*r);
+                None
+            }
+            RunEvent::Finished(record) => {
+                let run = self.run.take();
+                let mut counts = Counts::default();
+                for c in &record.cases {
+                    counts.add(c.status, 1);
+                }
+                let (suites, total) =
+                    run.map_or_else(|| (Vec::new(), record.cases.len()), |r| (r.suites, r.total));
+                self.last_run = Some(LastRun {
+                    run_id: record.run_id.clone(),
+                    prompt: record.prompt.clone(),
+                    suites,
+                    complete: record.complete,
+                    counts,
+                    total,
+                });
+                self.rebuild_rows();
+                Some(if record.complete {
+                    format!(
+                        "run {} done: {} passed, {} failed, {} errors",
+                        record.run_id, counts.passed, counts.failed, counts.errors
+                    )
+                } else {
+                    format!(
+                        "run {} cancelled after {} cases: u resumes it",
+                        record.run_id,
+                        record.cases.len()
+                    )
+                })
+            }
+        }
+    }
+}

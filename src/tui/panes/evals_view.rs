@@ -1,0 +1,407 @@
+//! Drawing the Evals pane: the run gauge, the suites, the cases table (only the visible
+//! rows are built, so 20,000 cases cost what one screen costs) and the case detail.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{
+    Block, Gauge, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap,
+};
+
+use super::evals::{EvalsFocus, EvalsPane};
+use crate::store::{CaseResult, Status};
+use crate::tui::theme;
+use crate::workspace::Workspace;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub gauge: Rect,
+    pub suites: Option<Rect>,
+    pub cases: Rect,
+}
+
+pub fn areas(body: Rect) -> Areas {
+    let [gauge, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
+    let suites_width = if rest.width >= 70 { 30 } else { 0 };
+    let [suites, cases] =
+        Layout::horizontal([Constraint::Length(suites_width), Constraint::Min(0)]).areas(rest);
+    Areas {
+        gauge,
+        suites: (suites_width > 0).then_some(suites),
+        cases,
+    }
+}
+
+/// Case rows that fit in the table (inside the border, under the header).
+pub fn table_height(body: Rect) -> usize {
+    areas(body).cases.height.saturating_sub(3) as usize
+}
+
+fn status_span(s: Option<Status>) -> Span<'static> {
+    match s {
+        Some(Status::Pass) => Span::styled("PASS ", Style::new().fg(theme::OK)),
+        Some(Status::Fail) => Span::styled(
+            "FAIL ",
+            Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD),
+        ),
+        Some(Status::Error) => Span::styled(
+            "ERROR",
+            Style::new().fg(theme::WARN).add_modifier(Modifier::BOLD),
+        ),
+        None => Span::styled("  ·  ", theme::muted()),
+    }
+}
+
+fn secs(s: u64) -> String {
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+pub fn view(pane: &EvalsPane, ws: Option<&Workspace>, f: &mut Frame, body: Rect, now: Instant) {
+    if let Some(d) = &pane.detail {
+        view_detail(pane, ws, f, body, d.scroll);
+        return;
+    }
+    let a = areas(body);
+    view_gauge(pane, f, a.gauge, now);
+    if let Some(s) = a.suites {
+        view_suites(pane, f, s);
+    }
+    view_cases(pane, f, a.cases);
+}
+
+fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
+    let block = Block::bordered()
+        .title(Span::styled(" Run ", theme::title()))
+        .border_style(theme::border());
+    if let Some(run) = &pane.run {
+        let done = run.counts.total();
+        let ratio = if run.total == 0 {
+            0.0
+        } else {
+            done as f64 / run.total as f64
+        };
+        let elapsed = now.saturating_duration_since(run.started).as_secs_f64();
+        let eta = if done > 0 && done < run.total {
+            secs((elapsed / done as f64 * (run.total - done) as f64).ceil() as u64)
+        } else {
+            "–".into()
+        };
+        let label = format!(
+            "{} · {done}/{} · ✓{} ✗{} !{} · ${:.4} · ETA {eta}{}",
+            run.prompt,
+            run.total,
+            run.counts.passed,
+            run.counts.failed,
+            run.counts.errors,
+            run.cost_usd,
+            if run.cancelling {
+                " · cancelling…"
+            } else {
+                ""
+            }
+        );
+        let g = Gauge::default()
+            .block(block)
+            .gauge_style(Style::new().fg(theme::ACCENT))
+            .ratio(ratio.clamp(0.0, 1.0))
+            .label(label);
+        f.render_widget(g, area);
+        return;
+    }
+    let line = match &pane.last_run {
+        Some(l) if l.complete => Line::from(vec![
+            Span::styled(
+                format!("last run {} · {}: ", l.run_id, l.prompt),
+                theme::muted(),
+            ),
+            Span::styled(
+                format!("{} passed", l.counts.passed),
+                Style::new().fg(theme::OK),
+            ),
+            Span::raw(format!(
+                ", {} failed, {} errors of {}",
+                l.counts.failed, l.counts.errors, l.total
+            )),
+        ]),
+        Some(l) => Line::from(vec![
+            Span::styled(
+                format!(
+                    "run {} incomplete ({}/{})",
+                    l.run_id,
+                    l.counts.total(),
+                    l.total
+                ),
+                Style::new().fg(theme::WARN),
+            ),
+            Span::raw(" · u resumes it"),
+        ]),
+        None => Line::styled(
+            "No run yet: r runs the selected suite, R every suite of its prompt.",
+            theme::muted(),
+        ),
+    };
+    f.render_widget(Paragraph::new(line).block(block), area);
+}
+
+fn view_suites(pane: &EvalsPane, f: &mut Frame, area: Rect) {
+    let items: Vec<ListItem> = pane
+        .suites
+        .iter()
+        .map(|s| {
+            let c = pane.counts.get(&s.name).copied().unwrap_or_default();
+            let rate = if c.total() == 0 {
+                Span::styled("   –", theme::muted())
+            } else {
+                let pct = c.passed as f64 * 100.0 / s.case_ids.len().max(1) as f64;
+                let style = if c.passed == s.case_ids.len() {
+                    Style::new().fg(theme::OK)
+                } else {
+                    Style::new().fg(theme::WARN)
+                };
+                Span::styled(format!("{pct:>3.0}%"), style)
+            };
+            ListItem::new(Line::from(vec![rate, Span::raw(format!(" {}", s.name))]))
+        })
+        .collect();
+    let focused = pane.focus == EvalsFocus::Suites;
+    let list = List::new(items)
+        .block(
+            Block::bordered()
+                .title(Span::styled(" Suites ", theme::title()))
+                .border_style(if focused {
+                    theme::focused_border()
+                } else {
+                    theme::border()
+                }),
+        )
+        .highlight_style(if focused {
+            theme::selected()
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        });
+    let mut state = ListState::default().with_selected(Some(pane.selected_suite));
+    f.render_stateful_widget(list, area, &mut state);
+}
+
+fn headline(r: &CaseResult) -> String {
+    r.headline()
+        .map(|h| h.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn view_cases(pane: &EvalsPane, f: &mut Frame, area: Rect) {
+    let mut title = vec![Span::styled(" Cases ", theme::title())];
+    if let Some(s) = pane.suite() {
+        title.push(Span::styled(
+            format!("{} · {} ", s.name, s.prompt),
+            theme::muted(),
+        ));
+    }
+    if pane.failures_only {
+        title.push(Span::styled(
+            "· failures only ",
+            Style::new().fg(theme::WARN),
+        ));
+    }
+    if pane.filter_editing || !pane.filter.is_empty() {
+        let cursor = if pane.filter_editing { "▏" } else { "" };
+        title.push(Span::styled(
+            format!("· /{}{cursor} ", pane.filter),
+            Style::new().fg(theme::ACCENT),
+        ));
+    }
+    title.push(Span::styled(
+        format!("· {} shown ", pane.rows.len()),
+        theme::muted(),
+    ));
+    let focused = pane.focus == EvalsFocus::Cases;
+    let block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(if focused {
+            theme::focused_border()
+        } else {
+            theme::border()
+        });
+    let Some(suite) = pane.suite() else {
+        f.render_widget(
+            Paragraph::new("No suites: add evals/SUITE.toml.").block(block),
+            area,
+        );
+        return;
+    };
+    let height = area.height.saturating_sub(3) as usize;
+    let end = (pane.offset + height).min(pane.rows.len());
+    let visible = &pane.rows[pane.offset.min(end)..end];
+    let rows: Vec<Row> = visible
+        .iter()
+        .map(|&i| {
+            let id = &suite.case_ids[i];
+            let r = pane.result(&suite.name, id);
+            Row::new(vec![
+                Line::from(status_span(r.map(|r| r.status))),
+                Line::raw(id.clone()),
+                Line::raw(r.map_or(String::new(), |r| format!("{:.2}", r.score))),
+                Line::raw(
+                    r.and_then(|r| r.latency_ms)
+                        .map_or(String::new(), |l| format!("{l} ms")),
+                ),
+                Line::raw(r.map_or(String::new(), |r| format!("${:.4}", r.cost_usd))),
+                Line::styled(r.map(headline).unwrap_or_default(), theme::muted()),
+            ])
+        })
+        .collect();
+    // The id column fits the visible ids, so the reason gets the rest of the width.
+    let id_width = visible
+        .iter()
+        .map(|&i| suite.case_ids[i].chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 28) as u16;
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Length(id_width),
+        Constraint::Length(5),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Min(10),
+    ];
+    let table = Table::new(rows, widths)
+        .header(
+            Row::new([
+                "",
+                "case",
+                "score",
+                "latency",
+                "cost",
+                "first failing assertion",
+            ])
+            .style(theme::muted()),
+        )
+        .block(block)
+        .column_spacing(1)
+        .row_highlight_style(if focused {
+            theme::selected()
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        });
+    let mut state = TableState::default()
+        .with_selected((!visible.is_empty()).then(|| pane.cursor.saturating_sub(pane.offset)));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+fn view_detail(pane: &EvalsPane, ws: Option<&Workspace>, f: &mut Frame, body: Rect, scroll: u16) {
+    let Some(d) = &pane.detail else { return };
+    let r = pane.result(&d.suite, &d.id);
+    let mut title = vec![Span::styled(
+        format!(" {}/{} ", d.suite, d.id),
+        theme::title(),
+    )];
+    if let Some(r) = r {
+        title.push(status_span(Some(r.status)));
+        title.push(Span::raw(format!(" score {:.2} ", r.score)));
+    }
+    let text = detail_text(r, ws, &d.suite, &d.id);
+    let p = Paragraph::new(text)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .block(
+            Block::bordered()
+                .title(Line::from(title))
+                .title_bottom(Line::styled(
+                    " Esc back · n/p next/previous failure · ↑↓ PgUp/PgDn scroll · e edit prompt ",
+                    theme::muted(),
+                ))
+                .border_style(theme::focused_border()),
+        );
+    f.render_widget(p, body);
+}
+
+fn heading(s: &str) -> Line<'static> {
+    Line::styled(format!("── {s} ──"), theme::key())
+}
+
+/// Assertions first (what to act on), then the output, the vars and the rendered prompt.
+pub fn detail_text(
+    r: Option<&CaseResult>,
+    ws: Option<&Workspace>,
+    suite: &str,
+    id: &str,
+) -> Text<'static> {
+    let mut lines = Vec::new();
+    let case = ws
+        .and_then(|w| w.suites.get(suite))
+        .and_then(|s| s.cases.iter().find(|c| c.id == id).map(|c| (s, c)));
+    match r {
+        None => lines.push(Line::styled(
+            "Not run yet: r runs the suite, . runs this case.",
+            theme::muted(),
+        )),
+        Some(r) => {
+            if let Some(e) = &r.error {
+                lines.push(heading("error"));
+                lines.push(Line::styled(e.clone(), theme::error()));
+                lines.push(Line::raw(""));
+            }
+            lines.push(heading("assertions"));
+            for a in &r.assertions {
+                let (mark, style) = if a.passed {
+                    ("✓", Style::new().fg(theme::OK))
+                } else {
+                    ("✗", theme::error())
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{mark} {} ", a.type_name), style),
+                    Span::styled(format!("{:.2} ", a.score), theme::muted()),
+                    Span::raw(a.reason.clone()),
+                ]));
+            }
+            let meta = format!(
+                "latency {} · cost ${:.6}{}",
+                r.latency_ms.map_or("–".into(), |l| format!("{l} ms")),
+                r.cost_usd,
+                if r.cached { " · cached" } else { "" }
+            );
+            lines.push(Line::styled(meta, theme::muted()));
+            lines.push(Line::raw(""));
+            lines.push(heading("output"));
+            match &r.output {
+                Some(o) => lines.extend(o.lines().map(|l| Line::raw(l.to_string()))),
+                None => lines.push(Line::styled("(no output)", theme::muted())),
+            }
+            lines.push(Line::raw(""));
+        }
+    }
+    lines.push(heading("vars"));
+    let vars = r
+        .map(|r| r.vars.clone())
+        .or_else(|| case.map(|(_, c)| c.vars.clone()))
+        .unwrap_or_default();
+    let pretty = serde_json::to_string_pretty(&vars).unwrap_or_default();
+    lines.extend(pretty.lines().map(|l| Line::raw(l.to_string())));
+    lines.push(Line::raw(""));
+    if let (Some(w), Some((s, c))) = (ws, case) {
+        if let Some(prompt) = w.prompts.get(&s.prompt) {
+            lines.push(heading(&format!("rendered prompt ({})", prompt.name)));
+            match prompt.templates.render(&c.vars) {
+                Ok(messages) => {
+                    for (m, content) in prompt.def.messages.iter().zip(messages) {
+                        lines.push(Line::styled(
+                            format!("[{}]", m.role.as_str()),
+                            theme::muted(),
+                        ));
+                        lines.extend(content.lines().map(|l| Line::raw(l.to_string())));
+                    }
+                }
+                Err(e) => lines.push(Line::styled(format!("✗ {e}"), theme::error())),
+            }
+        }
+    }
+    Text::from(lines)
+}

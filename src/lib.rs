@@ -3,9 +3,11 @@
 
 pub mod assert;
 pub mod cli;
+pub mod diff;
 pub mod fsutil;
 pub mod plan;
 pub mod provider;
+pub mod release;
 pub mod runner;
 pub mod store;
 pub mod template;

@@ -1,0 +1,55 @@
+//! Releases: `releases/NAME/vN.toml` (every released version, immutable) and
+//! `releases/NAME.toml` (the current one, what applications load), and the REFs that
+//! name a version (`draft`, `current`, `vN`).
+
+pub mod file;
+pub mod refs;
+pub mod runs;
+
+use std::path::Path;
+
+pub use file::{Check, Evidence, ReleaseFile, ReleaseInfo, WriteError};
+pub use refs::{Ref, RefError, RefParseError, Resolved, load_ref, resolve, versions};
+pub use runs::latest_run;
+
+pub const RELEASES_DIR: &str = "releases";
+
+/// `releases/NAME.toml`, relative to the workspace root.
+pub fn current_rel(name: &str) -> String {
+    format!("{RELEASES_DIR}/{name}.toml")
+}
+
+/// `releases/NAME/vN.toml`, relative to the workspace root.
+pub fn version_rel(name: &str, version: u32) -> String {
+    format!("{RELEASES_DIR}/{name}/v{version}.toml")
+}
+
+/// Names of every prompt with a draft or a release, sorted: what "did you mean" picks
+/// from, and what a picker lists.
+pub fn prompt_names(root: &Path) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let stems = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let path = e.path();
+                let name = path.file_stem()?.to_str()?.to_string();
+                let is_toml = path.extension().is_some_and(|x| x == "toml") && path.is_file();
+                (is_toml || path.is_dir()).then_some(name)
+            })
+            .filter(|n| crate::workspace::config::is_valid_name(n))
+            .collect()
+    };
+    names.extend(
+        stems(&root.join("prompts"))
+            .into_iter()
+            .filter(|n| root.join("prompts").join(format!("{n}.toml")).is_file()),
+    );
+    names.extend(stems(&root.join(RELEASES_DIR)));
+    names.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests;

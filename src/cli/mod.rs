@@ -3,6 +3,7 @@
 //! 0 success, 1 the work ran and failed its bar, 2 bad input or configuration.
 
 mod check;
+mod diff;
 mod eval;
 mod format;
 mod init;
@@ -54,6 +55,9 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     Check,
     /// Run eval suites and score every case
     Eval(eval::EvalArgs),
+    /// Compare two versions of a prompt (draft, current, vN), or their runs' outputs
+    #[command(long_about = diff::LONG_ABOUT)]
+    Diff(diff::DiffArgs),
     /// Scaffold a small workspace that runs offline
     #[command(
         long_about = "Scaffold a small workspace in DIR (default: the current folder): workspace.toml with \
@@ -102,6 +106,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check) => check::run(cli.workspace.as_deref()),
         Some(Command::Eval(args)) => eval::run(cli.workspace.as_deref(), &args),
+        Some(Command::Diff(args)) => diff::run(cli.workspace.as_deref(), &args),
         Some(Command::Init { dir }) => init::run(dir.as_deref().or(cli.workspace.as_deref())),
         Some(Command::Screenshots { dir }) => screenshots::run(cli.workspace.as_deref(), &dir),
         None => open_tui(cli.workspace.as_deref()),

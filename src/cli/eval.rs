@@ -14,11 +14,13 @@ use crate::plan::{self, PlanRequest};
 use crate::runner::{self, RunPlan};
 use crate::store::{RunRecord, Status};
 
-#[derive(Debug, Args)]
-#[command(long_about = "Run eval suites and score every case.\n\n\
+/// The long help of `eval` (on the subcommand, where clap shows it).
+pub const LONG_ABOUT: &str = "Run eval suites and score every case.\n\n\
 With no SUITE, every suite runs. One run covers one prompt and all selected suites of it; each scored \
 case is appended to .promptwright/runs/RUN_ID.jsonl as soon as it is scored.\n\n\
-Exit 0 when every case passes, 1 when a case failed or errored, 2 on bad input.")]
+Exit 0 when every case passes, 1 when a case failed or errored, 2 on bad input.";
+
+#[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Suites to run (file names in evals/ without .toml); default: all
     #[arg(value_name = "SUITE")]

@@ -54,6 +54,7 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     )]
     Check,
     /// Run eval suites and score every case
+    #[command(long_about = eval::LONG_ABOUT)]
     Eval(eval::EvalArgs),
     /// Compare two versions of a prompt (draft, current, vN), or their runs' outputs
     #[command(long_about = diff::LONG_ABOUT)]

@@ -11,10 +11,12 @@ use ratatui::layout::{Position, Rect};
 
 use super::keymap::{self, Action, Context};
 use super::msg::{Cmd, Msg};
+use super::panes::diff::{DiffMode, DiffPane};
 use super::panes::evals::{Detail, EvalsFocus, EvalsPane};
 use super::panes::evals_view;
 use super::panes::prompts::{self, Focus, PromptsPane};
 use super::view;
+use crate::diff::View;
 use crate::plan::PlanRequest;
 use crate::workspace::{Config, Diagnostic, Workspace};
 
@@ -65,6 +67,7 @@ pub struct App {
     pub tab: Tab,
     pub prompts: PromptsPane,
     pub evals: EvalsPane,
+    pub diff: DiffPane,
     /// The clock as of the last tick: view reads time from state, never from the system.
     pub now: Instant,
     pub overlay: Option<Overlay>,
@@ -94,6 +97,7 @@ impl App {
             tab: Tab::Prompts,
             prompts,
             evals,
+            diff: DiffPane::default(),
             now: Instant::now(),
             overlay: None,
             size: Rect::new(0, 0, 80, 24),
@@ -124,6 +128,7 @@ impl App {
             Tab::Evals if self.evals.filter_editing => Context::FilterInput,
             Tab::Evals if self.evals.detail.is_some() => Context::EvalsDetail,
             Tab::Evals => Context::EvalsList,
+            Tab::Diff => Context::Diff,
             _ => Context::Global,
         }
     }
@@ -192,6 +197,10 @@ impl App {
                 self.note = Some(format!("run failed: {why}"));
                 Vec::new()
             }
+            Msg::DiffLoaded(loaded) => {
+                self.diff.apply(*loaded);
+                Vec::new()
+            }
             Msg::Tick(now) => {
                 self.now = now;
                 if self.evals.rows_stale {
@@ -236,7 +245,7 @@ impl App {
             Context::Help | Context::Confirm => Vec::new(),
             Context::Editor => self.type_in_editor(key),
             Context::FilterInput => self.type_in_filter(key),
-            Context::PromptList | Context::EvalsList | Context::EvalsDetail => {
+            Context::PromptList | Context::EvalsList | Context::EvalsDetail | Context::Diff => {
                 match keymap::lookup(Context::Global, key) {
                     Some(a) => self.act(a),
                     None => Vec::new(),
@@ -305,18 +314,40 @@ impl App {
                 };
                 Vec::new()
             }
-            Action::Tab(i) => {
-                self.tab = Tab::ALL[i.min(3)];
+            Action::Tab(i) => self.switch_tab(Tab::ALL[i.min(3)]),
+            Action::NextTab => self.switch_tab(Tab::ALL[(self.tab.index() + 1) % 4]),
+            Action::PrevTab => self.switch_tab(Tab::ALL[(self.tab.index() + 3) % 4]),
+            Action::CycleFrom => {
+                self.diff.from = self.diff.cycle(self.diff.from);
+                self.load_diff()
+            }
+            Action::CycleTo => {
+                self.diff.to = self.diff.cycle(self.diff.to);
+                self.load_diff()
+            }
+            Action::ToggleView => {
+                self.diff.view = match self.diff.view {
+                    View::SideBySide => View::Unified,
+                    View::Unified => View::SideBySide,
+                };
+                self.diff.scroll = 0;
                 Vec::new()
             }
-            Action::NextTab => {
-                self.tab = Tab::ALL[(self.tab.index() + 1) % 4];
+            Action::ToggleOutputs => {
+                self.diff.mode = match self.diff.mode {
+                    DiffMode::Prompt => DiffMode::Outputs,
+                    DiffMode::Outputs => DiffMode::Prompt,
+                };
+                self.diff.case_open = false;
                 Vec::new()
             }
-            Action::PrevTab => {
-                self.tab = Tab::ALL[(self.tab.index() + 3) % 4];
+            Action::NextHunk | Action::PrevHunk => {
+                if !self.diff.jump(action == Action::NextHunk) {
+                    self.note = Some("no more changes that way".into());
+                }
                 Vec::new()
             }
+            Action::Refresh => self.load_diff(),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
                 let step: isize = match action {
                     Action::Up => -1,
@@ -397,6 +428,19 @@ impl App {
             }
             Action::FocusRight => {
                 self.evals.focus = EvalsFocus::Cases;
+                Vec::new()
+            }
+            Action::Open if self.tab == Tab::Diff => {
+                if self.diff.mode == DiffMode::Outputs
+                    && self.diff.outputs().is_some_and(|o| !o.cases.is_empty())
+                {
+                    self.diff.case_open = true;
+                    self.diff.case_scroll = 0;
+                }
+                Vec::new()
+            }
+            Action::Close if self.tab == Tab::Diff => {
+                self.diff.case_open = false;
                 Vec::new()
             }
             Action::Open => {
@@ -494,8 +538,56 @@ impl App {
                     self.evals.move_cursor(step, h);
                 }
             }
+            Tab::Diff => {
+                let d = &mut self.diff;
+                if d.case_open {
+                    d.case_scroll = d.case_scroll.saturating_add_signed(step);
+                } else if d.mode == DiffMode::Outputs {
+                    let n = d.outputs().map_or(0, |o| o.cases.len());
+                    d.cursor = d
+                        .cursor
+                        .saturating_add_signed(step)
+                        .min(n.saturating_sub(1));
+                } else {
+                    d.scroll = d
+                        .scroll
+                        .saturating_add_signed(step)
+                        .min(d.rows().saturating_sub(1));
+                }
+            }
             _ => {}
         }
+    }
+
+    /// Switches pane; entering the Diff pane computes the diff of the selected prompt.
+    fn switch_tab(&mut self, tab: Tab) -> Vec<Cmd> {
+        self.tab = tab;
+        if tab == Tab::Diff {
+            self.load_diff()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Asks for the diff of the selected prompt between the chosen sides.
+    fn load_diff(&mut self) -> Vec<Cmd> {
+        let Some(entry) = self.prompts.current() else {
+            self.diff.prompt = None;
+            return Vec::new();
+        };
+        if self.diff.prompt.as_ref() != Some(&entry.name) {
+            self.diff.scroll = 0;
+            self.diff.cursor = 0;
+            self.diff.case_open = false;
+        }
+        self.diff.prompt = Some(entry.name.clone());
+        self.diff.loading = true;
+        vec![Cmd::LoadDiff {
+            prompt: entry.name.clone(),
+            from: self.diff.from,
+            to: self.diff.to,
+            draft: entry.parsed.as_ref().map(|p| p.def.clone()),
+        }]
     }
 
     /// The run a key asks for, as a plan request for the event loop.

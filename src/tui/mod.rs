@@ -13,6 +13,8 @@ pub mod view;
 pub mod widgets;
 
 #[cfg(test)]
+mod diff_tests;
+#[cfg(test)]
 mod evals_tests;
 #[cfg(test)]
 mod tests;
@@ -278,6 +280,19 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
             let root = rt.root.clone();
             tokio::task::spawn_blocking(move || {
                 let _ = tx.send(Msg::WorkspaceLoaded(Arc::new(Workspace::load(&root))));
+            });
+        }
+        Cmd::LoadDiff {
+            prompt,
+            from,
+            to,
+            draft,
+        } => {
+            let tx = tx.clone();
+            let root = rt.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let loaded = panes::diff::load(&root, &prompt, from, to, draft);
+                let _ = tx.send(Msg::DiffLoaded(Box::new(loaded)));
             });
         }
         Cmd::CancelRun => {

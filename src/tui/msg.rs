@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
+use super::panes::diff::DiffLoaded;
 use crate::plan::PlanRequest;
+use crate::release::Ref;
 use crate::runner::RunEvent;
-use crate::workspace::{LoadErrors, Workspace};
+use crate::workspace::{LoadErrors, PromptDef, Workspace};
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -41,6 +43,8 @@ pub enum Msg {
     Tick(Instant),
     /// The workspace was read again (after a save).
     WorkspaceLoaded(Arc<Result<Workspace, LoadErrors>>),
+    /// A diff asked for with `Cmd::LoadDiff` is ready.
+    DiffLoaded(Box<DiffLoaded>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,4 +68,11 @@ pub enum Cmd {
     CancelRun,
     /// Read the workspace again, to run what was just saved.
     ReloadWorkspace,
+    /// Compute the diff of two sides of a prompt; `draft` is the editor's parsed text.
+    LoadDiff {
+        prompt: String,
+        from: Ref,
+        to: Ref,
+        draft: Option<PromptDef>,
+    },
 }

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::app::App;
 use super::keymap::Action;
-use super::msg::Msg;
+use super::msg::{Cmd, Msg};
 use super::screenshot;
 use crate::plan::{self, PlanRequest};
 use crate::runner::{self, RunEvent};
@@ -153,9 +153,36 @@ pub fn all(root: &Path) -> Vec<Shot> {
     shots.push(shoot("2-evals-detail", &app));
     app.act(Action::Close);
 
-    for (i, name) in [(2, "3-diff"), (3, "4-release")] {
-        app.act(Action::Tab(i));
-        shots.push(shoot(name, &app));
-    }
+    // Diff: the first prompt, current release against the draft, both views.
+    app.act(Action::Tab(0));
+    app.act(Action::Up);
+    let cmds = app.act(Action::Tab(2));
+    load_diffs(&mut app, tmp.path(), cmds);
+    shots.push(shoot("3-diff", &app));
+    app.act(Action::ToggleView);
+    shots.push(shoot("3-diff-unified", &app));
+    app.act(Action::ToggleView);
+    app.act(Action::ToggleOutputs);
+    shots.push(shoot("3-diff-outputs", &app));
+    app.act(Action::ToggleOutputs);
+
+    app.act(Action::Tab(3));
+    shots.push(shoot("4-release", &app));
     shots
+}
+
+/// Computes the diffs the app asked for, as the event loop would.
+fn load_diffs(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
+    for cmd in cmds {
+        if let Cmd::LoadDiff {
+            prompt,
+            from,
+            to,
+            draft,
+        } = cmd
+        {
+            let loaded = super::panes::diff::load(root, &prompt, from, to, draft);
+            app.update(Msg::DiffLoaded(Box::new(loaded)));
+        }
+    }
 }

@@ -124,9 +124,11 @@ fn opens_on_the_prompts_pane_with_list_editor_and_preview() {
 fn tabs_switch_by_number_tab_and_mouse() {
     let ws = workspace();
     let mut app = app_for(ws.path());
+    app.update(ch('4'));
+    assert_eq!(app.tab, Tab::Release);
+    insta::assert_snapshot!("release_placeholder", frame(&app, 80, 16).backend());
     app.update(ch('3'));
     assert_eq!(app.tab, Tab::Diff);
-    insta::assert_snapshot!("diff_placeholder", frame(&app, 80, 16).backend());
     app.update(ch('2'));
     assert_eq!(app.tab, Tab::Evals);
     app.update(key(KeyCode::Tab));
@@ -220,6 +222,9 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
         ) {
             prepare_evals(&mut app, b.action);
         }
+        if b.ctx == Context::Diff {
+            prepare_diff(&mut app, ws.path(), b.action);
+        }
         match b.ctx {
             Context::EvalsDetail => {
                 app.act(Action::Open);
@@ -306,6 +311,34 @@ fn prepare_evals(app: &mut App, action: Action) {
     }
 }
 
+/// The Diff pane on draft against draft, with a run so the outputs view has cases.
+fn prepare_diff(app: &mut App, root: &Path, action: Action) {
+    let ws = crate::workspace::Workspace::load(root).unwrap();
+    let plans = crate::plan::plans(&ws, &crate::plan::PlanRequest::default()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for p in plans {
+            let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+            crate::runner::run(p, tx, tokio_util::sync::CancellationToken::new())
+                .await
+                .unwrap();
+        }
+    });
+    app.act(Action::Tab(2));
+    app.diff.from = crate::release::Ref::Draft;
+    let loaded = super::panes::diff::load(root, "greet", app.diff.from, app.diff.to, None);
+    app.update(Msg::DiffLoaded(Box::new(loaded)));
+    match action {
+        Action::Up | Action::PageUp => app.diff.scroll = 1,
+        Action::Open => app.diff.mode = super::panes::diff::DiffMode::Outputs,
+        Action::Close => {
+            app.diff.mode = super::panes::diff::DiffMode::Outputs;
+            app.diff.case_open = true;
+        }
+        _ => {}
+    }
+}
+
 fn type_in_editor_then_leave(app: &mut App) {
     app.update(key(KeyCode::Enter));
     type_text(app, "# edited\n");
@@ -330,6 +363,15 @@ fn snapshot_state(app: &App) -> String {
         app.prompts.current().map_or(0, |e| e.case_index),
         app.note,
         app.evals.run.as_ref().map(|r| r.cancelling)
+    ) + &format!(
+        " {:?} {:?} {} {} {} {:?} {:?}",
+        app.diff.view,
+        app.diff.mode,
+        app.diff.scroll,
+        app.diff.cursor,
+        app.diff.case_open,
+        app.diff.from,
+        app.diff.to
     )
 }
 

@@ -10,15 +10,11 @@ use crate::tui::theme;
 
 fn what(tab: Tab) -> &'static [&'static str] {
     match tab {
-        Tab::Diff => &[
-            "Side-by-side diffs of draft / current / vN with word-level highlights,",
-            "and per-case output changes between two runs: regressions first, then fixes.",
-        ],
         Tab::Release => &[
             "The release proposal: version, note, every gate check with required vs actual,",
             "the regressions to review; export only when all checks hold; history and rollback.",
         ],
-        Tab::Prompts | Tab::Evals => &[],
+        Tab::Prompts | Tab::Evals | Tab::Diff => &[],
     }
 }
 

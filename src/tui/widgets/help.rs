@@ -19,6 +19,7 @@ fn title(ctx: Context) -> &'static str {
         Context::EvalsList => "Evals: suites and cases",
         Context::EvalsDetail => "Evals: case detail",
         Context::FilterInput => "Evals: filter (type to filter)",
+        Context::Diff => "Diff",
         Context::Help => "This help",
         Context::Confirm => "Quit confirmation",
     }

@@ -19,7 +19,11 @@ pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
         .collect();
     if matches!(
         ctx,
-        Context::PromptList | Context::EvalsList | Context::EvalsDetail | Context::Global
+        Context::PromptList
+            | Context::EvalsList
+            | Context::EvalsDetail
+            | Context::Diff
+            | Context::Global
     ) {
         out.extend(
             keymap::bindings(Context::Global)

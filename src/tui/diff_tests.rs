@@ -1,0 +1,358 @@
+//! The Diff pane: keys ask for diffs (`Cmd::LoadDiff`), the computation the event loop
+//! runs is applied back, and frames are snapshotted in both views; the outputs view
+//! compares real runs of two versions made by the runner on the echo provider.
+
+use std::path::Path;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::app::{App, Tab};
+use super::msg::{Cmd, Msg};
+use super::panes::diff::DiffMode;
+use crate::diff::{CaseChange, View};
+use crate::release::{Evidence, Ref, ReleaseFile, ReleaseInfo};
+use crate::workspace::{PromptDef, Workspace};
+
+const V1: &str = r#"description = "Greets a customer"
+model = "m0"
+
+[[messages]]
+role = "system"
+content = "You work for {{ company }}. Be brief."
+
+[[messages]]
+role = "user"
+content = "Hello, I am {{ name }}."
+"#;
+
+const DRAFT: &str = r#"description = "Greets a customer"
+model = "m1"
+
+[[messages]]
+role = "system"
+content = "You work for {{ company }}. Be warm and precise."
+
+[[messages]]
+role = "user"
+content = "Hello, I am {{ name }}. {{ mood }}"
+"#;
+
+const SUITE: &str = r#"prompt = "greet"
+[[cases]]
+id = "brief"
+vars = { company = "Acme", name = "Ada", mood = "" }
+[[cases.assert]]
+type = "icontains"
+value = "brief"
+
+[[cases]]
+id = "warm"
+vars = { company = "Acme", name = "Bo", mood = "" }
+[[cases.assert]]
+type = "icontains"
+value = "warm"
+
+[[cases]]
+id = "same"
+vars = { company = "Acme", name = "Cy", mood = "" }
+[[cases.assert]]
+type = "icontains"
+value = "acme"
+"#;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A release of `text` as v1 and current, with minimal evidence.
+fn release_v1(root: &Path, text: &str) {
+    let def: PromptDef = toml::from_str(text).unwrap();
+    let info = ReleaseInfo {
+        version: 1,
+        parent_version: None,
+        released_at: "2026-11-20T10:00:00Z".into(),
+        author: "Ada".into(),
+        note: "first".into(),
+    };
+    let evidence = Evidence {
+        run_id: "r".into(),
+        suites: vec!["s".into()],
+        cases: 3,
+        passed: 3,
+        failed: 0,
+        errors: 0,
+        pass_rate: 1.0,
+        regressions: 0,
+        fixes: 0,
+        baseline_version: None,
+        cost_usd: 0.0,
+        p95_latency_ms: None,
+        checks: Vec::new(),
+    };
+    let toml = ReleaseFile::assemble(def, info, evidence)
+        .to_toml()
+        .unwrap();
+    write(root, "releases/greet/v1.toml", &toml);
+    write(root, "releases/greet.toml", &toml);
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "workspace.toml",
+        "[workspace]\nname = \"demo\"\ndefault_provider = \"local\"\n[providers.local]\nkind = \"echo\"\n",
+    );
+    write(root, "prompts/greet.toml", DRAFT);
+    write(root, "evals/s.toml", SUITE);
+    release_v1(root, V1);
+    dir
+}
+
+/// Runs every suite of `greet` as `text` defines it (the runner keys records by content).
+fn run_as(root: &Path, text: &str) {
+    write(root, "prompts/greet.toml", text);
+    let ws = Workspace::load(root).unwrap();
+    let plans = crate::plan::plans(&ws, &crate::plan::PlanRequest::default()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for p in plans {
+            let (tx, _rx) = mpsc::unbounded_channel();
+            crate::runner::run(p, tx, CancellationToken::new())
+                .await
+                .unwrap();
+        }
+    });
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn frame(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    super::render(&mut t, app).unwrap();
+    t.backend().to_string()
+}
+
+/// Performs the `LoadDiff` commands as the event loop would.
+fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
+    for cmd in cmds {
+        let Cmd::LoadDiff {
+            prompt,
+            from,
+            to,
+            draft,
+        } = cmd
+        else {
+            panic!("unexpected {cmd:?}")
+        };
+        let loaded = super::panes::diff::load(root, &prompt, from, to, draft);
+        app.update(Msg::DiffLoaded(Box::new(loaded)));
+    }
+}
+
+fn open(root: &Path) -> App {
+    let mut app = App::from(super::load(root));
+    app.update(Msg::Resize(120, 30));
+    let cmds = app.update(key('3'));
+    assert_eq!(app.tab, Tab::Diff);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::LoadDiff { prompt, from: Ref::Current, to: Ref::Draft, draft: Some(_) }] if prompt == "greet"),
+        "{cmds:?}"
+    );
+    perform(&mut app, root, cmds);
+    app
+}
+
+#[test]
+fn current_against_draft_side_by_side_then_unified() {
+    let ws = workspace();
+    let mut app = open(ws.path());
+    let d = app.diff.prompt_diff().expect("diff computed");
+    assert_eq!(d.variables.added, vec!["mood".to_string()]);
+    assert!(d.fields.iter().any(|f| f.name == "model"));
+    let text = frame(&app, 120, 30);
+    assert!(text.contains("greet: current (v1) → draft"), "{text}");
+    insta::assert_snapshot!("diff_side_by_side", text);
+    app.update(key('s'));
+    assert_eq!(app.diff.view, View::Unified);
+    insta::assert_snapshot!("diff_unified", frame(&app, 120, 30));
+}
+
+#[test]
+fn n_and_p_jump_between_hunks() {
+    let ws = workspace();
+    let mut app = open(ws.path());
+    let hunks = app
+        .diff
+        .prompt_diff()
+        .unwrap()
+        .doc
+        .hunks(View::SideBySide)
+        .to_vec();
+    assert!(hunks.len() >= 2, "{hunks:?}");
+    app.update(key('n'));
+    assert!(
+        app.diff.scroll > 0 && hunks.contains(&app.diff.scroll),
+        "moved to a hunk: {} of {hunks:?}",
+        app.diff.scroll
+    );
+    let at = app.diff.scroll;
+    app.update(key('n'));
+    assert!(app.diff.scroll > at);
+    app.update(key('p'));
+    assert_eq!(app.diff.scroll, at);
+}
+
+#[test]
+fn sides_are_picked_with_keys_and_the_draft_is_the_editors_text() {
+    let ws = workspace();
+    let mut app = open(ws.path());
+    // f cycles the left side: draft, current, v1, ...
+    let cmds = app.update(key('f'));
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Cmd::LoadDiff {
+                from: Ref::Version(1),
+                ..
+            }]
+        ),
+        "{cmds:?}"
+    );
+    perform(&mut app, ws.path(), cmds);
+    assert!(frame(&app, 120, 30).contains("greet: v1 → draft"));
+    let cmds = app.update(key('t'));
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Cmd::LoadDiff {
+                to: Ref::Current,
+                ..
+            }]
+        ),
+        "{cmds:?}"
+    );
+    perform(&mut app, ws.path(), cmds);
+    assert!(frame(&app, 120, 30).contains("The two sides are identical."));
+    // Unsaved edits in the editor show up in the draft side.
+    app.update(key('1'));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    for c in "# x\n".chars() {
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('m'),
+        KeyModifiers::NONE,
+    )));
+    let g = app.prompts.current().unwrap().generation;
+    app.update(Msg::ValidateDue {
+        prompt: "greet".into(),
+        generation: g,
+    });
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    let cmds = app.update(key('3'));
+    let [
+        Cmd::LoadDiff {
+            draft: Some(def), ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        def.messages[0].content,
+        "You work for {{ company }}. Be warm and precise."
+    );
+}
+
+#[test]
+fn outputs_view_lists_regressions_first_and_opens_a_case() {
+    let ws = workspace();
+    run_as(ws.path(), V1);
+    run_as(ws.path(), DRAFT);
+    let mut app = open(ws.path());
+    app.update(key('o'));
+    assert_eq!(app.diff.mode, DiffMode::Outputs);
+    let o = app.diff.outputs().expect("both sides have runs");
+    let order: Vec<(CaseChange, &str)> =
+        o.cases.iter().map(|c| (c.change, c.id.as_str())).collect();
+    assert_eq!(
+        order,
+        vec![
+            (CaseChange::Regression, "brief"),
+            (CaseChange::Fix, "warm"),
+            (CaseChange::Unchanged, "same")
+        ]
+    );
+    let text = frame(&app, 120, 30);
+    insta::assert_snapshot!("diff_outputs", text);
+    app.update(key('j'));
+    assert_eq!(app.diff.cursor, 1);
+    app.update(key('n'));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(app.diff.case_open);
+    let text = frame(&app, 120, 30);
+    assert!(
+        text.contains("Be brief.") && text.contains("Be warm and precise."),
+        "{text}"
+    );
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(!app.diff.case_open);
+}
+
+#[test]
+fn without_a_release_the_pane_says_what_to_do() {
+    let ws = workspace();
+    std::fs::remove_dir_all(ws.path().join("releases")).unwrap();
+    let app = open(ws.path());
+    let text = frame(&app, 120, 30);
+    assert!(text.contains("no release"), "{text}");
+    // Only the draft is left to pick.
+    assert_eq!(app.diff.choices(), vec![Ref::Draft]);
+}
+
+#[test]
+fn a_large_diff_scrolls_drawing_only_what_shows() {
+    let ws = workspace();
+    let long: String = (0..5000)
+        .map(|i| format!("line {i} of the policy\n"))
+        .collect();
+    let edited = long.replace("line 2500 of", "line 2500 (edited) of");
+    write(
+        ws.path(),
+        "prompts/greet.toml",
+        &format!("[[messages]]\nrole = \"system\"\ncontent = \"\"\"\n{edited}\"\"\"\n"),
+    );
+    release_v1(
+        ws.path(),
+        &format!("[[messages]]\nrole = \"system\"\ncontent = \"\"\"\n{long}\"\"\"\n"),
+    );
+    let mut app = open(ws.path());
+    app.update(key('n'));
+    let text = frame(&app, 120, 30);
+    assert!(text.contains("(edited)"), "the hunk is on screen:\n{text}");
+    let start = std::time::Instant::now();
+    for _ in 0..200 {
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::PageDown,
+            KeyModifiers::NONE,
+        )));
+        frame(&app, 120, 30);
+    }
+    // Not a timing assertion: a sanity bound 100× above the measured figure.
+    assert!(start.elapsed().as_secs() < 20);
+}

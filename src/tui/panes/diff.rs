@@ -1,0 +1,215 @@
+//! The Diff pane's state: which prompt, which two sides (draft / current / vN), the
+//! computed prompt diff and output comparison, the view (side-by-side or unified) and
+//! where the reader is. Computing reads files, so it happens in the event loop
+//! (`Cmd::LoadDiff`); the pane only holds the result.
+
+use std::path::Path;
+
+use crate::diff::{OutputDiff, PromptDiff, View};
+use crate::release::{self, Ref};
+use crate::workspace::PromptDef;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffMode {
+    /// The two prompt definitions.
+    Prompt,
+    /// The per-case outputs of the latest run of each side.
+    Outputs,
+}
+
+/// What `Cmd::LoadDiff` produced.
+#[derive(Debug, Clone)]
+pub struct DiffLoaded {
+    pub prompt: String,
+    pub from: Ref,
+    pub to: Ref,
+    /// Released versions of the prompt, for picking sides.
+    pub versions: Vec<u32>,
+    pub has_current: bool,
+    pub labels: (String, String),
+    pub prompt_diff: Result<PromptDiff, String>,
+    pub outputs: Result<OutputDiff, String>,
+}
+
+pub struct DiffPane {
+    pub prompt: Option<String>,
+    pub from: Ref,
+    pub to: Ref,
+    pub view: View,
+    pub mode: DiffMode,
+    /// First visible row of the prompt diff.
+    pub scroll: usize,
+    /// Selected case in the outputs view.
+    pub cursor: usize,
+    /// The selected case's two outputs, side by side.
+    pub case_open: bool,
+    pub case_scroll: usize,
+    pub loaded: Option<DiffLoaded>,
+    pub loading: bool,
+}
+
+impl Default for DiffPane {
+    fn default() -> Self {
+        DiffPane {
+            prompt: None,
+            from: Ref::Current,
+            to: Ref::Draft,
+            view: View::SideBySide,
+            mode: DiffMode::Prompt,
+            scroll: 0,
+            cursor: 0,
+            case_open: false,
+            case_scroll: 0,
+            loaded: None,
+            loading: false,
+        }
+    }
+}
+
+impl DiffPane {
+    /// The sides a picker cycles through, in order: draft, current, then every version.
+    pub fn choices(&self) -> Vec<Ref> {
+        let mut out = vec![Ref::Draft];
+        let (versions, has_current) = match &self.loaded {
+            Some(l) => (l.versions.clone(), l.has_current),
+            None => (Vec::new(), true),
+        };
+        if has_current {
+            out.push(Ref::Current);
+        }
+        out.extend(versions.into_iter().map(Ref::Version));
+        out
+    }
+
+    /// The next side after `r` among the choices.
+    pub fn cycle(&self, r: Ref) -> Ref {
+        let choices = self.choices();
+        let i = choices
+            .iter()
+            .position(|c| *c == r)
+            .map_or(0, |i| (i + 1) % choices.len());
+        choices[i]
+    }
+
+    pub fn prompt_diff(&self) -> Option<&PromptDiff> {
+        self.loaded.as_ref()?.prompt_diff.as_ref().ok()
+    }
+
+    pub fn outputs(&self) -> Option<&OutputDiff> {
+        self.loaded.as_ref()?.outputs.as_ref().ok()
+    }
+
+    pub fn apply(&mut self, loaded: DiffLoaded) {
+        // A result for another question than the current one is stale.
+        if Some(&loaded.prompt) != self.prompt.as_ref()
+            || loaded.from != self.from
+            || loaded.to != self.to
+        {
+            return;
+        }
+        self.loading = false;
+        let n = loaded
+            .prompt_diff
+            .as_ref()
+            .map_or(0, |d| d.doc.len(self.view));
+        self.scroll = self.scroll.min(n.saturating_sub(1));
+        let cases = loaded.outputs.as_ref().map_or(0, |o| o.cases.len());
+        self.cursor = self.cursor.min(cases.saturating_sub(1));
+        self.loaded = Some(loaded);
+    }
+
+    /// Rows of the prompt diff in the current view.
+    pub fn rows(&self) -> usize {
+        self.prompt_diff().map_or(0, |d| d.doc.len(self.view))
+    }
+
+    /// Moves to the next (or previous) hunk, or notable case in the outputs view.
+    pub fn jump(&mut self, forward: bool) -> bool {
+        match self.mode {
+            DiffMode::Prompt => {
+                let Some(d) = self.prompt_diff() else {
+                    return false;
+                };
+                let next = if forward {
+                    d.doc.next_hunk(self.view, self.scroll)
+                } else {
+                    d.doc.prev_hunk(self.view, self.scroll)
+                };
+                match next {
+                    Some(n) => {
+                        self.scroll = n;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            DiffMode::Outputs => {
+                let Some(o) = self.outputs() else {
+                    return false;
+                };
+                let next = if forward {
+                    o.next_notable(self.cursor)
+                } else {
+                    o.prev_notable(self.cursor)
+                };
+                match next {
+                    Some(n) => {
+                        self.cursor = n;
+                        self.case_scroll = 0;
+                        true
+                    }
+                    None => false,
+                }
+            }
+        }
+    }
+}
+
+/// Computes a diff for the pane (file reads and diffing: run off the UI task). `draft`
+/// is the editor's parsed text, so the diff shows edits before they are saved.
+pub fn load(root: &Path, prompt: &str, from: Ref, to: Ref, draft: Option<PromptDef>) -> DiffLoaded {
+    let side = |r: Ref| -> Result<(PromptDef, String, String), String> {
+        match (r, &draft) {
+            (Ref::Draft, Some(def)) => Ok((def.clone(), "draft".to_string(), def.content_sha256())),
+            _ => release::resolve(root, prompt, &r)
+                .map(|res| (res.def.clone(), res.label(), res.content_sha256()))
+                .map_err(|e| format!("{e} — {} (in this pane, f and t pick the sides)", e.help())),
+        }
+    };
+    let (a, b) = (side(from), side(to));
+    let labels = (
+        a.as_ref()
+            .map_or_else(|_| from.to_string(), |s| s.1.clone()),
+        b.as_ref().map_or_else(|_| to.to_string(), |s| s.1.clone()),
+    );
+    let prompt_diff = match (&a, &b) {
+        (Ok(a), Ok(b)) => Ok(PromptDiff::new(&a.0, &b.0)),
+        (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+    };
+    let outputs = match (&a, &b) {
+        (Ok(a), Ok(b)) => {
+            let run = |sha: &str, label: &str| {
+                release::latest_run(root, prompt, sha).ok_or_else(|| {
+                    format!(
+                        "{label} has no run yet: run its suites (Evals pane, R) to compare outputs"
+                    )
+                })
+            };
+            match (run(&a.2, &a.1), run(&b.2, &b.1)) {
+                (Ok(x), Ok(y)) => Ok(OutputDiff::of_runs(&x, &y)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+    };
+    DiffLoaded {
+        prompt: prompt.to_string(),
+        from,
+        to,
+        versions: release::versions(root, prompt),
+        has_current: root.join(release::current_rel(prompt)).is_file(),
+        labels,
+        prompt_diff,
+        outputs,
+    }
+}

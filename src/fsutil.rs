@@ -8,6 +8,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write(path, bytes, true)
 }
 
+/// Like [`write_atomic`], but never replaces an existing file: fails with
+/// `ErrorKind::AlreadyExists` instead. The check and the rename are one step (a hard
+/// link or `renameat2(RENAME_NOREPLACE)`), so two writers racing for one path cannot
+/// both win: what immutable files (released versions) need.
+pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut tmp = tempfile::NamedTempFile::new_in(parent(path))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Atomic against a killed process but not flushed to the disk: for caches, where
 /// losing the newest entries to a power cut costs only a repeat call.
 pub fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -21,11 +40,7 @@ fn write(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
             return std::fs::write(path, bytes);
         }
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(parent(path))?;
     tmp.write_all(bytes)?;
     if sync {
         tmp.as_file().sync_all()?;
@@ -45,6 +60,18 @@ mod tests {
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_new_file_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v1.toml");
+        write_atomic_new(&p, b"first").unwrap();
+        let err = write_atomic_new(&p, b"second").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "first");
+        // The refused write leaves no temporary file behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -9,7 +9,7 @@ use crate::provider::{self, Provider, Recorder};
 use crate::runner::{GraderPlan, ProviderPlan, Resume, RunPlan};
 use crate::store;
 use crate::workspace::error::did_you_mean;
-use crate::workspace::{ProviderConfig, ProviderKind, Suite, Workspace};
+use crate::workspace::{Prompt, ProviderConfig, ProviderKind, Suite, Workspace};
 
 /// What to run and how.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -150,7 +150,40 @@ impl Providers<'_> {
 /// One plan per prompt, with provider, model, grader, cache, recording and resume resolved.
 /// Everything that can be wrong is found here, before any model is called.
 pub fn plans(ws: &Workspace, args: &PlanRequest) -> Result<Vec<RunPlan>, PlanError> {
-    let selection = select(ws, args)?;
+    let selection = select(ws, args)?
+        .into_iter()
+        .map(|(name, suites)| (ws.prompts[&name].clone(), suites))
+        .collect();
+    build(ws, args, selection)
+}
+
+/// Plans of the given prompts instead of the files in prompts/: a release's definition
+/// (built with [`Prompt::from_def`](crate::workspace::Prompt::from_def)) run on the
+/// suites of its name, as `release` does to compare the current release with the draft.
+/// `args.prompts` is ignored (the prompts are given); `args.suites` still narrows. One
+/// plan per prompt, in the order given; providers are shared between them.
+pub fn plans_of(
+    ws: &Workspace,
+    args: &PlanRequest,
+    prompts: Vec<Prompt>,
+) -> Result<Vec<RunPlan>, PlanError> {
+    let mut selection = Vec::with_capacity(prompts.len());
+    for prompt in prompts {
+        let one = PlanRequest {
+            prompts: vec![prompt.name.clone()],
+            ..args.clone()
+        };
+        let suites = select(ws, &one)?.remove(&prompt.name).unwrap_or_default();
+        selection.push((prompt, suites));
+    }
+    build(ws, args, selection)
+}
+
+fn build(
+    ws: &Workspace,
+    args: &PlanRequest,
+    selection: Vec<(Prompt, Vec<String>)>,
+) -> Result<Vec<RunPlan>, PlanError> {
     let jobs = args.jobs;
     let mut providers = Providers {
         ws,
@@ -162,8 +195,8 @@ pub fn plans(ws: &Workspace, args: &PlanRequest) -> Result<Vec<RunPlan>, PlanErr
         None
     };
     let needs_grader = selection
-        .values()
-        .flatten()
+        .iter()
+        .flat_map(|(_, suites)| suites)
         .any(|s| uses_rubric(&ws.suites[s]));
     let grader_cfg = match (&ws.config.grader, needs_grader) {
         (Some(g), true) => Some(g),
@@ -176,20 +209,30 @@ pub fn plans(ws: &Workspace, args: &PlanRequest) -> Result<Vec<RunPlan>, PlanErr
         _ => None,
     };
     let mut plans = Vec::new();
-    for (prompt_name, suite_names) in selection {
-        let prompt = &ws.prompts[&prompt_name];
+    for (prompt, suite_names) in selection {
+        let prompt_name = prompt.name.clone();
         let provider_cfg = match &args.provider {
             Some(p) => ws
                 .config
                 .providers
                 .get(p)
                 .ok_or_else(|| unknown("provider", p, ws.config.providers.keys()))?,
-            None => ws.provider_for(prompt).ok_or_else(|| {
-                PlanError::new(
-                    format!("prompt `{prompt_name}` has no provider"),
-                    "set provider in the prompt or default_provider in workspace.toml",
-                )
-            })?,
+            None => ws
+                .provider_for(&prompt)
+                .ok_or_else(|| match &prompt.def.provider {
+                    // A release may name a provider removed from workspace.toml since.
+                    Some(p) => PlanError::new(
+                        format!(
+                            "{} names provider `{p}`, which workspace.toml does not define",
+                            prompt.rel_path
+                        ),
+                        format!("define [providers.{p}] in workspace.toml"),
+                    ),
+                    None => PlanError::new(
+                        format!("prompt `{prompt_name}` has no provider"),
+                        "set provider in the prompt or default_provider in workspace.toml",
+                    ),
+                })?,
         };
         if recorder.is_some() && provider_cfg.kind == ProviderKind::Replay {
             return Err(PlanError::new(
@@ -238,7 +281,7 @@ pub fn plans(ws: &Workspace, args: &PlanRequest) -> Result<Vec<RunPlan>, PlanErr
         };
         plans.push(RunPlan {
             root: ws.root.clone(),
-            prompt: prompt.clone(),
+            prompt,
             suites: suite_names
                 .iter()
                 .map(|s| only(&ws.suites[s], args.only_cases.as_deref()))

@@ -234,7 +234,7 @@ fn no_null(v: &Value, what: &str) -> Result<(), WriteError> {
 }
 
 /// The byte span of a top-level `key = ...` line's key, to point a message at it.
-fn key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+pub(crate) fn key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();

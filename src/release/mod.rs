@@ -1,16 +1,40 @@
 //! Releases: `releases/NAME/vN.toml` (every released version, immutable) and
 //! `releases/NAME.toml` (the current one, what applications load), and the REFs that
 //! name a version (`draft`, `current`, `vN`).
+//!
+//! The way out: [`Proposal`] (draft vs current) → [`run_gate`] → [`gate::evaluate`]
+//! (the one [`Verdict`]) → [`export`]; and back: [`plan_rollback`] → [`rollback`].
+//! [`history`], [`stats`] and [`verify`] read what those wrote.
 
+pub mod error;
+pub mod export;
 pub mod file;
+pub mod gate;
+pub mod gatelog;
+pub mod history;
+pub mod log;
+pub mod proposal;
 pub mod refs;
+pub mod rollback;
 pub mod runs;
+pub mod stats;
+pub mod verify;
 
 use std::path::Path;
 
+pub use error::ReleaseError;
+pub use export::{Exported, ReleaseRequest, default_author, export};
 pub use file::{Check, Evidence, ReleaseFile, ReleaseInfo, WriteError};
+pub use gate::{Baseline, GateCheck, GateInput, Verdict, evaluate};
+pub use gatelog::{GateRecord, read_gates, record_gate};
+pub use history::history;
+pub use log::{LogEntry, ReleaseEvent, RollbackEvent, read_log};
+pub use proposal::{Current, GatePlans, GateRuns, Proposal, run_gate};
 pub use refs::{Ref, RefError, RefParseError, Resolved, load_ref, resolve, versions};
+pub use rollback::{RollbackPlan, plan_rollback, rollback};
 pub use runs::latest_run;
+pub use stats::PromptStats;
+pub use verify::{Verification, verify};
 
 pub const RELEASES_DIR: &str = "releases";
 
@@ -51,5 +75,7 @@ pub fn prompt_names(root: &Path) -> Vec<String> {
     names.into_iter().collect()
 }
 
+#[cfg(test)]
+mod flow_tests;
 #[cfg(test)]
 mod tests;

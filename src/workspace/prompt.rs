@@ -74,6 +74,28 @@ pub struct Prompt {
     pub variables: BTreeSet<String>,
 }
 
+impl Prompt {
+    /// A prompt from a definition that is not the file in prompts/, e.g. a release's:
+    /// what `release` evaluates as the baseline. `rel_path` names where the definition
+    /// lives (`releases/NAME/vN.toml`) in messages. Fails on a template syntax error.
+    pub fn from_def(
+        name: &str,
+        rel_path: &str,
+        def: PromptDef,
+    ) -> Result<Prompt, Vec<crate::template::SyntaxError>> {
+        let contents: Vec<String> = def.messages.iter().map(|m| m.content.clone()).collect();
+        let templates = Templates::compile(&contents)?;
+        Ok(Prompt {
+            name: name.to_string(),
+            rel_path: rel_path.to_string(),
+            content_sha256: def.content_sha256(),
+            variables: templates.variables(),
+            templates: Arc::new(templates),
+            def,
+        })
+    }
+}
+
 /// The file as written, with spans for messages that need a position.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

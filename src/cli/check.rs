@@ -1,22 +1,47 @@
-//! `promptwright check`: validate everything, call no model.
+//! `promptwright check`: validate everything, releases included; call no model.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{CliError, load_workspace, print_diagnostic};
+use super::{CliError, print_diagnostic, workspace_root};
+use crate::release;
+use crate::workspace::{LoadErrors, Workspace};
 
 pub fn run(dir: Option<&Path>) -> Result<ExitCode, CliError> {
-    let ws = load_workspace(dir)?;
+    let root = workspace_root(dir)?;
+    let loaded = Workspace::load(&root);
+    // Releases are verified even when the rest is broken: every problem at once.
+    let shown_root = match &loaded {
+        Ok(ws) => ws.shown(""),
+        Err(_) => String::new(),
+    };
+    let shown = |rel: &str| {
+        if shown_root.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{}/{rel}", shown_root.trim_end_matches('/'))
+        }
+    };
+    let releases = release::verify(&root, &shown);
+    let ws = match loaded {
+        Ok(ws) if releases.errors.is_empty() => ws,
+        Ok(_) => return Err(CliError::Load(LoadErrors(releases.errors))),
+        Err(mut e) => {
+            e.0.extend(releases.errors);
+            return Err(CliError::Load(e));
+        }
+    };
     let warn = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
-    for w in &ws.warnings {
+    for w in ws.warnings.iter().chain(&releases.warnings) {
         print_diagnostic(w, "warning", warn);
     }
+    let warnings = ws.warnings.len() + releases.warnings.len();
     let cases: usize = ws.suites.values().map(|s| s.cases.len()).sum();
     let ok = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
     anstream::println!(
-        "{ok}ok{ok:#}: workspace `{}`: {} prompt{}, {} suite{}, {} case{}{}",
+        "{ok}ok{ok:#}: workspace `{}`: {} prompt{}, {} suite{}, {} case{}{}{}",
         ws.config.name,
         ws.prompts.len(),
         plural(ws.prompts.len()),
@@ -24,7 +49,11 @@ pub fn run(dir: Option<&Path>) -> Result<ExitCode, CliError> {
         plural(ws.suites.len()),
         cases,
         plural(cases),
-        match ws.warnings.len() {
+        match releases.versions {
+            0 => String::new(),
+            n => format!(", {n} released version{} verified", plural(n)),
+        },
+        match warnings {
             0 => String::new(),
             n => format!(", {n} warning{}", plural(n)),
         }

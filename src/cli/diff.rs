@@ -65,7 +65,7 @@ const DEFAULT_WIDTH: usize = 120;
 const MIN_WIDTH: usize = 40;
 
 /// Columns to fit: `COLUMNS` when set, else the terminal's width, else 120.
-fn output_width() -> usize {
+pub(super) fn output_width() -> usize {
     let from_env = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse::<usize>().ok())
@@ -143,7 +143,13 @@ fn heading(out: &mut String, what: &str, name: &str, from: &Resolved, to: &Resol
     out.push('\n');
 }
 
-fn prompt_report(name: &str, from: &Resolved, to: &Resolved, view: View, width: usize) -> String {
+pub(super) fn prompt_report(
+    name: &str,
+    from: &Resolved,
+    to: &Resolved,
+    view: View,
+    width: usize,
+) -> String {
     let diff = PromptDiff::new(&from.def, &to.def);
     let mut out = String::new();
     heading(&mut out, "diff of ", name, from, to, width);

@@ -4,11 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::format::{self, Format};
-use super::{CliError, load_workspace, progress};
+use super::{CliError, exec, load_workspace};
 use crate::fsutil::write_atomic;
 use crate::plan::{self, PlanRequest};
 use crate::runner::{self, RunPlan};
@@ -64,41 +62,20 @@ pub struct EvalArgs {
     pub resume: bool,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            CliError::usage(
-                format!("cannot start the async runtime: {e}"),
-                "check the system's thread limits",
-            )
-        })
-}
-
 /// Runs the plans one after another; Ctrl-C cancels cleanly (records marked incomplete,
 /// resumable with --resume).
 fn execute(plans: Vec<RunPlan>) -> Result<Vec<RunRecord>, CliError> {
-    let rt = runtime()?;
-    rt.block_on(async {
-        let cancel = CancellationToken::new();
-        let on_interrupt = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_interrupt.cancel();
-            }
-        });
+    exec::with_progress(|events, cancel| async move {
         let mut records = Vec::new();
         for plan in plans {
-            let (tx, rx) = mpsc::unbounded_channel();
-            let bar = tokio::spawn(progress::show(rx));
-            let record = runner::run(plan, tx, cancel.clone())
+            let record = runner::run(plan, events.clone(), cancel.clone())
                 .await
-                .map_err(|e| CliError::usage(e.to_string(), "check that the workspace folder is writable"))?;
-            let _ = bar.await;
+                .map_err(exec::store_error)?;
             records.push(record);
             if cancel.is_cancelled() {
-                anstream::eprintln!("interrupted: the run is incomplete; continue it with `promptwright eval --resume`");
+                anstream::eprintln!(
+                    "interrupted: the run is incomplete; continue it with `promptwright eval --resume`"
+                );
                 break;
             }
         }

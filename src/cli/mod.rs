@@ -5,10 +5,17 @@
 mod check;
 mod diff;
 mod eval;
+mod exec;
 mod format;
+mod gate;
+mod history;
 mod init;
 mod progress;
+mod release;
+mod rollback;
 mod screenshots;
+mod stats;
+mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,8 +37,9 @@ change is evaluated against test cases, and every release passes a gate of thres
 The workspace is the folder holding workspace.toml: the current folder or the nearest
 parent that has one, or the folder given with -w.
 
-Exit codes: 0 success; 1 the work ran and failed its bar (a case failed); 2 bad input
-or configuration (message on stderr, nothing written).";
+Exit codes: 0 success; 1 the work ran and failed its bar (a case failed, a gate check
+failed, a release was blocked); 2 bad input or configuration (message on stderr, nothing
+written).";
 
 #[derive(Debug, Parser)]
 #[command(name = "promptwright", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -49,7 +57,9 @@ pub enum Command {
     /// Validate the whole workspace (workspace.toml, prompts, suites, datasets); call no model
     #[command(
         long_about = "Validate the whole workspace: workspace.toml, prompts/*.toml, evals/*.toml and their \
-datasets, including template syntax, assertion values, regexes and JSON schemas. No model is called.\n\n\
+datasets, including template syntax, assertion values, regexes and JSON schemas; and releases/: every \
+version file intact (its content_sha256 matches its prompt), every current release a copy of a version, every \
+log line an entry. No model is called.\n\n\
 Every problem is reported as path:line:col: message with a help line. Exit 0 when valid, 2 otherwise."
     )]
     Check,
@@ -59,6 +69,20 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     /// Compare two versions of a prompt (draft, current, vN), or their runs' outputs
     #[command(long_about = diff::LONG_ABOUT)]
     Diff(diff::DiffArgs),
+    /// Gate the draft of a prompt against the current release: every [gate] check, exit 1 if one fails
+    #[command(long_about = gate::LONG_ABOUT)]
+    Gate(gate::GateArgs),
+    /// Gate the draft, then export it as the next released version
+    #[command(long_about = release::LONG_ABOUT)]
+    Release(release::ReleaseArgs),
+    /// Make an earlier released version current again
+    #[command(long_about = rollback::LONG_ABOUT)]
+    Rollback(rollback::RollbackArgs),
+    /// Releases and rollbacks, newest first, with notes and reasons
+    History(history::HistoryArgs),
+    /// Regression incidents, pass rates per release and recent runs, rollback frequency
+    #[command(long_about = stats::LONG_ABOUT)]
+    Stats(stats::StatsArgs),
     /// Scaffold a small workspace that runs offline
     #[command(
         long_about = "Scaffold a small workspace in DIR (default: the current folder): workspace.toml with \
@@ -108,6 +132,11 @@ pub fn main() -> ExitCode {
         Some(Command::Check) => check::run(cli.workspace.as_deref()),
         Some(Command::Eval(args)) => eval::run(cli.workspace.as_deref(), &args),
         Some(Command::Diff(args)) => diff::run(cli.workspace.as_deref(), &args),
+        Some(Command::Gate(args)) => gate::run(cli.workspace.as_deref(), &args),
+        Some(Command::Release(args)) => release::run(cli.workspace.as_deref(), &args),
+        Some(Command::Rollback(args)) => rollback::run(cli.workspace.as_deref(), &args),
+        Some(Command::History(args)) => history::run(cli.workspace.as_deref(), &args),
+        Some(Command::Stats(args)) => stats::run(cli.workspace.as_deref(), &args),
         Some(Command::Init { dir }) => init::run(dir.as_deref().or(cli.workspace.as_deref())),
         Some(Command::Screenshots { dir }) => screenshots::run(cli.workspace.as_deref(), &dir),
         None => open_tui(cli.workspace.as_deref()),

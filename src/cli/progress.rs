@@ -9,25 +9,34 @@ use tokio::sync::mpsc;
 use crate::runner::RunEvent;
 use crate::store::Status;
 
+/// Draws the events of one run or several in a row (`gate` runs two): a bar per run,
+/// started by its `Started` event.
 pub async fn show(mut events: mpsc::UnboundedReceiver<RunEvent>) {
     if !std::io::stderr().is_terminal() {
         while events.recv().await.is_some() {}
         return;
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {msg} · ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let style = ProgressStyle::with_template(
+        "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {msg} · ETA {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    let mut bar: Option<ProgressBar> = None;
     let (mut pass, mut fail, mut error, mut cost) = (0, 0, 0, 0.0);
     while let Some(ev) = events.recv().await {
         match ev {
             RunEvent::Started(h) => {
-                bar.set_length(h.total as u64);
-                bar.set_prefix(h.prompt);
+                if let Some(old) = bar.take() {
+                    old.finish_and_clear();
+                }
+                let b = ProgressBar::with_draw_target(
+                    Some(h.total as u64),
+                    ProgressDrawTarget::stderr(),
+                );
+                b.set_style(style.clone());
+                b.set_prefix(h.prompt);
+                (pass, fail, error, cost) = (0, 0, 0, 0.0);
+                bar = Some(b);
             }
             RunEvent::CaseScored(c) => {
                 match c.status {
@@ -36,12 +45,20 @@ pub async fn show(mut events: mpsc::UnboundedReceiver<RunEvent>) {
                     Status::Error => error += 1,
                 }
                 cost += c.cost_usd;
-                bar.set_message(format!("✓{pass} ✗{fail} !{error} · ${cost:.4}"));
-                bar.inc(1);
+                if let Some(b) = &bar {
+                    b.set_message(format!("✓{pass} ✗{fail} !{error} · ${cost:.4}"));
+                    b.inc(1);
+                }
             }
-            RunEvent::Finished(_) => bar.finish_and_clear(),
+            RunEvent::Finished(_) => {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+            }
             RunEvent::CaseStarted { .. } => {}
         }
     }
-    bar.finish_and_clear();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
 }

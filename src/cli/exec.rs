@@ -1,0 +1,53 @@
+//! Running engine work from the command line: one tokio runtime, Ctrl-C cancelling the
+//! work cleanly, and the progress bar on stderr fed by the runs' events. `eval`, `gate`
+//! and `release` all run their plans through here.
+
+use std::future::Future;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{CliError, progress};
+use crate::runner::{RunError, RunEvent};
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            CliError::usage(
+                format!("cannot start the async runtime: {e}"),
+                "check the system's thread limits",
+            )
+        })
+}
+
+/// Runs `work` to completion. It gets the sender that feeds the progress bar (one bar
+/// per run, drawn only on a terminal) and a token that Ctrl-C cancels; the bar is gone
+/// from the screen when this returns.
+pub(crate) fn with_progress<T, F, Fut>(work: F) -> Result<T, CliError>
+where
+    F: FnOnce(mpsc::UnboundedSender<RunEvent>, CancellationToken) -> Fut,
+    Fut: Future<Output = Result<T, CliError>>,
+{
+    runtime()?.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_interrupt = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_interrupt.cancel();
+            }
+        });
+        let (tx, rx) = mpsc::unbounded_channel();
+        let bar = tokio::spawn(progress::show(rx));
+        // `work` owns the only sender: when it is done the bar's stream ends.
+        let result = work(tx, cancel).await;
+        let _ = bar.await;
+        result
+    })
+}
+
+/// A run that could not write its record: bad input or environment (exit 2).
+pub(crate) fn store_error(e: RunError) -> CliError {
+    CliError::usage(e.to_string(), "check that the workspace folder is writable")
+}

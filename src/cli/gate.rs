@@ -1,0 +1,111 @@
+//! `promptwright gate NAME`: run the draft and the current release on every suite of
+//! the prompt, compare them case by case, apply `[gate]`, print the verdict. Exit 0
+//! when every check holds, 1 when one fails, 2 on bad input.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::verdict::{self, VerdictFormat};
+use super::{CliError, exec, load_workspace};
+use crate::plan::PlanRequest;
+use crate::release::{self, GateRecord, Proposal, ReleaseError, Verdict};
+use crate::workspace::{LoadErrors, Workspace};
+
+pub const LONG_ABOUT: &str = "Evaluate the draft (prompts/NAME.toml) and the current release (releases/NAME.toml) \
+on every suite of the prompt, compare them case by case, and apply the [gate] thresholds of workspace.toml.\n\n\
+Checks: min_pass_rate (overall, and per suite with [gate.suite.X]), max_regressions (a case passing on the \
+current release and not on the draft, or missing from the draft's run), max_errors, max_cost_usd, \
+max_p95_latency_ms, allow_new_variables — plus runs_complete, which no setting turns off. A first release has \
+no baseline and so no regressions.\n\n\
+The cache makes repeated gates free with real models. Every decision is recorded in \
+.promptwright/gates.jsonl for `promptwright stats`.\n\n\
+Exit 0 when every check holds, 1 when one fails (the same verdict the output shows), 2 on bad input.";
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The prompt (a file name in prompts/ without .toml)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = VerdictFormat::Table)]
+    pub format: VerdictFormat,
+
+    /// Cases in flight at once (default: the provider's `concurrency`)
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+}
+
+pub(super) fn release_error(e: ReleaseError) -> CliError {
+    match e {
+        ReleaseError::Invalid(d) => CliError::Load(LoadErrors(d)),
+        other => CliError::usage(other.to_string(), other.help()),
+    }
+}
+
+/// Loads the proposal for `name`; nothing runs yet.
+pub(super) fn propose(ws: &Workspace, name: &str) -> Result<Proposal, CliError> {
+    Proposal::load(ws, name).map_err(release_error)
+}
+
+/// Runs both sides (progress on stderr), computes the verdict and records it in
+/// .promptwright/gates.jsonl as `command`.
+pub(super) fn run_gate(
+    ws: &Workspace,
+    proposal: &Proposal,
+    jobs: Option<u32>,
+    command: &str,
+) -> Result<Verdict, CliError> {
+    let request = PlanRequest {
+        jobs: jobs.map(|j| j as usize),
+        ..PlanRequest::default()
+    };
+    let plans = proposal
+        .plans(ws, &request)
+        .map_err(|e| CliError::usage(e.message, e.help))?;
+    let against = match proposal.baseline_version() {
+        Some(v) => format!("and the current release v{v}"),
+        None => "(first release: no baseline)".to_string(),
+    };
+    anstream::eprintln!(
+        "gate `{}`: running the draft {against} on {} suite{} ({})",
+        proposal.name,
+        proposal.suites.len(),
+        if proposal.suites.len() == 1 { "" } else { "s" },
+        proposal.suites.join(", ")
+    );
+    let runs = exec::with_progress(|events, cancel| async move {
+        let runs = release::run_gate(plans, events, cancel.clone())
+            .await
+            .map_err(exec::store_error)?;
+        if cancel.is_cancelled() {
+            anstream::eprintln!("interrupted: the runs are incomplete, so the gate cannot pass");
+        }
+        Ok(runs)
+    })?;
+    let verdict = proposal.verdict(ws, &runs);
+    // Stats count what gates caught; losing one record must not fail the gate.
+    if let Err(e) = release::record_gate(&ws.root, &GateRecord::new(proposal, &verdict, command)) {
+        anstream::eprintln!("warning: cannot record the gate in .promptwright/gates.jsonl: {e}");
+    }
+    Ok(verdict)
+}
+
+pub fn run(dir: Option<&Path>, args: &GateArgs) -> Result<ExitCode, CliError> {
+    let ws = load_workspace(dir)?;
+    let proposal = propose(&ws, &args.name)?;
+    let verdict = run_gate(&ws, &proposal, args.jobs, "gate")?;
+    anstream::print!("{}", verdict::render(&proposal, &verdict, args.format));
+    Ok(exit_code(&verdict))
+}
+
+/// The exit code of a verdict: the only place it is decided.
+pub(super) fn exit_code(v: &Verdict) -> ExitCode {
+    if v.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,92 @@
+//! `promptwright release NAME --note TEXT`: gate the draft, and only when every check
+//! holds write `releases/NAME/vN.toml`, replace `releases/NAME.toml` and append to
+//! `releases/NAME/log.jsonl`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anstyle::{AnsiColor, Style};
+use clap::Args;
+
+use super::gate::{exit_code, propose, release_error, run_gate};
+use super::verdict;
+use super::{CliError, load_workspace};
+use crate::release::{self, ReleaseError, ReleaseRequest};
+
+pub const LONG_ABOUT: &str = "Gate the draft of prompt NAME (as `promptwright gate NAME` does) and, only when \
+every check holds, export it as the next version: write releases/NAME/vN.toml (N = the last version + 1, \
+never overwriting one), replace releases/NAME.toml (what applications load) with the same content, and append \
+the release to releases/NAME/log.jsonl. Each write goes through a temporary file and a rename.\n\n\
+A draft with the same content hash as the current release is refused (nothing to release). The author is \
+`git config user.name`, else $USER.\n\n\
+Exit 0 when released, 1 when the gate blocked it (the failing checks are shown, nothing is written), 2 on bad \
+input (nothing is written).";
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The prompt (a file name in prompts/ without .toml)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Why this version: it goes into the release file and the log
+    #[arg(long, value_name = "TEXT")]
+    pub note: String,
+
+    /// Cases in flight at once (default: the provider's `concurrency`)
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+}
+
+pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError> {
+    if args.note.trim().is_empty() {
+        return Err(release_error(ReleaseError::Empty { what: "note" }));
+    }
+    let ws = load_workspace(dir)?;
+    let proposal = propose(&ws, &args.name)?;
+    // Refused before any model call: there is nothing to evaluate.
+    if let (true, Some(v)) = (proposal.is_unchanged(), proposal.baseline_version()) {
+        return Err(release_error(ReleaseError::Unchanged {
+            name: proposal.name.clone(),
+            version: v,
+        }));
+    }
+    let verdict = run_gate(&ws, &proposal, args.jobs, "release")?;
+    anstream::print!(
+        "{}",
+        verdict::render(&proposal, &verdict, verdict::VerdictFormat::Table)
+    );
+    if !verdict.passed {
+        let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+        let failing: Vec<&str> = verdict.failing().map(|c| c.name.as_str()).collect();
+        anstream::eprintln!(
+            "{red}error{red:#}: release of `{}` blocked: {} failed; nothing was written",
+            proposal.name,
+            failing.join(", ")
+        );
+        anstream::eprintln!(
+            "help: fix the draft and run `promptwright release {} --note ...` again (`promptwright diff {} --outputs` shows what changed)",
+            proposal.name,
+            proposal.name
+        );
+        return Ok(exit_code(&verdict));
+    }
+    let request = ReleaseRequest::now(args.note.clone(), release::default_author(&ws.root));
+    let exported =
+        release::export(&ws.root, &proposal, &verdict, &request).map_err(release_error)?;
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
+    let r = &exported.release;
+    let parent = match r.parent_version {
+        Some(p) => format!(" (replaces v{p})"),
+        None => " (first release)".to_string(),
+    };
+    anstream::println!(
+        "\n{green}released{green:#} `{}` v{}{parent} by {}",
+        proposal.name,
+        r.version,
+        r.author
+    );
+    for path in &exported.written {
+        anstream::println!("  wrote {}", ws.shown(path));
+    }
+    Ok(exit_code(&verdict))
+}

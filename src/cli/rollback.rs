@@ -1,0 +1,121 @@
+//! `promptwright rollback NAME [--to N] --reason TEXT [--dry-run]`: make an earlier
+//! version current again, with no gate (it passed one when released), and log it.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anstyle::{AnsiColor, Style};
+use clap::Args;
+
+use super::gate::release_error;
+use super::{CliError, diff, workspace_root};
+use crate::diff::{OutputDiff, View};
+use crate::release::{self, Ref, ReleaseError, Resolved, RollbackPlan};
+
+pub const LONG_ABOUT: &str = "Make version N of prompt NAME current again: releases/NAME.toml becomes a copy \
+of releases/NAME/vN.toml, and the rollback is appended to releases/NAME/log.jsonl with its reason. No gate runs: \
+the version passed one when it was released. Without --to, the version before the current one.\n\n\
+With --dry-run, show what would change for applications (the prompt diff from the current release to vN, and \
+what the latest runs of both say case by case) and write nothing.\n\n\
+Exit 0 when done (or shown), 2 on bad input (no release, no such version, already current).";
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The prompt (a file name in releases/ without .toml)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The version to make current (default: the one before the current)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub to: Option<u32>,
+
+    /// Why: it goes into the release log
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+
+    /// Show the change and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn side(plan: &RollbackPlan, current: bool) -> Resolved {
+    let (file, reference, rel) = if current {
+        (&plan.from, Ref::Current, release::current_rel(&plan.name))
+    } else {
+        (
+            &plan.to,
+            Ref::Version(plan.to.version),
+            release::version_rel(&plan.name, plan.to.version),
+        )
+    };
+    Resolved {
+        reference,
+        def: file.prompt_def(),
+        version: Some(file.version),
+        release: Some(file.clone()),
+        rel_path: rel,
+    }
+}
+
+pub fn run(dir: Option<&Path>, args: &RollbackArgs) -> Result<ExitCode, CliError> {
+    if args.reason.trim().is_empty() {
+        return Err(release_error(ReleaseError::Empty { what: "reason" }));
+    }
+    let root = workspace_root(dir)?;
+    let plan = release::plan_rollback(&root, &args.name, args.to).map_err(release_error)?;
+    let (from, to) = (plan.from.version, plan.to.version);
+    if args.dry_run {
+        let width = diff::output_width();
+        anstream::println!(
+            "rollback of `{}`: current v{from} → v{to} (dry run: nothing written)\n",
+            plan.name
+        );
+        let text = diff::prompt_report(
+            &plan.name,
+            &side(&plan, true),
+            &side(&plan, false),
+            View::Unified,
+            width,
+        );
+        anstream::print!("{text}");
+        let old = release::latest_run(&root, &plan.name, &plan.from.content_sha256);
+        let new = release::latest_run(&root, &plan.name, &plan.to.content_sha256);
+        match (old, new) {
+            (Some(old), Some(new)) => {
+                let d = OutputDiff::of_runs(&old, &new);
+                let c = d.counts;
+                anstream::println!(
+                    "\nper the latest runs (v{from}: {}, v{to}: {}): {} case{} would regress, {} would be fixed",
+                    old.run_id,
+                    new.run_id,
+                    c.regressions_total(),
+                    if c.regressions_total() == 1 { "" } else { "s" },
+                    c.fixes
+                );
+                for case in d.cases.iter().filter(|c| c.change.is_regression()) {
+                    anstream::println!(
+                        "  {}  {}/{}",
+                        case.change.as_str().to_uppercase(),
+                        case.suite,
+                        case.id
+                    );
+                }
+            }
+            _ => anstream::println!(
+                "\n(no runs of both versions to compare outputs; `promptwright diff {} --from current --to v{to} --outputs` once both have run)",
+                plan.name
+            ),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let author = release::default_author(&root);
+    release::rollback(&root, &plan, &args.reason, &author).map_err(release_error)?;
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
+    anstream::println!(
+        "{green}rolled back{green:#} `{}` to v{to} (was v{from}) by {author}",
+        plan.name
+    );
+    anstream::println!("  wrote {}", release::current_rel(&plan.name));
+    anstream::println!("  wrote {}", release::log::log_rel(&plan.name));
+    Ok(ExitCode::SUCCESS)
+}

@@ -15,6 +15,7 @@ use super::panes::diff::{DiffMode, DiffPane};
 use super::panes::evals::{Detail, EvalsFocus, EvalsPane};
 use super::panes::evals_view;
 use super::panes::prompts::{self, Focus, PromptsPane};
+use super::panes::release::{Input, ReleasePane};
 use super::view;
 use crate::diff::View;
 use crate::plan::PlanRequest;
@@ -68,6 +69,7 @@ pub struct App {
     pub prompts: PromptsPane,
     pub evals: EvalsPane,
     pub diff: DiffPane,
+    pub release: ReleasePane,
     /// The clock as of the last tick: view reads time from state, never from the system.
     pub now: Instant,
     pub overlay: Option<Overlay>,
@@ -98,6 +100,7 @@ impl App {
             prompts,
             evals,
             diff: DiffPane::default(),
+            release: ReleasePane::default(),
             now: Instant::now(),
             overlay: None,
             size: Rect::new(0, 0, 80, 24),
@@ -129,7 +132,8 @@ impl App {
             Tab::Evals if self.evals.detail.is_some() => Context::EvalsDetail,
             Tab::Evals => Context::EvalsList,
             Tab::Diff => Context::Diff,
-            _ => Context::Global,
+            Tab::Release if self.release.input.is_some() => Context::ReleaseInput,
+            Tab::Release => Context::Release,
         }
     }
 
@@ -197,6 +201,63 @@ impl App {
                 self.note = Some(format!("run failed: {why}"));
                 Vec::new()
             }
+            Msg::ReleaseLoaded(loaded) => {
+                if let Ok(p) = &loaded.proposal {
+                    let sha = p.current.as_ref().map(|c| c.release.content_sha256.clone());
+                    if let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == p.name) {
+                        e.release_sha = sha;
+                    }
+                }
+                self.release.apply_loaded(*loaded);
+                Vec::new()
+            }
+            Msg::GateEvent(ev) => {
+                self.release.on_gate_event(&ev);
+                Vec::new()
+            }
+            Msg::GateDone(result) => {
+                self.release.gating = None;
+                match result {
+                    Ok(v) => {
+                        self.release.message = Some(if v.passed {
+                            "the gate passed: x exports the release".into()
+                        } else {
+                            "the gate blocked this draft: see the failing checks".into()
+                        });
+                        self.release.verdict = Some(v);
+                        self.release.cursor = 0;
+                    }
+                    Err(e) => self.release.message = Some(format!("the gate could not run: {e}")),
+                }
+                Vec::new()
+            }
+            Msg::Exported(result) | Msg::RolledBack(result) => {
+                let ok = result.is_ok();
+                self.release.message = Some(match result {
+                    Ok(m) => m,
+                    Err(e) => e,
+                });
+                if ok {
+                    self.release.verdict = None;
+                    self.release.rollback = None;
+                    self.release.note.clear();
+                    self.release.reason.clear();
+                    // Releases changed: the proposal, and with it the list's status.
+                    return self.load_release();
+                }
+                Vec::new()
+            }
+            Msg::RollbackPlanned(result) => {
+                match result {
+                    Ok(plan) => {
+                        self.release.rollback = Some(plan);
+                        self.release.reason.clear();
+                        self.release.input = Some(Input::Reason);
+                    }
+                    Err(e) => self.release.message = Some(e),
+                }
+                Vec::new()
+            }
             Msg::DiffLoaded(loaded) => {
                 self.diff.apply(*loaded);
                 Vec::new()
@@ -245,12 +306,15 @@ impl App {
             Context::Help | Context::Confirm => Vec::new(),
             Context::Editor => self.type_in_editor(key),
             Context::FilterInput => self.type_in_filter(key),
-            Context::PromptList | Context::EvalsList | Context::EvalsDetail | Context::Diff => {
-                match keymap::lookup(Context::Global, key) {
-                    Some(a) => self.act(a),
-                    None => Vec::new(),
-                }
-            }
+            Context::ReleaseInput => self.type_in_release(key),
+            Context::PromptList
+            | Context::EvalsList
+            | Context::EvalsDetail
+            | Context::Diff
+            | Context::Release => match keymap::lookup(Context::Global, key) {
+                Some(a) => self.act(a),
+                None => Vec::new(),
+            },
             Context::Global => Vec::new(),
         }
     }
@@ -277,6 +341,22 @@ impl App {
         self.evals.cursor = 0;
         self.evals.offset = 0;
         self.evals.rebuild_rows();
+        Vec::new()
+    }
+
+    fn type_in_release(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let field = match self.release.input {
+            Some(Input::Note) => &mut self.release.note,
+            Some(Input::Reason) => &mut self.release.reason,
+            None => return Vec::new(),
+        };
+        match key.code {
+            KeyCode::Char(c) => field.push(c),
+            KeyCode::Backspace => {
+                field.pop();
+            }
+            _ => {}
+        }
         Vec::new()
     }
 
@@ -347,7 +427,81 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::Refresh if self.tab == Tab::Release => self.load_release(),
             Action::Refresh => self.load_diff(),
+            Action::RunGate => {
+                if self.release.gating.is_some() || self.running() {
+                    self.note = Some("a run is in progress: c cancels it".into());
+                    return Vec::new();
+                }
+                match self.release.proposal() {
+                    Some(_) => {
+                        let Some(Ok(p)) = self.release.proposal.clone() else {
+                            return Vec::new();
+                        };
+                        self.release.gating = Some(Default::default());
+                        self.release.verdict = None;
+                        self.release.message = None;
+                        vec![Cmd::RunGate(p)]
+                    }
+                    None => {
+                        self.note = Some("no proposal to gate: see the message above".into());
+                        Vec::new()
+                    }
+                }
+            }
+            Action::EditNote => {
+                self.release.input = Some(Input::Note);
+                Vec::new()
+            }
+            Action::Export => {
+                if let Some(why) = self.release.export_blocker() {
+                    self.release.message = Some(why);
+                    return Vec::new();
+                }
+                if self.release.note.trim().is_empty() {
+                    self.release.message =
+                        Some("a release needs a note: type it, Enter, then x".into());
+                    self.release.input = Some(Input::Note);
+                    return Vec::new();
+                }
+                match (&self.release.proposal, &self.release.verdict) {
+                    (Some(Ok(p)), Some(v)) => vec![Cmd::Export {
+                        proposal: p.clone(),
+                        verdict: v.clone(),
+                        note: self.release.note.trim().to_string(),
+                    }],
+                    _ => Vec::new(),
+                }
+            }
+            Action::StartRollback => match &self.release.prompt {
+                Some(p) => vec![Cmd::PlanRollback { prompt: p.clone() }],
+                None => Vec::new(),
+            },
+            Action::ConfirmInput => {
+                let input = self.release.input.take();
+                match (input, &self.release.rollback) {
+                    (Some(Input::Reason), Some(plan)) => {
+                        if self.release.reason.trim().is_empty() {
+                            self.release.input = Some(Input::Reason);
+                            self.release.message = Some("a rollback needs a reason".into());
+                            return Vec::new();
+                        }
+                        vec![Cmd::Rollback {
+                            plan: plan.clone(),
+                            reason: self.release.reason.trim().to_string(),
+                        }]
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            Action::CancelInput => {
+                if self.release.input.take() == Some(Input::Reason) {
+                    self.release.rollback = None;
+                    self.release.message = Some("rollback cancelled: nothing written".into());
+                }
+                Vec::new()
+            }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
                 let step: isize = match action {
                     Action::Up => -1,
@@ -430,6 +584,22 @@ impl App {
                 self.evals.focus = EvalsFocus::Cases;
                 Vec::new()
             }
+            Action::Open if self.tab == Tab::Release => {
+                if self
+                    .release
+                    .verdict
+                    .as_ref()
+                    .is_some_and(|v| !v.regressions.is_empty())
+                {
+                    self.release.case_open = true;
+                    self.release.case_scroll = 0;
+                }
+                Vec::new()
+            }
+            Action::Close if self.tab == Tab::Release => {
+                self.release.case_open = false;
+                Vec::new()
+            }
             Action::Open if self.tab == Tab::Diff => {
                 if self.diff.mode == DiffMode::Outputs
                     && self.diff.outputs().is_some_and(|o| !o.cases.is_empty())
@@ -459,6 +629,15 @@ impl App {
             }
             Action::RunSuite | Action::RunPrompt | Action::ResumeRun | Action::RerunCase => {
                 self.start_run(action)
+            }
+            Action::CancelRun if self.tab == Tab::Release => {
+                if self.release.gating.is_some() {
+                    self.release.message = Some("cancelling the gate…".into());
+                    vec![Cmd::CancelRun]
+                } else {
+                    self.note = Some("no gate in progress".into());
+                    Vec::new()
+                }
             }
             Action::CancelRun => match &mut self.evals.run {
                 Some(run) => {
@@ -538,6 +717,18 @@ impl App {
                     self.evals.move_cursor(step, h);
                 }
             }
+            Tab::Release => {
+                let r = &mut self.release;
+                if r.case_open {
+                    r.case_scroll = r.case_scroll.saturating_add_signed(step);
+                } else {
+                    let n = r.verdict.as_ref().map_or(0, |v| v.regressions.len());
+                    r.cursor = r
+                        .cursor
+                        .saturating_add_signed(step)
+                        .min(n.saturating_sub(1));
+                }
+            }
             Tab::Diff => {
                 let d = &mut self.diff;
                 if d.case_open {
@@ -555,18 +746,34 @@ impl App {
                         .min(d.rows().saturating_sub(1));
                 }
             }
-            _ => {}
         }
     }
 
     /// Switches pane; entering the Diff pane computes the diff of the selected prompt.
     fn switch_tab(&mut self, tab: Tab) -> Vec<Cmd> {
         self.tab = tab;
-        if tab == Tab::Diff {
-            self.load_diff()
-        } else {
-            Vec::new()
+        match tab {
+            Tab::Diff => self.load_diff(),
+            Tab::Release => self.load_release(),
+            _ => Vec::new(),
         }
+    }
+
+    /// Asks for the Release pane's proposal and history of the selected prompt.
+    fn load_release(&mut self) -> Vec<Cmd> {
+        let Some(entry) = self.prompts.current() else {
+            self.release.prompt = None;
+            return Vec::new();
+        };
+        if self.release.prompt.as_ref() != Some(&entry.name) {
+            self.release = ReleasePane {
+                prompt: Some(entry.name.clone()),
+                ..ReleasePane::default()
+            };
+        }
+        vec![Cmd::LoadRelease {
+            prompt: entry.name.clone(),
+        }]
     }
 
     /// Asks for the diff of the selected prompt between the chosen sides.

@@ -17,6 +17,8 @@ mod diff_tests;
 #[cfg(test)]
 mod evals_tests;
 #[cfg(test)]
+mod release_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
@@ -235,7 +237,9 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
                         rt.workspace = Some(Arc::new(ws.clone()));
                     }
                 }
-                Msg::Run(crate::runner::RunEvent::Finished(_)) | Msg::RunFailed(_) => rt.run = None,
+                Msg::Run(crate::runner::RunEvent::Finished(_))
+                | Msg::RunFailed(_)
+                | Msg::GateDone(_) => rt.run = None,
                 _ => {}
             }
             for cmd in app.update(m) {
@@ -293,6 +297,70 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
             tokio::task::spawn_blocking(move || {
                 let loaded = panes::diff::load(&root, &prompt, from, to, draft);
                 let _ = tx.send(Msg::DiffLoaded(Box::new(loaded)));
+            });
+        }
+        Cmd::LoadRelease { prompt } => {
+            let tx = tx.clone();
+            let (root, ws) = (rt.root.clone(), rt.workspace.clone());
+            tokio::task::spawn_blocking(move || {
+                let loaded = panes::release::load(ws.as_deref(), &root, &prompt);
+                let _ = tx.send(Msg::ReleaseLoaded(Box::new(loaded)));
+            });
+        }
+        Cmd::RunGate(proposal) => {
+            let Some(ws) = rt.workspace.clone() else {
+                let _ = tx.send(Msg::GateDone(Err("the workspace has errors".into())));
+                return false;
+            };
+            let token = CancellationToken::new();
+            rt.run = Some(token.clone());
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (etx, mut erx) = mpsc::unbounded_channel();
+                let forward = {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        while let Some(ev) = erx.recv().await {
+                            let _ = tx.send(Msg::GateEvent(ev));
+                        }
+                    })
+                };
+                let result = panes::release::gate(ws, proposal, etx, token).await;
+                let _ = forward.await;
+                let _ = tx.send(Msg::GateDone(
+                    result.map(|v| panes::release::Shared(Arc::new(v))),
+                ));
+            });
+        }
+        Cmd::Export {
+            proposal,
+            verdict,
+            note,
+        } => {
+            let tx = tx.clone();
+            let root = rt.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Msg::Exported(panes::release::export(
+                    &root, &proposal, &verdict, &note,
+                )));
+            });
+        }
+        Cmd::PlanRollback { prompt } => {
+            let tx = tx.clone();
+            let root = rt.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Msg::RollbackPlanned(panes::release::plan_rollback(
+                    &root, &prompt,
+                )));
+            });
+        }
+        Cmd::Rollback { plan, reason } => {
+            let tx = tx.clone();
+            let root = rt.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Msg::RolledBack(panes::release::rollback(
+                    &root, &plan, &reason,
+                )));
             });
         }
         Cmd::CancelRun => {

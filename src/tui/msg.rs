@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::panes::diff::DiffLoaded;
+use super::panes::release::{ReleaseLoaded, Shared};
 use crate::plan::PlanRequest;
 use crate::release::Ref;
+use crate::release::{Proposal, RollbackPlan, Verdict};
 use crate::runner::RunEvent;
 use crate::workspace::{LoadErrors, PromptDef, Workspace};
 
@@ -45,6 +47,18 @@ pub enum Msg {
     WorkspaceLoaded(Arc<Result<Workspace, LoadErrors>>),
     /// A diff asked for with `Cmd::LoadDiff` is ready.
     DiffLoaded(Box<DiffLoaded>),
+    /// The Release pane's proposal and history.
+    ReleaseLoaded(Box<ReleaseLoaded>),
+    /// Progress of the gate's runs.
+    GateEvent(RunEvent),
+    /// The gate's verdict, or why it could not run.
+    GateDone(Result<Shared<Verdict>, String>),
+    /// What an export wrote, or why it did not.
+    Exported(Result<String, String>),
+    /// A rollback's dry run, or why there is none.
+    RollbackPlanned(Result<Shared<RollbackPlan>, String>),
+    /// A rollback done, or why not.
+    RolledBack(Result<String, String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,5 +88,26 @@ pub enum Cmd {
         from: Ref,
         to: Ref,
         draft: Option<PromptDef>,
+    },
+    /// Read the proposal and history of a prompt for the Release pane.
+    LoadRelease {
+        prompt: String,
+    },
+    /// Run the gate of a proposal (cancelled by `CancelRun`).
+    RunGate(Shared<Proposal>),
+    /// Export a release whose verdict passed.
+    Export {
+        proposal: Shared<Proposal>,
+        verdict: Shared<Verdict>,
+        note: String,
+    },
+    /// Plan the rollback of a prompt to the version before the current one.
+    PlanRollback {
+        prompt: String,
+    },
+    /// Perform a planned rollback.
+    Rollback {
+        plan: Shared<RollbackPlan>,
+        reason: String,
     },
 }

@@ -166,9 +166,65 @@ pub fn all(root: &Path) -> Vec<Shot> {
     shots.push(shoot("3-diff-outputs", &app));
     app.act(Action::ToggleOutputs);
 
-    app.act(Action::Tab(3));
+    // Release: the proposal of the first prompt, gated for real (draft and current).
+    let cmds = app.act(Action::Tab(3));
+    perform_release(&mut app, cmds);
+    let cmds = app.act(Action::RunGate);
+    perform_release(&mut app, cmds);
+    if let Some(entry) = app.release.history.first_mut() {
+        // The author comes from git config: pinned so the picture is the same anywhere.
+        match entry {
+            crate::release::LogEntry::Release(r) => r.author = "ada".into(),
+            crate::release::LogEntry::Rollback(r) => r.author = "ada".into(),
+        }
+    }
     shots.push(shoot("4-release", &app));
     shots
+}
+
+/// Loads the Release pane and runs its gate as the event loop would.
+fn perform_release(app: &mut App, cmds: Vec<Cmd>) {
+    for cmd in cmds {
+        let ws = app.workspace.clone();
+        let msg = match cmd {
+            Cmd::LoadRelease { prompt } => {
+                let root = ws.as_ref().map(|w| w.root.clone()).unwrap_or_default();
+                Msg::ReleaseLoaded(Box::new(super::panes::release::load(
+                    ws.as_deref(),
+                    &root,
+                    &prompt,
+                )))
+            }
+            Cmd::RunGate(p) => {
+                let Some(ws) = ws else { continue };
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                let (tx, _rx) = mpsc::unbounded_channel();
+                let verdict = rt.block_on(super::panes::release::gate(
+                    ws,
+                    p,
+                    tx,
+                    CancellationToken::new(),
+                ));
+                // Offline latencies are "0 ms" give or take a scheduler hiccup: pinned.
+                let verdict = verdict.map(|mut v| {
+                    for c in v
+                        .checks
+                        .iter_mut()
+                        .filter(|c| c.name.ends_with("latency_ms"))
+                    {
+                        c.actual = serde_json::Value::from(0);
+                    }
+                    super::panes::release::Shared(std::sync::Arc::new(v))
+                });
+                Msg::GateDone(verdict)
+            }
+            _ => continue,
+        };
+        app.update(msg);
+    }
 }
 
 /// Computes the diffs the app asked for, as the event loop would.

@@ -124,9 +124,14 @@ fn opens_on_the_prompts_pane_with_list_editor_and_preview() {
 fn tabs_switch_by_number_tab_and_mouse() {
     let ws = workspace();
     let mut app = app_for(ws.path());
-    app.update(ch('4'));
+    let cmds = app.update(ch('4'));
     assert_eq!(app.tab, Tab::Release);
-    insta::assert_snapshot!("release_placeholder", frame(&app, 80, 16).backend());
+    assert_eq!(
+        cmds,
+        vec![Cmd::LoadRelease {
+            prompt: "greet".into()
+        }]
+    );
     app.update(ch('3'));
     assert_eq!(app.tab, Tab::Diff);
     app.update(ch('2'));
@@ -225,6 +230,9 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
         if b.ctx == Context::Diff {
             prepare_diff(&mut app, ws.path(), b.action);
         }
+        if matches!(b.ctx, Context::Release | Context::ReleaseInput) {
+            prepare_release(&mut app, ws.path(), b.action, b.ctx);
+        }
         match b.ctx {
             Context::EvalsDetail => {
                 app.act(Action::Open);
@@ -311,6 +319,76 @@ fn prepare_evals(app: &mut App, action: Action) {
     }
 }
 
+/// The Release pane with a proposal, and a verdict holding one regression (computed by
+/// the gate's pure function from two hand-made runs).
+fn prepare_release(app: &mut App, root: &Path, action: Action, ctx: Context) {
+    use super::panes::release::{Input, Shared};
+    app.act(Action::Tab(3));
+    let loaded = super::panes::release::load(app.workspace.as_deref(), root, "greet");
+    app.update(Msg::ReleaseLoaded(Box::new(loaded)));
+    let case = |status: Status| CaseResult {
+        suite: "greet".into(),
+        id: "ada".into(),
+        status,
+        score: 1.0,
+        vars: Default::default(),
+        output: Some(format!("{status:?}")),
+        error: None,
+        cached: false,
+        latency_ms: Some(1),
+        tokens: None,
+        cost_usd: 0.0,
+        assertions: Vec::new(),
+    };
+    let header = |sha: &str| RunHeader {
+        run_id: "r".into(),
+        prompt: "greet".into(),
+        content_sha256: sha.into(),
+        provider: "local".into(),
+        model: "m".into(),
+        started_at: String::new(),
+        suites: vec!["greet".into()],
+        total: 1,
+    };
+    let draft = RunRecord::new(&header("d"), true, vec![case(Status::Fail)]);
+    let base = RunRecord::new(&header("b"), true, vec![case(Status::Pass)]);
+    let vars = std::collections::BTreeSet::new();
+    let config = crate::workspace::GateConfig::default();
+    let verdict = crate::release::gate::evaluate(&crate::release::GateInput {
+        draft: &draft,
+        draft_variables: &vars,
+        baseline: Some(crate::release::Baseline {
+            version: 1,
+            run: &base,
+            variables: &vars,
+        }),
+        config: &config,
+        suites: &["greet".to_string()],
+    });
+    assert_eq!(verdict.regressions.len(), 1);
+    app.release.verdict = Some(Shared(std::sync::Arc::new(verdict)));
+    match action {
+        Action::Up => {
+            // Two regressions to move between.
+            let mut v = (*app.release.verdict.take().unwrap().0).clone();
+            v.regressions.push(v.regressions[0].clone());
+            app.release.verdict = Some(Shared(std::sync::Arc::new(v)));
+            app.release.cursor = 1;
+        }
+        Action::Down => {
+            let mut v = (*app.release.verdict.take().unwrap().0).clone();
+            v.regressions.push(v.regressions[0].clone());
+            app.release.verdict = Some(Shared(std::sync::Arc::new(v)));
+        }
+        Action::Close => app.release.case_open = true,
+        Action::CancelRun => app.release.gating = Some(Default::default()),
+        _ => {}
+    }
+    if ctx == Context::ReleaseInput {
+        app.release.input = Some(Input::Note);
+    }
+}
+
 /// The Diff pane on draft against draft, with a run so the outputs view has cases.
 fn prepare_diff(app: &mut App, root: &Path, action: Action) {
     let ws = crate::workspace::Workspace::load(root).unwrap();
@@ -372,6 +450,15 @@ fn snapshot_state(app: &App) -> String {
         app.diff.case_open,
         app.diff.from,
         app.diff.to
+    ) + &format!(
+        " | {:?} {:?} {} {} {} {} {}",
+        app.release.input,
+        app.release.message,
+        app.release.cursor,
+        app.release.case_open,
+        app.release.gating.is_some(),
+        app.release.rollback.is_some(),
+        app.release.note
     )
 }
 

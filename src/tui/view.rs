@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, Overlay, Tab};
-use super::panes::{diff_view, evals_view, placeholder};
+use super::panes::{diff_view, evals_view, release_view};
 use super::theme;
 use super::widgets::{confirm, help, status_bar};
 
@@ -77,7 +77,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         Tab::Prompts => app.prompts.view(f, a.body),
         Tab::Evals => evals_view::view(&app.evals, app.workspace.as_deref(), f, a.body, app.now),
         Tab::Diff => diff_view::view(&app.diff, f, a.body),
-        other => placeholder::view(f, a.body, other),
+        Tab::Release => release_view::view(&app.release, f, a.body),
     }
     status_bar::view(app, f, a.status);
     match app.overlay {

@@ -108,11 +108,23 @@ impl DiffPane {
             return;
         }
         self.loading = false;
+        let fresh = self.loaded.as_ref().is_none_or(|old| {
+            (&old.prompt, old.from, old.to) != (&loaded.prompt, loaded.from, loaded.to)
+        });
         let n = loaded
             .prompt_diff
             .as_ref()
             .map_or(0, |d| d.doc.len(self.view));
-        self.scroll = self.scroll.min(n.saturating_sub(1));
+        let first = loaded
+            .prompt_diff
+            .as_ref()
+            .ok()
+            .and_then(|d| d.doc.hunks(self.view).first().copied());
+        self.scroll = match first {
+            // A new pair of sides opens on its first change, with a little context.
+            Some(first) if fresh => first.saturating_sub(3),
+            _ => self.scroll.min(n.saturating_sub(1)),
+        };
         let cases = loaded.outputs.as_ref().map_or(0, |o| o.cases.len());
         self.cursor = self.cursor.min(cases.saturating_sub(1));
         self.loaded = Some(loaded);

@@ -20,6 +20,8 @@ fn title(ctx: Context) -> &'static str {
         Context::EvalsDetail => "Evals: case detail",
         Context::FilterInput => "Evals: filter (type to filter)",
         Context::Diff => "Diff",
+        Context::Release => "Release",
+        Context::ReleaseInput => "Release: typing a note or a reason",
         Context::Help => "This help",
         Context::Confirm => "Quit confirmation",
     }

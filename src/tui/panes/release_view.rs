@@ -1,0 +1,344 @@
+//! Drawing the Release pane: the proposal and what the gate says, every check with
+//! required against actual, the regressions to review, the history of releases and
+//! rollbacks; a rollback's dry-run diff with its reason; a regression's two outputs.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Row, Table, Wrap};
+
+use super::diff_view::view_document;
+use super::release::{Input, ReleasePane};
+use crate::diff::View;
+use crate::release::LogEntry;
+use crate::tui::theme;
+use crate::tui::widgets::centered;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub checks: Rect,
+    pub regressions: Rect,
+    pub history: Rect,
+}
+
+pub fn areas(body: Rect) -> Areas {
+    let [header, middle, history] = Layout::vertical([
+        Constraint::Length(5),
+        Constraint::Min(6),
+        Constraint::Length(8),
+    ])
+    .areas(body);
+    let [checks, regressions] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
+    Areas {
+        header,
+        checks,
+        regressions,
+        history,
+    }
+}
+
+fn block(title: &str) -> Block<'static> {
+    Block::bordered()
+        .title(Span::styled(format!(" {title} "), theme::title()))
+        .border_style(theme::border())
+}
+
+pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
+    if pane.case_open {
+        if let Some(c) = pane
+            .verdict
+            .as_ref()
+            .and_then(|v| v.regressions.get(pane.cursor))
+        {
+            let title = format!(" {}/{} · {} ", c.suite, c.id, c.change.as_str());
+            view_document(
+                f,
+                body,
+                &c.output_diff(),
+                View::SideBySide,
+                pane.case_scroll,
+                &title,
+            );
+            return;
+        }
+    }
+    let a = areas(body);
+    view_header(pane, f, a.header);
+    view_checks(pane, f, a.checks);
+    view_regressions(pane, f, a.regressions);
+    view_history(pane, f, a.history);
+    if let Some(plan) = &pane.rollback {
+        let area = centered(
+            body,
+            body.width.saturating_sub(8).min(110),
+            body.height.saturating_sub(2),
+        );
+        f.render_widget(Clear, area);
+        let [diff, reason] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
+        let title = format!(
+            " Roll {} back: v{} → v{} (dry run) ",
+            plan.name, plan.from.version, plan.to.version
+        );
+        let d = plan.diff();
+        if d.is_identical() {
+            f.render_widget(
+                Paragraph::new("The two versions are identical.").block(block(&title)),
+                diff,
+            );
+        } else {
+            view_document(f, diff, &d.doc, View::Unified, 0, &title);
+        }
+        let cursor = if pane.input == Some(Input::Reason) {
+            "▏"
+        } else {
+            ""
+        };
+        let p = Paragraph::new(Line::from(vec![
+            Span::styled("reason: ", theme::muted()),
+            Span::raw(format!("{}{cursor}", pane.reason)),
+        ]))
+        .block(
+            Block::bordered()
+                .title(Span::styled(
+                    " Enter rolls back · Esc cancels ",
+                    theme::title(),
+                ))
+                .border_style(theme::focused_border()),
+        );
+        f.render_widget(p, reason);
+    }
+}
+
+fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect) {
+    let mut lines = Vec::new();
+    match &pane.proposal {
+        None => lines.push(Line::styled("Loading…", theme::muted())),
+        Some(Err(e)) => lines.push(Line::styled(e.clone(), Style::new().fg(theme::WARN))),
+        Some(Ok(p)) => {
+            let baseline = match p.baseline_version() {
+                Some(v) => format!("against current v{v}"),
+                None => "first release: no baseline".into(),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} → v{}", p.name, p.next_version), theme::title()),
+                Span::styled(
+                    format!("  · {baseline} · suites: {}", p.suites.join(", ")),
+                    theme::muted(),
+                ),
+            ]));
+            let cursor = if pane.input == Some(Input::Note) {
+                "▏"
+            } else {
+                ""
+            };
+            let note = if pane.note.is_empty() && pane.input != Some(Input::Note) {
+                Span::styled("(none yet: m writes one)", theme::muted())
+            } else {
+                Span::raw(format!("{}{cursor}", pane.note))
+            };
+            lines.push(Line::from(vec![
+                Span::styled("note: ", theme::muted()),
+                note,
+            ]));
+            let status = match (&pane.verdict, p.is_unchanged()) {
+                (_, true) => Line::styled(
+                    "the draft equals the current release: nothing to release",
+                    theme::muted(),
+                ),
+                (None, _) => Line::styled(
+                    "gate not run yet: g runs it (draft and current on every suite)",
+                    theme::muted(),
+                ),
+                (Some(v), _) if v.passed => Line::from(vec![
+                    Span::styled(
+                        "✓ PASS",
+                        Style::new().fg(theme::OK).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(format!(
+                        " · every check holds · x exports v{}",
+                        p.next_version
+                    )),
+                ]),
+                (Some(v), _) => Line::from(vec![
+                    Span::styled(
+                        "✗ BLOCKED",
+                        Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(format!(
+                        " · {} of {} checks fail",
+                        v.failing().count(),
+                        v.checks.len()
+                    )),
+                ]),
+            };
+            lines.push(status);
+        }
+    }
+    if let Some(m) = &pane.message {
+        lines.push(Line::styled(m.clone(), Style::new().fg(theme::ACCENT)));
+    }
+    let b = block("Release");
+    let inner = b.inner(area);
+    f.render_widget(
+        Paragraph::new(Text::from(lines))
+            .wrap(Wrap { trim: true })
+            .block(b),
+        area,
+    );
+    if let Some(g) = &pane.gating {
+        let done = g.counts.total();
+        let ratio = if g.total == 0 {
+            0.0
+        } else {
+            done as f64 / g.total as f64
+        };
+        let label = format!(
+            "gate: run {} of 2 · {done}/{} · ✓{} ✗{} !{}",
+            g.runs_started.max(1),
+            g.total,
+            g.counts.passed,
+            g.counts.failed,
+            g.counts.errors
+        );
+        let row = Rect::new(
+            inner.x,
+            inner.y + inner.height.saturating_sub(1),
+            inner.width,
+            1.min(inner.height),
+        );
+        f.render_widget(
+            Gauge::default()
+                .gauge_style(Style::new().fg(theme::ACCENT))
+                .ratio(ratio.min(1.0))
+                .label(label),
+            row,
+        );
+    }
+}
+
+fn view_checks(pane: &ReleasePane, f: &mut Frame, area: Rect) {
+    let Some(v) = &pane.verdict else {
+        f.render_widget(Paragraph::new("").block(block("Checks")), area);
+        return;
+    };
+    let rows: Vec<Row> = v
+        .checks
+        .iter()
+        .map(|c| {
+            let (mark, style) = if c.passed {
+                ("✓", Style::new().fg(theme::OK))
+            } else {
+                ("✗", theme::error())
+            };
+            Row::new(vec![
+                Line::styled(mark, style),
+                Line::styled(c.name.clone(), if c.passed { Style::new() } else { style }),
+                Line::raw(c.required_text()),
+                Line::raw(c.actual_text()),
+                Line::styled(c.detail.clone(), theme::muted()),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(34),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Min(10),
+    ];
+    let t = Table::new(rows, widths)
+        .header(Row::new(["", "check", "required", "actual", ""]).style(theme::muted()))
+        .column_spacing(1)
+        .block(block("Checks"));
+    f.render_widget(t, area);
+}
+
+fn view_regressions(pane: &ReleasePane, f: &mut Frame, area: Rect) {
+    let Some(v) = &pane.verdict else {
+        f.render_widget(Paragraph::new("").block(block("Regressions")), area);
+        return;
+    };
+    let title = format!(
+        "Regressions ({}) · fixes ({})",
+        v.regressions.len(),
+        v.fixes.len()
+    );
+    let lines: Vec<Line> = if v.regressions.is_empty() {
+        vec![Line::styled(
+            if v.first_release {
+                "first release: nothing can regress"
+            } else {
+                "none"
+            },
+            theme::muted(),
+        )]
+    } else {
+        let height = area.height.saturating_sub(2) as usize;
+        let top = pane.cursor.saturating_sub(height.saturating_sub(1));
+        v.regressions
+            .iter()
+            .enumerate()
+            .skip(top)
+            .take(height)
+            .map(|(i, c)| {
+                let line = Line::from(vec![
+                    Span::styled(format!("{:<10} ", c.change.as_str()), theme::error()),
+                    Span::raw(format!("{}/{}", c.suite, c.id)),
+                ]);
+                if i == pane.cursor {
+                    line.style(theme::selected())
+                } else {
+                    line
+                }
+            })
+            .collect()
+    };
+    f.render_widget(Paragraph::new(lines).block(block(&title)), area);
+}
+
+fn history_line(e: &LogEntry) -> Line<'static> {
+    match e {
+        LogEntry::Release(r) => Line::from(vec![
+            Span::styled(format!("v{:<3} ", r.version), theme::title()),
+            Span::styled(
+                format!("{}  {}  ", &r.at[..r.at.len().min(19)], r.author),
+                theme::muted(),
+            ),
+            Span::styled("release  ", Style::new().fg(theme::OK)),
+            Span::raw(format!("{}/{} passed  ", r.passed, r.cases)),
+            Span::raw(r.note.clone()),
+        ]),
+        LogEntry::Rollback(r) => Line::from(vec![
+            Span::styled(format!("v{:<3} ", r.version), theme::title()),
+            Span::styled(
+                format!("{}  {}  ", &r.at[..r.at.len().min(19)], r.author),
+                theme::muted(),
+            ),
+            Span::styled(
+                format!("rollback from v{}  ", r.from_version),
+                Style::new().fg(theme::WARN),
+            ),
+            Span::raw(r.reason.clone()),
+        ]),
+    }
+}
+
+fn view_history(pane: &ReleasePane, f: &mut Frame, area: Rect) {
+    let lines: Vec<Line> = if pane.history.is_empty() {
+        vec![Line::styled("No release yet.", theme::muted())]
+    } else {
+        pane.history
+            .iter()
+            .take(area.height.saturating_sub(2) as usize)
+            .map(history_line)
+            .collect()
+    };
+    f.render_widget(
+        Paragraph::new(lines).block(block("History · newest first · b rolls back")),
+        area,
+    );
+}

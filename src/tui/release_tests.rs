@@ -1,0 +1,326 @@
+//! The Release pane end to end: the commands it returns are performed with the same
+//! functions the event loop uses (a real gate through the runner on the echo provider,
+//! real files written), and the results are fed back as messages.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::app::{App, Tab};
+use super::msg::{Cmd, Msg};
+use super::panes::prompts::ReleaseStatus;
+use super::panes::release::{self, Input, Shared};
+use crate::workspace::Workspace;
+
+const PROMPT: &str = "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"You work for {{ company }}. Be brief.\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi, I am {{ name }}.\"\n";
+
+const SUITE: &str = r#"prompt = "greet"
+[[cases]]
+id = "brief"
+vars = { company = "Acme", name = "Ada" }
+[[cases.assert]]
+type = "icontains"
+value = "brief"
+
+[[cases]]
+id = "company"
+vars = { company = "Acme", name = "Bo" }
+[[cases.assert]]
+type = "icontains"
+value = "acme"
+"#;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "workspace.toml",
+        "[workspace]\nname = \"demo\"\ndefault_provider = \"local\"\n[providers.local]\nkind = \"echo\"\n[gate]\nmin_pass_rate = 1.0\n",
+    );
+    write(root, "prompts/greet.toml", PROMPT);
+    write(root, "evals/s.toml", SUITE);
+    dir
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+/// The frame, with what differs between machines and runs masked: times and the author
+/// (from git config or $USER).
+fn frame(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(120, 32)).unwrap();
+    super::render(&mut t, app).unwrap();
+    let text = t.backend().to_string();
+    let text = regex::Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+        .unwrap()
+        .replace_all(&text, "YYYY-MM-DDTHH:MM:SS");
+    let author = app.release.history.first().map(|e| match e {
+        crate::release::LogEntry::Release(r) => r.author.clone(),
+        crate::release::LogEntry::Rollback(r) => r.author.clone(),
+    });
+    match author {
+        Some(a) if !a.is_empty() => text.replace(&format!("  {a}  "), "  AUTHOR  "),
+        _ => text.into_owned(),
+    }
+}
+
+/// Performs commands as the event loop does, feeding the results back; returns what the
+/// app asked for in answer (performed too, until nothing is left).
+fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
+    let mut queue = cmds;
+    while let Some(cmd) = queue.pop() {
+        let ws = app.workspace.clone();
+        let msg = match cmd {
+            Cmd::LoadRelease { prompt } => {
+                Msg::ReleaseLoaded(Box::new(release::load(ws.as_deref(), root, &prompt)))
+            }
+            Cmd::RunGate(p) => {
+                let rt = tokio::runtime::Runtime::new().unwrap();
+                let (tx, mut rx) = mpsc::unbounded_channel();
+                let verdict =
+                    rt.block_on(release::gate(ws.unwrap(), p, tx, CancellationToken::new()));
+                while let Ok(ev) = rx.try_recv() {
+                    app.update(Msg::GateEvent(ev));
+                }
+                Msg::GateDone(verdict.map(|v| Shared(Arc::new(v))))
+            }
+            Cmd::Export {
+                proposal,
+                verdict,
+                note,
+            } => Msg::Exported(release::export(root, &proposal, &verdict, &note)),
+            Cmd::PlanRollback { prompt } => {
+                Msg::RollbackPlanned(release::plan_rollback(root, &prompt))
+            }
+            Cmd::Rollback { plan, reason } => {
+                Msg::RolledBack(release::rollback(root, &plan, &reason))
+            }
+            Cmd::ReloadWorkspace => Msg::WorkspaceLoaded(Arc::new(Workspace::load(root))),
+            other => panic!("unexpected command {other:?}"),
+        };
+        queue.extend(app.update(msg));
+    }
+}
+
+fn open(root: &Path) -> App {
+    let mut app = App::from(super::load(root));
+    app.update(Msg::Resize(120, 32));
+    let cmds = app.update(ch('4'));
+    assert_eq!(app.tab, Tab::Release);
+    assert_eq!(
+        cmds,
+        vec![Cmd::LoadRelease {
+            prompt: "greet".into()
+        }]
+    );
+    perform(&mut app, root, cmds);
+    app
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(ch(c));
+    }
+}
+
+/// Gates and exports the draft with `note`.
+fn release_now(app: &mut App, root: &Path, note: &str) {
+    let cmds = app.update(ch('g'));
+    perform(app, root, cmds);
+    assert!(
+        app.release.verdict.as_ref().unwrap().passed,
+        "{}",
+        frame(app)
+    );
+    app.update(ch('m'));
+    type_text(app, note);
+    app.update(key(KeyCode::Enter));
+    let cmds = app.update(ch('x'));
+    assert!(matches!(cmds.as_slice(), [Cmd::Export { .. }]), "{cmds:?}");
+    perform(app, root, cmds);
+}
+
+#[test]
+fn a_first_release_gates_then_exports_three_files() {
+    let ws = workspace();
+    let root = ws.path();
+    let mut app = open(root);
+    let text = frame(&app);
+    assert!(
+        text.contains("greet → v1") && text.contains("first release: no baseline"),
+        "{text}"
+    );
+    assert!(text.contains("gate not run yet"), "{text}");
+    // x before the gate says why it cannot export.
+    assert!(app.update(ch('x')).is_empty());
+    assert_eq!(
+        app.release.message.as_deref(),
+        Some("run the gate first (g)")
+    );
+    let cmds = app.update(ch('g'));
+    assert!(matches!(cmds.as_slice(), [Cmd::RunGate(_)]));
+    assert!(app.release.gating.is_some());
+    perform(&mut app, root, cmds);
+    assert!(app.release.gating.is_none());
+    let v = app.release.verdict.clone().unwrap();
+    assert!(v.passed && v.first_release);
+    insta::assert_snapshot!("release_gate_passed", frame(&app));
+    // A note is required: x asks for one.
+    assert!(app.update(ch('x')).is_empty());
+    assert_eq!(app.release.input, Some(Input::Note));
+    type_text(&mut app, "First release");
+    app.update(key(KeyCode::Enter));
+    let cmds = app.update(ch('x'));
+    perform(&mut app, root, cmds);
+    for f in [
+        "releases/greet/v1.toml",
+        "releases/greet.toml",
+        "releases/greet/log.jsonl",
+    ] {
+        assert!(root.join(f).is_file(), "{f} not written");
+    }
+    assert!(
+        app.release
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("released greet v1")
+    );
+    assert_eq!(app.release.history.len(), 1);
+    assert!(frame(&app).contains("First release"));
+    assert_eq!(
+        app.prompts.current().unwrap().status(),
+        ReleaseStatus::Released
+    );
+}
+
+#[test]
+fn a_regression_blocks_the_export_and_opens_its_output_diff() {
+    let ws = workspace();
+    let root = ws.path();
+    let mut app = open(root);
+    release_now(&mut app, root, "v1");
+    // The draft drops "brief": case `brief` regresses.
+    write(
+        root,
+        "prompts/greet.toml",
+        &PROMPT.replace(" Be brief.", " Be long."),
+    );
+    let cmds = vec![Cmd::ReloadWorkspace];
+    perform(&mut app, root, cmds);
+    let mut app2 = App::from(super::load(root));
+    app2.update(Msg::Resize(120, 32));
+    let cmds = app2.update(ch('4'));
+    perform(&mut app2, root, cmds);
+    let cmds = app2.update(ch('g'));
+    perform(&mut app2, root, cmds);
+    let v = app2.release.verdict.clone().unwrap();
+    assert!(!v.passed);
+    assert_eq!(v.regressions.len(), 1);
+    assert_eq!(v.baseline_version, Some(1));
+    insta::assert_snapshot!("release_blocked", frame(&app2));
+    let before: Vec<_> = std::fs::read_dir(root.join("releases/greet"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        app2.update(ch('x')).is_empty(),
+        "a blocked draft is never exported"
+    );
+    assert!(
+        app2.release
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("blocked:"),
+        "{:?}",
+        app2.release.message
+    );
+    let after: Vec<_> = std::fs::read_dir(root.join("releases/greet"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after);
+    app2.update(key(KeyCode::Enter));
+    assert!(app2.release.case_open);
+    let text = frame(&app2);
+    assert!(
+        text.contains("Be brief.") && text.contains("Be long."),
+        "{text}"
+    );
+    app2.update(key(KeyCode::Esc));
+    assert!(!app2.release.case_open);
+}
+
+#[test]
+fn rollback_shows_the_dry_run_asks_a_reason_and_restores() {
+    let ws = workspace();
+    let root = ws.path();
+    let mut app = open(root);
+    release_now(&mut app, root, "v1");
+    write(
+        root,
+        "prompts/greet.toml",
+        &PROMPT.replace("Hi, I am", "Hello, I am"),
+    );
+    let mut app = App::from(super::load(root));
+    app.update(Msg::Resize(120, 32));
+    let cmds = app.update(ch('4'));
+    perform(&mut app, root, cmds);
+    release_now(&mut app, root, "v2");
+    assert_eq!(app.release.history.len(), 2);
+    let current = std::fs::read_to_string(root.join("releases/greet.toml")).unwrap();
+    assert!(current.contains("version = 2"));
+    // b plans the rollback and shows its diff; Esc cancels and writes nothing.
+    let cmds = app.update(ch('b'));
+    perform(&mut app, root, cmds);
+    assert!(app.release.rollback.is_some());
+    assert_eq!(app.release.input, Some(Input::Reason));
+    insta::assert_snapshot!("release_rollback_dry_run", frame(&app));
+    app.update(key(KeyCode::Esc));
+    assert!(app.release.rollback.is_none());
+    assert_eq!(
+        std::fs::read_to_string(root.join("releases/greet.toml")).unwrap(),
+        current
+    );
+    // Again, with a reason: v1 is current.
+    let cmds = app.update(ch('b'));
+    perform(&mut app, root, cmds);
+    assert!(
+        app.update(key(KeyCode::Enter)).is_empty(),
+        "a reason is required"
+    );
+    type_text(&mut app, "greeting tested badly");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Rollback { reason, .. }] if reason == "greeting tested badly")
+    );
+    perform(&mut app, root, cmds);
+    let now = std::fs::read_to_string(root.join("releases/greet.toml")).unwrap();
+    assert!(now.contains("version = 1"), "{now}");
+    assert!(
+        app.release
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("rolled greet back to v1")
+    );
+    assert!(frame(&app).contains("rollback from v2"));
+}

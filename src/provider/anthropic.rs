@@ -2,11 +2,11 @@
 //! required (default 1024), the key travels in `x-api-key`.
 
 use futures::future::BoxFuture;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::http::{self, Secret};
 use super::retry::{AttemptError, RetryPolicy, with_retries};
-use super::{Provider, ProviderError, Request, Response, Tokens};
+use super::{Provider, ProviderError, Request, Response};
 use crate::workspace::{ProviderConfig, ProviderKind, Role};
 
 pub const API_VERSION: &str = "2023-06-01";
@@ -37,11 +37,7 @@ impl Anthropic {
     }
 
     fn body(req: &Request) -> Value {
-        let mut body = Map::new();
-        for (k, v) in &req.params {
-            body.insert(k.clone(), v.clone());
-        }
-        body.insert("model".into(), json!(req.model));
+        let mut body = http::body_with_params(req);
         body.entry("max_tokens")
             .or_insert(json!(DEFAULT_MAX_TOKENS));
         let system: Vec<&str> = req
@@ -74,8 +70,7 @@ impl Anthropic {
         if let Some(k) = &self.key {
             req = req.header("x-api-key", k.expose());
         }
-        let sent = http::send(req, self.timeout_s, self.key.as_ref()).await?;
-        let v = http::parse_json(&sent, self.key.as_ref())?;
+        let v = http::post_json(req, self.timeout_s, self.key.as_ref()).await?;
         let blocks = v
             .get("content")
             .and_then(Value::as_array)
@@ -85,12 +80,7 @@ impl Anthropic {
             .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
             .filter_map(|b| b.get("text").and_then(Value::as_str))
             .collect();
-        let tokens = v.get("usage").and_then(|u| {
-            Some(Tokens {
-                input: u.get("input_tokens")?.as_u64()?,
-                output: u.get("output_tokens")?.as_u64()?,
-            })
-        });
+        let tokens = http::usage(&v, "input_tokens", "output_tokens");
         Ok(Response {
             output,
             tokens,

@@ -173,3 +173,33 @@ pub(crate) fn shape_error(what: &str, v: &Value, key: Option<&Secret>) -> Attemp
         excerpt(&body)
     )))
 }
+
+/// The start of every request body: the prompt's `[params]` as written, then the model.
+pub(crate) fn body_with_params(req: &super::Request) -> serde_json::Map<String, Value> {
+    let mut body: serde_json::Map<String, Value> = req
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    body.insert("model".into(), Value::from(req.model.clone()));
+    body
+}
+
+/// Sends a prepared request and parses its JSON answer (one attempt).
+pub(crate) async fn post_json(
+    req: reqwest::RequestBuilder,
+    timeout_s: f64,
+    key: Option<&Secret>,
+) -> Result<Value, AttemptError> {
+    let sent = send(req, timeout_s, key).await?;
+    parse_json(&sent, key)
+}
+
+/// Token usage under the provider's own field names.
+pub(crate) fn usage(v: &Value, input: &str, output: &str) -> Option<super::Tokens> {
+    let u = v.get("usage")?;
+    Some(super::Tokens {
+        input: u.get(input)?.as_u64()?,
+        output: u.get(output)?.as_u64()?,
+    })
+}

@@ -2,11 +2,11 @@
 //! LM Studio. `[params]` go into the request body as written.
 
 use futures::future::BoxFuture;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::http::{self, Secret};
 use super::retry::{AttemptError, RetryPolicy, with_retries};
-use super::{Provider, ProviderError, Request, Response, Tokens};
+use super::{Provider, ProviderError, Request, Response};
 use crate::workspace::{ProviderConfig, ProviderKind};
 
 pub struct OpenAi {
@@ -31,11 +31,7 @@ impl OpenAi {
     }
 
     fn body(req: &Request) -> Value {
-        let mut body = Map::new();
-        for (k, v) in &req.params {
-            body.insert(k.clone(), v.clone());
-        }
-        body.insert("model".into(), json!(req.model));
+        let mut body = http::body_with_params(req);
         body.insert(
             "messages".into(),
             json!(
@@ -53,8 +49,7 @@ impl OpenAi {
         if let Some(k) = &self.key {
             req = req.bearer_auth(k.expose());
         }
-        let sent = http::send(req, self.timeout_s, self.key.as_ref()).await?;
-        let v = http::parse_json(&sent, self.key.as_ref())?;
+        let v = http::post_json(req, self.timeout_s, self.key.as_ref()).await?;
         let message = v
             .pointer("/choices/0/message")
             .ok_or_else(|| http::shape_error("choices[0].message", &v, self.key.as_ref()))?;
@@ -68,12 +63,7 @@ impl OpenAi {
                 .to_string(),
             Some(other) => other.to_string(),
         };
-        let tokens = v.get("usage").and_then(|u| {
-            Some(Tokens {
-                input: u.get("prompt_tokens")?.as_u64()?,
-                output: u.get("completion_tokens")?.as_u64()?,
-            })
-        });
+        let tokens = http::usage(&v, "prompt_tokens", "completion_tokens");
         Ok(Response {
             output,
             tokens,

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::diff::DiffMode;
+use super::testing::{ch, write};
 use crate::diff::{CaseChange, View};
 use crate::release::{Evidence, Ref, ReleaseFile, ReleaseInfo};
 use crate::workspace::{PromptDef, Workspace};
@@ -63,12 +64,6 @@ vars = { company = "Acme", name = "Cy", mood = "" }
 type = "icontains"
 value = "acme"
 "#;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 /// A release of `text` as v1 and current, with minimal evidence.
 fn release_v1(root: &Path, text: &str) {
@@ -132,10 +127,6 @@ fn run_as(root: &Path, text: &str) {
     });
 }
 
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
 fn frame(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     super::render(&mut t, app).unwrap();
@@ -162,7 +153,7 @@ fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
 fn open(root: &Path) -> App {
     let mut app = App::from(super::load(root));
     app.update(Msg::Resize(120, 30));
-    let cmds = app.update(key('3'));
+    let cmds = app.update(ch('3'));
     assert_eq!(app.tab, Tab::Diff);
     assert!(
         matches!(cmds.as_slice(), [Cmd::LoadDiff { prompt, from: Ref::Current, to: Ref::Draft, draft: Some(_) }] if prompt == "greet"),
@@ -182,7 +173,7 @@ fn current_against_draft_side_by_side_then_unified() {
     let text = frame(&app, 120, 30);
     assert!(text.contains("greet: current (v1) → draft"), "{text}");
     insta::assert_snapshot!("diff_side_by_side", text);
-    app.update(key('s'));
+    app.update(ch('s'));
     assert_eq!(app.diff.view, View::Unified);
     insta::assert_snapshot!("diff_unified", frame(&app, 120, 30));
 }
@@ -199,16 +190,16 @@ fn n_and_p_jump_between_hunks() {
         .hunks(View::SideBySide)
         .to_vec();
     assert!(hunks.len() >= 2, "{hunks:?}");
-    app.update(key('n'));
+    app.update(ch('n'));
     assert!(
         app.diff.scroll > 0 && hunks.contains(&app.diff.scroll),
         "moved to a hunk: {} of {hunks:?}",
         app.diff.scroll
     );
     let at = app.diff.scroll;
-    app.update(key('n'));
+    app.update(ch('n'));
     assert!(app.diff.scroll > at);
-    app.update(key('p'));
+    app.update(ch('p'));
     assert_eq!(app.diff.scroll, at);
 }
 
@@ -217,7 +208,7 @@ fn sides_are_picked_with_keys_and_the_draft_is_the_editors_text() {
     let ws = workspace();
     let mut app = open(ws.path());
     // f cycles the left side: draft, current, v1, ...
-    let cmds = app.update(key('f'));
+    let cmds = app.update(ch('f'));
     assert!(
         matches!(
             cmds.as_slice(),
@@ -230,7 +221,7 @@ fn sides_are_picked_with_keys_and_the_draft_is_the_editors_text() {
     );
     perform(&mut app, ws.path(), cmds);
     assert!(frame(&app, 120, 30).contains("greet: v1 → draft"));
-    let cmds = app.update(key('t'));
+    let cmds = app.update(ch('t'));
     assert!(
         matches!(
             cmds.as_slice(),
@@ -244,7 +235,7 @@ fn sides_are_picked_with_keys_and_the_draft_is_the_editors_text() {
     perform(&mut app, ws.path(), cmds);
     assert!(frame(&app, 120, 30).contains("The two sides are identical."));
     // Unsaved edits in the editor show up in the draft side.
-    app.update(key('1'));
+    app.update(ch('1'));
     app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     for c in "# x\n".chars() {
         let code = if c == '\n' {
@@ -264,7 +255,7 @@ fn sides_are_picked_with_keys_and_the_draft_is_the_editors_text() {
         generation: g,
     });
     app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
-    let cmds = app.update(key('3'));
+    let cmds = app.update(ch('3'));
     let [
         Cmd::LoadDiff {
             draft: Some(def), ..
@@ -285,7 +276,7 @@ fn outputs_view_lists_regressions_first_and_opens_a_case() {
     run_as(ws.path(), V1);
     run_as(ws.path(), DRAFT);
     let mut app = open(ws.path());
-    app.update(key('o'));
+    app.update(ch('o'));
     assert_eq!(app.diff.mode, DiffMode::Outputs);
     let o = app.diff.outputs().expect("both sides have runs");
     let order: Vec<(CaseChange, &str)> =
@@ -300,9 +291,9 @@ fn outputs_view_lists_regressions_first_and_opens_a_case() {
     );
     let text = frame(&app, 120, 30);
     insta::assert_snapshot!("diff_outputs", text);
-    app.update(key('j'));
+    app.update(ch('j'));
     assert_eq!(app.diff.cursor, 1);
-    app.update(key('n'));
+    app.update(ch('n'));
     app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     assert!(app.diff.case_open);
     let text = frame(&app, 120, 30);
@@ -342,7 +333,7 @@ fn a_large_diff_scrolls_drawing_only_what_shows() {
         &format!("[[messages]]\nrole = \"system\"\ncontent = \"\"\"\n{long}\"\"\"\n"),
     );
     let mut app = open(ws.path());
-    app.update(key('n'));
+    app.update(ch('n'));
     let text = frame(&app, 120, 30);
     assert!(text.contains("(edited)"), "the hunk is on screen:\n{text}");
     let start = std::time::Instant::now();

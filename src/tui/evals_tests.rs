@@ -9,22 +9,17 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::evals::EvalsFocus;
+use super::testing::{ch, key, write};
 use crate::plan::{self, PlanRequest};
 use crate::runner::{self, RunEvent};
 use crate::store::Status;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 const SUITE: &str = r#"prompt = "greet"
 [[assert]]
@@ -89,14 +84,6 @@ fn app_for(root: &Path) -> App {
     app.update(Msg::Resize(100, 24));
     app.update(key(KeyCode::Char('2')));
     app
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
 }
 
 fn frame(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {

@@ -19,6 +19,8 @@ mod evals_tests;
 #[cfg(test)]
 mod release_tests;
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -15,6 +15,7 @@ use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::prompts::ReleaseStatus;
 use super::panes::release::{self, Input, Shared};
+use super::testing::{ch, key, write};
 use crate::workspace::Workspace;
 
 const PROMPT: &str = "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"You work for {{ company }}. Be brief.\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi, I am {{ name }}.\"\n";
@@ -35,12 +36,6 @@ type = "icontains"
 value = "acme"
 "#;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -52,14 +47,6 @@ fn workspace() -> tempfile::TempDir {
     write(root, "prompts/greet.toml", PROMPT);
     write(root, "evals/s.toml", SUITE);
     dir
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
 }
 
 /// The frame, with what differs between machines and runs masked: times and the author

@@ -14,6 +14,7 @@ use super::keymap::{self, Action, BINDINGS, Context};
 use super::msg::{Cmd, Msg};
 use super::panes::evals::EvalsFocus;
 use super::panes::prompts::Focus;
+use super::testing::{ch, ctrl, key, write};
 use super::widgets::help;
 use crate::runner::RunEvent;
 use crate::store::{CaseResult, RunHeader, RunRecord, Status};
@@ -29,12 +30,6 @@ content = "You work for {{ company }}."
 role = "user"
 content = "Hello, I am {{ name }}."
 "#;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 /// A small workspace: two prompts, one suite with two cases for `greet`.
 fn workspace() -> tempfile::TempDir {
@@ -63,18 +58,6 @@ fn app_for(root: &Path) -> App {
     let mut app = App::from(super::load(root));
     app.update(Msg::Resize(100, 30));
     app
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 fn click(x: u16, y: u16) -> Msg {

@@ -272,6 +272,14 @@ fn junit_marks_failures_and_escapes_text() {
         "{xml}"
     );
     assert_eq!(xml.matches("<testcase ").count(), 3);
+    assert!(
+        xml.contains("<property name=\"p50_latency_ms\" value=\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<property name=\"p95_latency_ms\" value=\""),
+        "{xml}"
+    );
 }
 
 #[test]

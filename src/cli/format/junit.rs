@@ -114,6 +114,21 @@ pub fn render(records: &[RunRecord]) -> String {
             ] {
                 let _ = writeln!(out, "      <property name=\"{k}\" value=\"{}\" />", xml(v));
             }
+            // The run's figures, so a CI report carries them next to the cases.
+            let s = &r.summary;
+            for (k, v) in [
+                ("cost_usd", format!("{:.6}", s.cost_usd)),
+                (
+                    "p50_latency_ms",
+                    s.p50_latency_ms.map_or(String::new(), |v| v.to_string()),
+                ),
+                (
+                    "p95_latency_ms",
+                    s.p95_latency_ms.map_or(String::new(), |v| v.to_string()),
+                ),
+            ] {
+                let _ = writeln!(out, "      <property name=\"{k}\" value=\"{v}\" />");
+            }
             out.push_str("    </properties>\n");
             for c in cases {
                 testcase(&mut out, r, c);

@@ -13,13 +13,13 @@ fn cell(s: &str) -> String {
 
 pub fn render(records: &[RunRecord]) -> String {
     let mut out = String::from("## promptwright eval\n\n");
-    out.push_str("| prompt | provider / model | cases | passed | failed | errors | pass rate | cost | p95 |\n");
-    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("| prompt | provider / model | cases | passed | failed | errors | pass rate | cost | p50 | p95 |\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in records {
         let s = &r.summary;
         let _ = writeln!(
             out,
-            "| {} | {} / {} | {} | {} | {} | {} | {}{} | {} | {} |",
+            "| {} | {} / {} | {} | {} | {} | {} | {}{} | {} | {} | {} |",
             cell(&r.prompt),
             cell(&r.provider),
             cell(&r.model),
@@ -30,6 +30,7 @@ pub fn render(records: &[RunRecord]) -> String {
             percent(s.pass_rate),
             if r.complete { "" } else { " (incomplete)" },
             usd(s.cost_usd),
+            ms(s.p50_latency_ms),
             ms(s.p95_latency_ms)
         );
     }

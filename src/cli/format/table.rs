@@ -104,13 +104,14 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
         }
         let s = &r.summary;
         let mut summary = format!(
-            "{} cases: {} passed, {} failed, {} errors · {} · {} · p95 {}",
+            "{} cases: {} passed, {} failed, {} errors · {} · {} · p50 {} p95 {}",
             s.cases,
             s.passed,
             s.failed,
             s.errors,
             percent(s.pass_rate),
             usd(s.cost_usd),
+            ms(s.p50_latency_ms),
             ms(s.p95_latency_ms)
         );
         if !r.complete {

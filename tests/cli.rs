@@ -198,6 +198,10 @@ fn the_table_is_plain_when_piped_and_fits_80_columns() {
         out.contains("3 cases: 2 passed, 1 failed, 0 errors"),
         "{out}"
     );
+    assert!(
+        out.contains(" · p50 ") && out.contains(" ms p95 "),
+        "latency percentiles in the summary: {out}"
+    );
     for line in out.lines() {
         assert!(
             unicode_width::UnicodeWidthStr::width(line) <= 80,

@@ -34,7 +34,7 @@ struct WorkspaceFile {
     #[serde(default)]
     providers: BTreeMap<String, Spanned<ProviderFile>>,
     #[serde(default)]
-    pricing: BTreeMap<String, Price>,
+    pricing: BTreeMap<String, Spanned<Price>>,
     grader: Option<GraderFile>,
     #[serde(default)]
     gate: GateFile,
@@ -293,10 +293,10 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
         check_provider(&g.provider, "grader provider");
     }
     for (model, price) in &file.pricing {
-        if !(price.input >= 0.0 && price.output >= 0.0) {
+        if !(price.get_ref().input >= 0.0 && price.get_ref().output >= 0.0) {
             errors.push(
-                Diagnostic::file(
-                    src.path.clone(),
+                src.at(
+                    price.span(),
                     format!("pricing for `{model}` must not be negative"),
                 )
                 .with_help(
@@ -331,7 +331,11 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
         name: file.workspace.name,
         default_provider: file.workspace.default_provider.map(Spanned::into_inner),
         providers,
-        pricing: file.pricing,
+        pricing: file
+            .pricing
+            .into_iter()
+            .map(|(model, price)| (model, price.into_inner()))
+            .collect(),
         grader: file.grader.map(|g| Grader {
             provider: g.provider.into_inner(),
             model: g.model,

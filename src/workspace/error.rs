@@ -153,6 +153,28 @@ impl Source {
         }
     }
 
+    /// Reads a text file shown as `shown`. A leading byte-order mark is dropped (Windows
+    /// editors write one); bytes that are not UTF-8 are an error at their line and
+    /// column, so a stray Latin-1 byte can be found and fixed.
+    pub fn read(path: &std::path::Path, shown: impl Into<String>) -> Result<Source, ReadError> {
+        let shown = shown.into();
+        let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                let text = match text.strip_prefix('\u{feff}') {
+                    Some(rest) => rest.to_string(),
+                    None => text,
+                };
+                Ok(Source::new(shown, text))
+            }
+            Err(e) => Err(ReadError::NotUtf8(Box::new(not_utf8(
+                shown,
+                e.as_bytes(),
+                e.utf8_error().valid_up_to(),
+            )))),
+        }
+    }
+
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
@@ -224,6 +246,54 @@ impl Source {
     }
 }
 
+/// Why a file could not be read as text.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// Not UTF-8: a diagnostic at the first offending byte.
+    NotUtf8(Box<Diagnostic>),
+}
+
+/// The diagnostic for a file whose byte at `offset` is not UTF-8.
+fn not_utf8(path: String, bytes: &[u8], offset: usize) -> Diagnostic {
+    // A byte-order mark is not shown, nor counted in the column.
+    let bom = if bytes.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    let line_start = bytes[..offset]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(bom, |i| i + 1);
+    let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+    let line_end = bytes[offset..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |i| offset + i);
+    // The bytes before it on its line are valid UTF-8 (it is the first invalid one).
+    let col = String::from_utf8_lossy(&bytes[line_start..offset])
+        .chars()
+        .count()
+        + 1;
+    let text = String::from_utf8_lossy(&bytes[line_start..line_end])
+        .trim_end_matches('\r')
+        .replace('\t', " ");
+    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    Diagnostic {
+        path,
+        line,
+        col,
+        message: format!("the file is not UTF-8 text (byte 0x{:02X})", bytes[offset]),
+        help: Some(if utf16 {
+            "the file looks like UTF-16 (as PowerShell's `>` writes it): save it as UTF-8".into()
+        } else {
+            "save the file as UTF-8; this byte is likely Latin-1 or Windows-1252".into()
+        }),
+        source_line: Some((text, 1)),
+    }
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -257,9 +327,12 @@ fn expected_names(message: &str) -> Vec<&str> {
 const TYPE_WORDS: &[(&str, &str)] = &[
     ("expected f64", "expected a number"),
     ("expected f32", "expected a number"),
-    ("expected u8", "expected a whole number of 0 or more"),
-    ("expected u16", "expected a whole number of 0 or more"),
-    ("expected u32", "expected a whole number of 0 or more"),
+    ("expected u8", "expected a whole number from 0 to 255"),
+    ("expected u16", "expected a whole number from 0 to 65535"),
+    (
+        "expected u32",
+        "expected a whole number from 0 to 4294967295",
+    ),
     ("expected u64", "expected a whole number of 0 or more"),
     ("expected usize", "expected a whole number of 0 or more"),
     ("expected i32", "expected a whole number"),
@@ -388,6 +461,9 @@ pub(crate) fn field_help(message: &str, at_top: bool, line: Option<&str>) -> Opt
         return Some(
             "change the value to the expected type (strings need quotes, numbers do not)".into(),
         );
+    }
+    if message.starts_with("invalid value") {
+        return Some("the value has the right type but is out of range; use one that fits".into());
     }
     if message.contains("duplicate key") {
         return Some("each key may appear once per table; remove or rename one of them".into());

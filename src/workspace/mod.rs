@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use config::{Config, GateConfig, Price, ProviderConfig, ProviderKind};
-pub use error::{Diagnostic, LoadErrors, Source};
+pub use error::{Diagnostic, LoadErrors, ReadError, Source};
 pub use prompt::{Message, Prompt, PromptDef, Role};
 pub use suite::{Case, Suite};
 
@@ -79,13 +79,13 @@ impl Workspace {
         let shown_root = shown_root(root);
         let shown = |rel: &str| join_shown(&shown_root, rel);
         let ws_path = root.join(WORKSPACE_FILE);
-        let text = std::fs::read_to_string(&ws_path).map_err(|e| {
-            LoadErrors::single(
+        let ws_src = Source::read(&ws_path, shown(WORKSPACE_FILE)).map_err(|e| match e {
+            ReadError::Io(e) => LoadErrors::single(
                 Diagnostic::file(shown(WORKSPACE_FILE), format!("cannot read: {e}"))
                     .with_help("run `promptwright init` to create a workspace, or pass -w DIR"),
-            )
+            ),
+            ReadError::NotUtf8(d) => LoadErrors::single(*d),
         })?;
-        let ws_src = Source::new(shown(WORKSPACE_FILE), text);
         let mut errors = Vec::new();
         let config = match config::parse(&ws_src, root) {
             Ok(c) => Some(c),
@@ -238,13 +238,17 @@ fn join_shown(shown_root: &str, rel: &str) -> String {
 }
 
 fn read_source(path: &Path, shown: String, errors: &mut Vec<Diagnostic>) -> Option<Source> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(Source::new(shown, text)),
-        Err(e) => {
+    match Source::read(path, shown.clone()) {
+        Ok(src) => Some(src),
+        Err(ReadError::Io(e)) => {
             errors.push(
                 Diagnostic::file(shown, format!("cannot read: {e}"))
-                    .with_help("check the file's permissions and that it is UTF-8 text"),
+                    .with_help("check the file's permissions"),
             );
+            None
+        }
+        Err(ReadError::NotUtf8(d)) => {
+            errors.push(*d);
             None
         }
     }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use toml::Spanned;
 
 use super::config::is_valid_name;
-use super::error::{Diagnostic, Source, field_help, humanize, unknown_field};
+use super::error::{Diagnostic, ReadError, Source, field_help, humanize, unknown_field};
 use crate::assert::{AssertSpec, Assertion, Field};
 
 /// One eval case.
@@ -211,22 +211,22 @@ pub(crate) fn parse(
     let dataset = file.dataset.as_ref().map(|d| d.get_ref().clone());
     if let Some(d) = &file.dataset {
         let path = suite_dir.join(d.get_ref());
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let rel = normalize(&format!("{rel_dir}/{}", d.get_ref()));
-                let data_src = Source::new(shown(&rel), text);
+        let rel = normalize(&format!("{rel_dir}/{}", d.get_ref()));
+        match Source::read(&path, shown(&rel)) {
+            Ok(data_src) => {
                 let data_dir = path.parent().unwrap_or(suite_dir);
-                for case in parse_dataset(&data_src, data_dir, &mut errors) {
+                for (line, case) in parse_dataset(&data_src, data_dir, &mut errors) {
                     if !ids.insert(case.id.clone()) {
                         errors.push(
-                            Diagnostic::file(case.origin.clone(), format!("duplicate case id `{}` in suite `{name}`", case.id))
+                            data_src.at_line_col(line, 1, format!("duplicate case id `{}` in suite `{name}`", case.id))
                                 .with_help("case ids must be unique across the suite and its dataset; give the cases explicit ids"),
                         );
                     }
                     cases.push(case);
                 }
             }
-            Err(e) => errors.push(
+            Err(ReadError::NotUtf8(diagnostic)) => errors.push(*diagnostic),
+            Err(ReadError::Io(e)) => errors.push(
                 src.at(d.span(), format!("cannot read dataset `{}`: {e}", d.get_ref()))
                     .with_help("the dataset path is relative to the suite file, e.g. dataset = \"data/tickets.jsonl\""),
             ),
@@ -277,12 +277,22 @@ fn key_column(line: &str, key: &str, before: usize) -> Option<usize> {
         .last()
 }
 
-/// One case per non-blank line; a bad line is reported as `file:line:col`.
-fn parse_dataset(src: &Source, dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Case> {
+/// One case per non-blank line, with its line number; a bad line is reported as
+/// `file:line:col`.
+fn parse_dataset(src: &Source, dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<(usize, Case)> {
     let mut cases = Vec::new();
     for (i, line) in src.text.lines().enumerate() {
         let n = i + 1;
         if line.trim().is_empty() {
+            continue;
+        }
+        // serde would read an array as the fields in order: `["a", null, {...}]` is a case.
+        if !line.trim_start().starts_with('{') {
+            let col = line.chars().take_while(|c| c.is_whitespace()).count() + 1;
+            errors.push(
+                src.at_line_col(n, col, "invalid dataset line: expected a JSON object")
+                    .with_help("each line must be one JSON object: {\"id\": \"...\", \"vars\": {...}, \"assert\": [...]}"),
+            );
             continue;
         }
         let parsed: DatasetLine = match serde_json::from_str(line) {
@@ -352,14 +362,17 @@ fn parse_dataset(src: &Source, dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<
                 ),
             }
         }
-        cases.push(Case {
-            id,
-            description: parsed.description,
-            vars: parsed.vars,
-            threshold: parsed.threshold,
-            assertions,
-            origin: format!("{}:{n}", src.path),
-        });
+        cases.push((
+            n,
+            Case {
+                id,
+                description: parsed.description,
+                vars: parsed.vars,
+                threshold: parsed.threshold,
+                assertions,
+                origin: format!("{}:{n}", src.path),
+            },
+        ));
     }
     cases
 }

@@ -1,0 +1,56 @@
+//! Helpers shared by the integration tests that drive the real binary on workspaces in
+//! temporary folders (faults.rs, bad_inputs.rs, fuzz.rs). Each test crate uses a part.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The real binary, without colours, in `cwd`.
+pub fn promptwright(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_promptwright"));
+    c.current_dir(cwd)
+        .env_remove("CLICOLOR_FORCE")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// Writes `text` to `root/rel`, creating folders.
+pub fn write(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// Every file (with its bytes) and folder (`None`) under `dir`, by path.
+pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+            if path.is_dir() {
+                out.insert(rel, None);
+                stack.push(path);
+            } else {
+                out.insert(rel, Some(std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+/// Copies the folder `from` into `to` (created), byte for byte.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -167,14 +167,16 @@ async fn serve(state: Arc<ServerState>, mut stream: TcpStream) {
             });
             hits.len() - 1
         };
+        // In flight from reading the request until its answer starts: never more than
+        // the client has out (it sends the next one only once an answer arrived).
         let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         state.max_in_flight.fetch_max(now, Ordering::SeqCst);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
+        state.in_flight.fetch_sub(1, Ordering::SeqCst);
         let text = answer(case, state.some_fail);
         let answered = respond(&mut stream, fault, &text).await;
-        state.in_flight.fetch_sub(1, Ordering::SeqCst);
         if !answered {
             return;
         }
@@ -541,18 +543,22 @@ fn five_hundred_cases_through_thirty_percent_faults_each_end_pass_fail_or_error_
             (0..hits.len()).collect::<Vec<_>>()
         );
         // No error counts as a pass: a case that never got an answer is an error.
-        let answered = faults.contains(&Fault::Answer);
-        if !answered {
+        if !faults.contains(&Fault::Answer) {
             assert_eq!(status, "error", "c{n} got no answer: {faults:?} {case:#}");
+        }
+        if status == "error" {
             assert!(case["output"].is_null(), "c{n}: {case:#}");
             assert_eq!(case["score"], 0.0, "c{n}: {case:#}");
         } else {
+            // A pass or a fail scored the server's answer, the last thing it sent.
+            assert_eq!(faults.last(), Some(&Fault::Answer), "c{n}: {faults:?}");
             assert_eq!(case["output"], answer(n, true).as_str(), "c{n}: {case:#}");
         }
-        // An answer the client gave up on (the machine too slow for the 0.3 s timeout)
-        // makes the server's plan and the client's view differ: count it, skip the
+        // An answer the client gave up on (a machine too loaded for the 0.3 s timeout)
+        // makes the server's plan and the client's view differ: count it, and skip the
         // exact check for that case.
-        if faults.iter().rev().skip(1).any(|f| *f == Fault::Answer) {
+        let last_answer_unseen = status == "error" && faults.last() == Some(&Fault::Answer);
+        if last_answer_unseen || faults.iter().rev().skip(1).any(|f| *f == Fault::Answer) {
             late_answers.push(n);
             continue;
         }
@@ -598,8 +604,9 @@ fn five_hundred_cases_through_thirty_percent_faults_each_end_pass_fail_or_error_
             }
         }
     }
+    // Usually none; a few under heavy load. The exact check covers the rest.
     assert!(
-        late_answers.len() <= 5,
+        late_answers.len() <= CASES / 20,
         "too many answers timed out on the client: {late_answers:?}"
     );
 
@@ -759,7 +766,10 @@ fn killed_twice_at_j32_then_resumed_no_recorded_case_is_asked_again_and_the_reco
         "{in_flight_at_kill:?}"
     );
     let max = server.state.max_in_flight.load(Ordering::SeqCst);
-    assert!(max <= JOBS, "-j 32 but {max} requests in flight");
+    assert!(
+        (24..=JOBS).contains(&max),
+        "-j 32 but at most {max} requests in flight"
+    );
 
     // The record: one header, each case exactly once, one end line, complete.
     let lines = record_lines(root);

@@ -36,11 +36,18 @@ pub enum RenderError {
     },
 }
 
+/// Work units one render may spend: ample for any real prompt (a loop over 10,000
+/// items costs about 100,000), small enough to stop `range(100000)` nested twice.
+pub const FUEL: u64 = 5_000_000;
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Prompts are plain text, not HTML: never escape.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    // A runaway loop must end as a case error, not hang a run: bound each render's
+    // work (and with it its memory, about 64 bytes a unit).
+    env.set_fuel(Some(FUEL));
     env.add_filter("indent", bounded::indent);
     env.add_filter("tojson", bounded::tojson);
     env.add_filter("format", bounded::format);
@@ -244,6 +251,14 @@ fn undefined_expr(e: &minijinja::Error) -> Option<String> {
 }
 
 fn classify(message_index: usize, source: &str, e: &minijinja::Error) -> RenderError {
+    if e.kind() == ErrorKind::OutOfFuel {
+        return RenderError::Other {
+            message_index,
+            detail: format!(
+                "the template did more than {FUEL} steps of work: a runaway loop? Bound its ranges"
+            ),
+        };
+    }
     let undefined = undefined_expr(e);
     if let Some(name) = &undefined {
         // `(...)[...]`: something undefined that no variable of the case would define.
@@ -359,5 +374,21 @@ mod tests {
     fn unclosed_expression_is_a_syntax_error() {
         let errs = Templates::compile(&["Hello {{ name".into()]).unwrap_err();
         assert_eq!(errs[0].line, 1);
+    }
+
+    #[test]
+    fn a_runaway_loop_is_an_error_not_a_hang() {
+        let tpl = t(&[
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+        ]);
+        let started = std::time::Instant::now();
+        let err = tpl.render(&json!({})).unwrap_err();
+        assert!(err.to_string().contains("runaway loop"), "{err}");
+        // Not a timing assertion: a bound far above the measured tens of milliseconds.
+        assert!(started.elapsed().as_secs() < 30);
+        // A large, real loop is well within the budget.
+        let items: Vec<u32> = (0..10_000).collect();
+        let tpl = t(&["{% for i in items %}- {{ i }}\n{% endfor %}"]);
+        assert!(tpl.render(&json!({"items": items})).is_ok());
     }
 }

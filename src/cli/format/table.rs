@@ -117,10 +117,11 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
         if !r.complete {
             summary.push_str(" · INCOMPLETE");
         }
-        out.push_str(&format!(
-            "  {}\n",
-            paint(&fit(&summary, width - 2), dim, styled)
-        ));
+        // Wrapped, not cut: the last figures (p95, INCOMPLETE) matter as much as the first.
+        let opts = textwrap::Options::new(width.saturating_sub(2).max(20)).subsequent_indent("  ");
+        for line in textwrap::wrap(&summary, opts) {
+            out.push_str(&format!("  {}\n", paint(&line, dim, styled)));
+        }
     }
     if records.len() > 1 {
         let total: usize = records.iter().map(|r| r.summary.cases).sum();
@@ -150,5 +151,41 @@ mod tests {
         let cut = fit("日本語テキスト", 7);
         assert!(cut.width() <= 7, "{cut}");
         assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn a_long_summary_wraps_instead_of_losing_its_last_figures() {
+        use crate::store::{CaseResult, RunHeader, RunRecord, Status};
+        let header = RunHeader {
+            run_id: "20261126-000000-abcdef".into(),
+            prompt: "a-rather-long-prompt-name".into(),
+            content_sha256: String::new(),
+            provider: "local-llama".into(),
+            model: "smollm2-135m-instruct".into(),
+            started_at: String::new(),
+            suites: vec!["s".into()],
+            total: 2,
+        };
+        let case = |latency| CaseResult {
+            suite: "s".into(),
+            id: "c".into(),
+            status: Status::Pass,
+            score: 1.0,
+            vars: Default::default(),
+            output: Some("x".into()),
+            error: None,
+            cached: false,
+            latency_ms: Some(latency),
+            tokens: None,
+            cost_usd: 0.1234,
+            assertions: Vec::new(),
+        };
+        let record = RunRecord::new(&header, false, vec![case(14_300), case(147_500)]);
+        let out = render(&[record], false, WIDTH);
+        assert!(
+            out.contains("p95") && out.contains("147.5 s · INCOMPLETE"),
+            "{out}"
+        );
+        assert!(out.lines().all(|l| l.width() <= WIDTH), "{out}");
     }
 }

@@ -1,6 +1,9 @@
 //! The real binary on temporary workspaces: exit codes, JSON output, run records,
 //! selection, init, and the demo workspace at the repository root.
 
+mod common;
+use common::{run_in, stderr, stdout, write};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,28 +13,6 @@ fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_promptwright"));
     c.env_remove("CLICOLOR_FORCE").env("NO_COLOR", "1");
     c
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    bin()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// A workspace with one prompt and two suites: `greet` (all pass) and `strict` (one fails).

@@ -2,8 +2,11 @@
 //! current), run records made by `promptwright eval` with the offline echo provider,
 //! snapshots of the plain output, exit codes.
 
+mod common;
+use common::{run_in, stderr, stdout, write};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use promptwright::workspace::PromptDef;
 use unicode_width::UnicodeWidthStr;
@@ -14,28 +17,6 @@ fn bin() -> Command {
         .env_remove("COLUMNS")
         .env("NO_COLOR", "1");
     c
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    bin()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// Run ids and start times change on every run; the rest of the output must not.
@@ -162,17 +143,13 @@ fn workspace() -> tempfile::TempDir {
     let root = dir.path();
     write(root, "workspace.toml", WORKSPACE);
     write(root, "prompts/reply.toml", DRAFT);
-    write(root, "releases/reply/v1.toml", &release_text(1, None, V1));
-    write(
-        root,
-        "releases/reply/v2.toml",
-        &release_text(2, Some(1), V2),
-    );
-    write(root, "releases/reply.toml", &release_text(2, Some(1), V2));
+    write(root, "releases/reply/v1.toml", release_text(1, None, V1));
+    write(root, "releases/reply/v2.toml", release_text(2, Some(1), V2));
+    write(root, "releases/reply.toml", release_text(2, Some(1), V2));
     write(
         root,
         "evals/refunds.toml",
-        &format!(
+        format!(
             r#"prompt = "reply"
 
 [[cases]]
@@ -201,7 +178,7 @@ value = "friendly"
     write(
         root,
         "evals/extra.toml",
-        &format!(
+        format!(
             r#"prompt = "reply"
 
 [[cases]]

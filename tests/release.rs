@@ -3,6 +3,9 @@
 //! whole flow from a blocked first release to a rollback, what each step writes (and
 //! that a refused one writes nothing), exit codes, and the JSON shapes.
 
+mod common;
+use common::{code, stderr, stdout, write};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -28,24 +31,6 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited")
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 fn read(root: &Path, rel: &str) -> String {
@@ -236,7 +221,7 @@ fn the_whole_flow_from_a_blocked_first_release_to_a_rollback() {
     assert_eq!(releases(root), before);
 
     // 4. A regressing draft: `gate` exits 1 with the regression, the release is blocked.
-    write(root, "prompts/greet.toml", &GOOD.replace("Acme", "Initech"));
+    write(root, "prompts/greet.toml", GOOD.replace("Acme", "Initech"));
     let o = run_in(root, &["gate", "greet"]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(
@@ -252,7 +237,7 @@ fn the_whole_flow_from_a_blocked_first_release_to_a_rollback() {
     write(
         root,
         "prompts/greet.toml",
-        &GOOD.replace("Be kind.", "Be kind and brief."),
+        GOOD.replace("Be kind.", "Be kind and brief."),
     );
     let o = run_in(root, &["release", "greet", "--note", "Shorter"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
@@ -517,7 +502,7 @@ fn gate_json_shape_and_exit_code_come_from_one_verdict() {
     write(
         root,
         "prompts/greet.toml",
-        &GOOD.replace("You work at Acme.", "You work at {{ company }}."),
+        GOOD.replace("You work at Acme.", "You work at {{ company }}."),
     );
     let o = run_in(root, &["gate", "greet", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
@@ -630,7 +615,7 @@ fn per_suite_overrides_reach_the_verdict() {
     write(
         root,
         "workspace.toml",
-        &format!("{WORKSPACE}\n[gate.suite.greet-basic]\nmin_pass_rate = 1.0\nmax_errors = 0\n"),
+        format!("{WORKSPACE}\n[gate.suite.greet-basic]\nmin_pass_rate = 1.0\nmax_errors = 0\n"),
     );
     let o = run_in(root, &["gate", "greet", "--format", "json"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -664,7 +649,7 @@ fn check_catches_tampered_releases_with_a_position() {
     write(
         root,
         "releases/greet.toml",
-        &pristine.replace("Be kind.", "Be rude."),
+        pristine.replace("Be kind.", "Be rude."),
     );
     let o = run_in(root, &["check"]);
     assert_eq!(code(&o), 2);
@@ -695,7 +680,7 @@ fn check_catches_tampered_releases_with_a_position() {
     write(
         root,
         "releases/greet.toml",
-        &pristine.replace("note = \"v1\"", "note = \"all good\""),
+        pristine.replace("note = \"v1\"", "note = \"all good\""),
     );
     let o = run_in(root, &["check"]);
     assert_eq!(code(&o), 2);
@@ -718,7 +703,7 @@ fn check_catches_tampered_releases_with_a_position() {
     write(
         root,
         "releases/greet/v1.toml",
-        &v1.replace("Be kind.", "Be rude."),
+        v1.replace("Be kind.", "Be rude."),
     );
     let o = run_in(root, &["check"]);
     assert_eq!(code(&o), 2);
@@ -741,7 +726,7 @@ fn check_catches_tampered_releases_with_a_position() {
     write(
         root,
         "releases/greet/log.jsonl",
-        &format!("{log}{{\"event\": \"rel"),
+        format!("{log}{{\"event\": \"rel"),
     );
     let o = run_in(root, &["check"]);
     assert_eq!(code(&o), 2);

@@ -1,10 +1,10 @@
 //! Helpers shared by the integration tests that drive the real binary on workspaces in
-//! temporary folders (faults.rs, bad_inputs.rs, fuzz.rs). Each test crate uses a part.
+//! temporary folders (cli.rs, diff.rs, release.rs, faults.rs, bad_inputs.rs, fuzz.rs). Each test crate uses a part.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// The real binary, without colours, in `cwd`.
 pub fn promptwright(cwd: &Path) -> Command {
@@ -13,6 +13,24 @@ pub fn promptwright(cwd: &Path) -> Command {
         .env_remove("CLICOLOR_FORCE")
         .env("NO_COLOR", "1");
     c
+}
+
+/// Runs the real binary in `dir` with `args` to the end.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    promptwright(dir).args(args).output().expect("binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The exit code (the binary always exits, never dies by a signal, in these tests).
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited")
 }
 
 /// Writes `text` to `root/rel`, creating folders.

@@ -203,7 +203,7 @@ pub struct Areas {
 }
 
 pub fn areas(body: Rect) -> Areas {
-    let list_width = if body.width >= 70 { 26 } else { 0 };
+    let list_width = if body.width >= 70 { 30 } else { 0 };
     let [list, rest] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);
     let (main, preview) = if rest.width >= 90 {

@@ -24,7 +24,10 @@ async fn main() {
             post(move |Json(body): Json<Value>| {
                 let counter = counter.clone();
                 async move {
-                    tokio::time::sleep(delay).await;
+                    // tokio's timer wheel rounds a sleep up to the next millisecond tick
+                    // (~51.8 ms for "50 ms" measured at the client); an OS sleep on a
+                    // blocking thread keeps the yardstick at the latency it claims.
+                    let _ = tokio::task::spawn_blocking(move || std::thread::sleep(delay)).await;
                     counter.fetch_add(1, Ordering::Relaxed);
                     let last = body["messages"]
                         .as_array()

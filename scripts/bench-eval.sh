@@ -4,6 +4,7 @@
 # and a fully cached re-run. Usage: scripts/bench-eval.sh [CASES] [LATENCY_MS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-workspace.sh
 CASES=${1:-2000}
 LATENCY=${2:-50}
 PORT=${PORT:-18089}
@@ -14,29 +15,7 @@ WS=$(mktemp -d)
 trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$WS"' EXIT
 "$SERVER" "$PORT" "$LATENCY" 2>/dev/null &
 SERVER_PID=$!
-mkdir -p "$WS/prompts" "$WS/evals/data"
-cat > "$WS/workspace.toml" <<TOML
-[workspace]
-name = "bench"
-default_provider = "local"
-[providers.local]
-kind = "openai"
-base_url = "http://127.0.0.1:$PORT/v1"
-concurrency = 64
-timeout_s = 30
-[pricing]
-"bench-model" = { input = 0.15, output = 0.60 }
-TOML
-cat > "$WS/prompts/p.toml" <<'TOML'
-model = "bench-model"
-[[messages]]
-role = "system"
-content = "Answer the ticket briefly."
-[[messages]]
-role = "user"
-content = "Ticket {{ n }}: {{ text }}"
-TOML
-printf 'prompt = "p"\ndataset = "data/cases.jsonl"\n[[assert]]\ntype = "icontains"\nvalue = "ticket"\n' > "$WS/evals/s.toml"
+bench_workspace "$WS" "$PORT"
 python3 - "$CASES" > "$WS/evals/data/cases.jsonl" <<'PY'
 import json, sys
 for i in range(int(sys.argv[1])):

@@ -23,6 +23,7 @@
 # but target/ (the release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-workspace.sh
 CASES=${1:-500}
 LATENCY=${2:-50}
 PORT=${PORT:-18093}
@@ -68,29 +69,7 @@ served() { curl -sf "http://127.0.0.1:$PORT/served"; }
 # dataset, one suite-wide icontains assertion. The server answers "echo: <last message>",
 # so every case passes on both sides.
 WS=$TMP/pw
-mkdir -p "$WS/prompts" "$WS/evals/data"
-cat > "$WS/workspace.toml" <<TOML
-[workspace]
-name = "bench"
-default_provider = "local"
-[providers.local]
-kind = "openai"
-base_url = "http://127.0.0.1:$PORT/v1"
-concurrency = 64
-timeout_s = 30
-[pricing]
-"bench-model" = { input = 0.15, output = 0.60 }
-TOML
-cat > "$WS/prompts/p.toml" <<'TOML'
-model = "bench-model"
-[[messages]]
-role = "system"
-content = "Answer the ticket briefly."
-[[messages]]
-role = "user"
-content = "Ticket {{ n }}: {{ text }}"
-TOML
-printf 'prompt = "p"\ndataset = "data/cases.jsonl"\n[[assert]]\ntype = "icontains"\nvalue = "ticket"\n' > "$WS/evals/s.toml"
+bench_workspace "$WS" "$PORT"
 
 # promptfoo: the same two messages (a JSON chat prompt), the same vars, the same
 # assertion, through its OpenAI provider pointed at the same server.

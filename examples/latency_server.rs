@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use axum::extract::Request;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -21,13 +22,23 @@ async fn main() {
     let app = Router::new()
         .route(
             "/v1/chat/completions",
-            post(move |Json(body): Json<Value>| {
+            post(move |request: Request| {
                 let counter = counter.clone();
                 async move {
+                    // The clock starts when the request arrives, so reading and parsing
+                    // its body is inside the fixed latency, not added to it.
+                    let deadline = Instant::now() + delay;
+                    let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
+                        .await
+                        .unwrap_or_default();
+                    let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
                     // tokio's timer wheel rounds a sleep up to the next millisecond tick
                     // (~51.8 ms for "50 ms" measured at the client); an OS sleep on a
                     // blocking thread keeps the yardstick at the latency it claims.
-                    let _ = tokio::task::spawn_blocking(move || std::thread::sleep(delay)).await;
+                    let _ = tokio::task::spawn_blocking(move || {
+                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()))
+                    })
+                    .await;
                     counter.fetch_add(1, Ordering::Relaxed);
                     let last = body["messages"]
                         .as_array()

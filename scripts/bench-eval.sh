@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 CASES=${1:-2000}
 LATENCY=${2:-50}
 PORT=${PORT:-18089}
-cargo build --release --quiet --bin promptwright --example latency_server
+cargo build --release --quiet --bin promptwright --example latency_server --example bare_client
 BIN=$PWD/target/release/promptwright
 SERVER=$PWD/target/release/examples/latency_server
 WS=$(mktemp -d)
@@ -45,6 +45,15 @@ PY
 }
 
 echo "$CASES cases, $LATENCY ms per answer"
+# The floor: the same requests from a bare reqwest loop (no templates, scoring, cache or
+# record) on the same machine and server. No client can beat it here.
+for j in 16 64; do
+  t0=$(date +%s.%N)
+  "$PWD/target/release/examples/bare_client" "$PORT" "$CASES" "$j" >/dev/null
+  t1=$(date +%s.%N)
+  secs=$(python3 -c "print($t1 - $t0)")
+  python3 -c "import sys; c,l,j,s=int(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),float(sys.argv[4]); i=c*l/1000/j; print(f'bare client -j {j:<10} {s:7.3f} s  {c/s:8.1f} cases/s                    ideal {i:.3f} s  ratio {i/s:.3f}')" "$CASES" "$LATENCY" "$j" "$secs"
+done
 measure "-j 16 (no cache)" -j 16 --no-cache
 measure "-j 64 (no cache)" -j 64 --no-cache
 measure "cached re-run" -j 64

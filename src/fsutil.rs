@@ -33,15 +33,38 @@ pub fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write(path, bytes, false)
 }
 
+/// Like [`write_atomic_unsynced`], for content written piece by piece by `fill` (a
+/// report too large to hold twice). If `fill` fails, nothing is left behind.
+pub fn write_atomic_unsynced_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write_with(path, false, fill)
+}
+
 fn write(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
+    write_with(path, sync, |w| w.write_all(bytes))
+}
+
+fn write_with(
+    path: &Path,
+    sync: bool,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     // A device or a pipe (`-o /dev/stdout`) cannot be replaced by a rename: write to it.
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() {
-            return std::fs::write(path, bytes);
+            let mut out = io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+            fill(&mut out)?;
+            return out.flush();
         }
     }
     let mut tmp = tempfile::NamedTempFile::new_in(parent(path))?;
-    tmp.write_all(bytes)?;
+    {
+        let mut out = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        fill(&mut out)?;
+        out.flush()?;
+    }
     if sync {
         tmp.as_file().sync_all()?;
     }
@@ -73,6 +96,23 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "first");
         // The refused write leaves no temporary file behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_fill_leaves_the_old_file_and_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("report.json");
+        write_atomic(&p, b"old").unwrap();
+        let err = write_atomic_unsynced_with(&p, |w| {
+            w.write_all(b"half of a new")?;
+            Err(io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_atomic_unsynced_with(&p, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
     }
 
     #[test]

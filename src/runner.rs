@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::assert::{AssertionResult, Kind, Observation, combine, rubric};
 use crate::provider::{ChatMessage, Provider, ProviderError, Recorder, Request, Response};
-use crate::store::cache::{self, Cache, CachedAnswer};
+use crate::store::cache::{self, Cache, CacheQueue, CachedAnswer};
 use crate::store::{CaseResult, RunHeader, RunRecord, RunWriter, Status};
 use crate::workspace::{Case, Price, Prompt, Suite};
 
@@ -61,9 +61,13 @@ pub struct Resume {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEvent {
     Started(RunHeader),
-    CaseStarted { suite: String, id: String },
+    CaseStarted {
+        suite: String,
+        id: String,
+    },
     CaseScored(Box<CaseResult>),
-    Finished(Box<RunRecord>),
+    /// Shared, not copied: a record can hold thousands of cases.
+    Finished(Arc<RunRecord>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,12 +87,13 @@ pub fn new_run_id() -> String {
     )
 }
 
-/// Runs every case of the plan's suites and returns the run record.
+/// Runs every case of the plan's suites and returns the run record (shared with the
+/// `Finished` event; `Arc::unwrap_or_clone` once the events are consumed).
 pub async fn run(
     plan: RunPlan,
     events: mpsc::UnboundedSender<RunEvent>,
     cancel: CancellationToken,
-) -> Result<RunRecord, RunError> {
+) -> Result<Arc<RunRecord>, RunError> {
     let store_err = |path: &std::path::Path| {
         let path = path.display().to_string();
         move |source| RunError::Store { path, source }
@@ -124,12 +129,15 @@ pub async fn run(
     };
     let _ = events.send(RunEvent::Started(header.clone()));
 
+    let cache = Cache::new(&plan.root);
+    let (cache_queue, cache_written) = cache.writer();
     let shared = Arc::new(Shared {
         prompt: plan.prompt,
         suites: plan.suites,
         provider: plan.provider,
         model: plan.model,
-        cache: Cache::new(&plan.root),
+        cache,
+        cache_queue,
         use_cache: plan.use_cache,
         recorder: plan.recorder,
         grader: plan.grader,
@@ -157,6 +165,9 @@ pub async fn run(
         let shared = shared.clone();
         async move {
             for (order, s, c) in work {
+                // The next request is made while the slots are all busy, so a freed
+                // slot goes straight to the network.
+                let ready = prepare(&shared, &shared.suites[s].cases[c]);
                 let permit = tokio::select! {
                     p = limit.clone().acquire_owned() => p.expect("semaphore never closed"),
                     _ = cancel.cancelled() => break,
@@ -170,11 +181,13 @@ pub async fn run(
                 tokio::spawn(async move {
                     let suite = &shared.suites[s];
                     let result = tokio::select! {
-                        r = run_case(&shared, suite, &suite.cases[c], permit) => r,
+                        r = run_case(&shared, suite, &suite.cases[c], ready, permit) => r,
                         _ = cancel.cancelled() => return,
                     };
                     let _ = done_tx.send((order, result)).await;
                 });
+                // The case just started runs (and sends) before the next is prepared.
+                tokio::task::yield_now().await;
             }
         }
     };
@@ -192,13 +205,16 @@ pub async fn run(
     // The producer holds the last sender clones through its tasks; when every task has
     // finished (or been cancelled) the channel closes and the consumer ends.
     let ((), fresh) = tokio::join!(producer, consumer);
+    // The last tasks drop their share of `shared` (and its cache queue) as they end.
+    drop(shared);
+    let _ = tokio::task::spawn_blocking(move || cache_written.wait()).await;
     results.extend(fresh?);
     results.sort_by_key(|(order, _)| *order);
     let cases: Vec<CaseResult> = results.into_iter().map(|(_, r)| r).collect();
     let complete = !cancel.is_cancelled() && cases.len() == header.total;
     writer.finish(complete).map_err(store_err(&writer.path))?;
-    let record = RunRecord::new(&header, complete, cases);
-    let _ = events.send(RunEvent::Finished(Box::new(record.clone())));
+    let record = Arc::new(RunRecord::new(&header, complete, cases));
+    let _ = events.send(RunEvent::Finished(record.clone()));
     Ok(record)
 }
 
@@ -208,6 +224,7 @@ struct Shared {
     provider: ProviderPlan,
     model: String,
     cache: Cache,
+    cache_queue: CacheQueue,
     use_cache: bool,
     recorder: Option<Arc<Recorder>>,
     grader: Option<GraderPlan>,
@@ -237,9 +254,9 @@ struct Answer {
 /// this run.
 fn remember(shared: &Shared, answer: &Answer) {
     if let Some(k) = &answer.key {
-        let _ = shared.cache.put(
-            k,
-            &CachedAnswer {
+        shared.cache_queue.put(
+            k.clone(),
+            CachedAnswer {
                 output: answer.response.output.clone(),
                 tokens: answer.response.tokens,
                 latency_ms: answer.latency_ms,
@@ -248,8 +265,17 @@ fn remember(shared: &Shared, answer: &Answer) {
     }
 }
 
-async fn ask(shared: &Shared, who: &ProviderPlan, req: &Request) -> Result<Answer, ProviderError> {
-    let key = who.cache_scope.as_ref().map(|scope| cache::key(scope, req));
+/// The cache key of `req` sent to `who`, if its answers are cached at all.
+fn key_for(who: &ProviderPlan, req: &Request) -> Option<String> {
+    who.cache_scope.as_ref().map(|scope| cache::key(scope, req))
+}
+
+async fn ask(
+    shared: &Shared,
+    who: &ProviderPlan,
+    req: &Request,
+    key: Option<String>,
+) -> Result<Answer, ProviderError> {
     let hit = match &key {
         Some(k) if shared.use_cache => shared.cache.get(k),
         _ => None,
@@ -279,6 +305,34 @@ async fn ask(shared: &Shared, who: &ProviderPlan, req: &Request) -> Result<Answe
     Ok(answer)
 }
 
+/// A case's request, rendered and keyed before it takes a slot, or why it has none.
+type Ready = Result<(Request, Option<String>), String>;
+
+fn prepare(shared: &Shared, case: &Case) -> Ready {
+    let rendered = shared
+        .prompt
+        .templates
+        .render(&case.vars)
+        .map_err(|e| format!("template: {e}"))?;
+    let request = Request {
+        model: shared.model.clone(),
+        messages: shared
+            .prompt
+            .def
+            .messages
+            .iter()
+            .zip(rendered)
+            .map(|(m, content)| ChatMessage {
+                role: m.role,
+                content,
+            })
+            .collect(),
+        params: shared.prompt.def.params.clone(),
+    };
+    let key = key_for(&shared.provider, &request);
+    Ok((request, key))
+}
+
 /// Runs one case. `slot` is its place among the cases in flight, given back as soon as
 /// the model has answered: scoring, caching and recording need no slot, and holding it
 /// through them would leave the provider idle.
@@ -286,6 +340,7 @@ async fn run_case(
     shared: &Shared,
     suite: &Suite,
     case: &Case,
+    ready: Ready,
     slot: OwnedSemaphorePermit,
 ) -> CaseResult {
     let mut result = CaseResult {
@@ -302,29 +357,14 @@ async fn run_case(
         cost_usd: 0.0,
         assertions: Vec::new(),
     };
-    let rendered = match shared.prompt.templates.render(&case.vars) {
+    let (request, key) = match ready {
         Ok(r) => r,
         Err(e) => {
-            result.error = Some(format!("template: {e}"));
+            result.error = Some(e);
             return result;
         }
     };
-    let request = Request {
-        model: shared.model.clone(),
-        messages: shared
-            .prompt
-            .def
-            .messages
-            .iter()
-            .zip(rendered)
-            .map(|(m, content)| ChatMessage {
-                role: m.role,
-                content,
-            })
-            .collect(),
-        params: shared.prompt.def.params.clone(),
-    };
-    let answer = match ask(shared, &shared.provider, &request).await {
+    let answer = match ask(shared, &shared.provider, &request, key).await {
         Ok(a) => a,
         Err(e) => {
             result.error = Some(format!("provider `{}`: {e}", shared.provider.name));
@@ -332,6 +372,8 @@ async fn run_case(
         }
     };
     drop(slot);
+    // Let the task waiting for the slot send its request before this one scores.
+    tokio::task::yield_now().await;
     remember(shared, &answer);
     if let Some(rec) = &shared.recorder {
         if let Err(e) = rec.record(&request, &answer.response) {
@@ -405,7 +447,8 @@ async fn grade(
         )
     })?;
     let req = rubric::grader_request(&grader.model, rubric_text, output);
-    let answer = ask(shared, &grader.provider, &req)
+    let key = key_for(&grader.provider, &req);
+    let answer = ask(shared, &grader.provider, &req, key)
         .await
         .map_err(|e| format!("grader `{}`: {e}", grader.provider.name))?;
     if !answer.cached {

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::format::{self, Format};
 use super::{CliError, exec, load_workspace};
-use crate::fsutil::write_atomic;
+use crate::fsutil::write_atomic_unsynced_with;
 use crate::plan::{self, PlanRequest};
 use crate::runner::{self, RunPlan};
 use crate::store::{RunRecord, Status};
@@ -64,7 +64,7 @@ pub struct EvalArgs {
 
 /// Runs the plans one after another; Ctrl-C cancels cleanly (records marked incomplete,
 /// resumable with --resume).
-fn execute(plans: Vec<RunPlan>) -> Result<Vec<RunRecord>, CliError> {
+fn execute(plans: Vec<RunPlan>) -> Result<Vec<std::sync::Arc<RunRecord>>, CliError> {
     exec::with_progress(|events, cancel| async move {
         let mut records = Vec::new();
         for plan in plans {
@@ -114,11 +114,18 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
     if let Some(out) = &args.output {
         check_writable(out)?;
     }
-    let records = execute(plans)?;
+    // The progress bar has dropped its share of each record by now: no copy is made.
+    let records: Vec<RunRecord> = execute(plans)?
+        .into_iter()
+        .map(std::sync::Arc::unwrap_or_clone)
+        .collect();
     emit(&records, args.format, args.output.as_deref())?;
     let all_passed = records
         .iter()
         .all(|r| r.complete && r.cases.iter().all(|c| c.status == Status::Pass));
+    // The process ends next: freeing thousands of cases one by one would only delay it.
+    std::mem::forget(records);
+    std::mem::forget(ws);
     Ok(if all_passed {
         ExitCode::SUCCESS
     } else {
@@ -154,8 +161,9 @@ fn check_writable(out: &Path) -> Result<(), CliError> {
 fn emit(records: &[RunRecord], fmt: Format, output: Option<&Path>) -> Result<(), CliError> {
     match output {
         Some(path) => {
-            let text = format::render(records, fmt, false);
-            write_atomic(path, text.as_bytes()).map_err(|e| {
+            // Atomic, so no reader sees half a report; not synced, since the run record
+            // already holds every result and a report can be written again from it.
+            write_atomic_unsynced_with(path, |w| format::write(records, fmt, w)).map_err(|e| {
                 CliError::usage(
                     format!("cannot write `{}`: {e}", path.display()),
                     "check the path and permissions",

@@ -28,9 +28,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 pub(crate) fn with_progress<T, F, Fut>(work: F) -> Result<T, CliError>
 where
     F: FnOnce(mpsc::UnboundedSender<RunEvent>, CancellationToken) -> Fut,
-    Fut: Future<Output = Result<T, CliError>>,
+    Fut: Future<Output = Result<T, CliError>> + Send + 'static,
+    T: Send + 'static,
 {
-    runtime()?.block_on(async {
+    let runtime = runtime()?;
+    let result = runtime.block_on(async {
         let cancel = CancellationToken::new();
         let on_interrupt = cancel.clone();
         tokio::spawn(async move {
@@ -41,10 +43,19 @@ where
         let (tx, rx) = mpsc::unbounded_channel();
         let bar = tokio::spawn(progress::show(rx));
         // `work` owns the only sender: when it is done the bar's stream ends.
-        let result = work(tx, cancel).await;
+        // On a worker, not this thread: a case that frees a slot then wakes the task
+        // waiting for it on the same thread instead of across threads.
+        let result = match tokio::spawn(work(tx, cancel)).await {
+            Ok(result) => result,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
         let _ = bar.await;
         result
-    })
+    });
+    // Everything the work started has been awaited; idle pool threads need not be
+    // joined one by one on the way out.
+    runtime.shutdown_background();
+    result
 }
 
 /// A run that could not write its record: bad input or environment (exit 2).

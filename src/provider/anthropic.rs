@@ -63,7 +63,7 @@ impl Anthropic {
     }
 
     async fn attempt(&self, body: &Value) -> Result<Response, AttemptError> {
-        let mut req = http::client()
+        let mut req = http::client(&self.url)
             .post(&self.url)
             .header("anthropic-version", API_VERSION)
             .json(body);

@@ -10,19 +10,35 @@ use serde_json::Value;
 use super::ProviderError;
 use super::retry::{AttemptError, parse_retry_after};
 
-/// One client for the process: connections are pooled and reused across requests.
-pub(crate) fn client() -> reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
+/// The client for `url`, one per scheme for the process, so connections are pooled and
+/// reused across requests. Plain `http://` (local servers, the common case for a
+/// benchmark or a llama.cpp box) gets a client that trusts no certificate: loading the
+/// system's roots costs tens of milliseconds at start and buys nothing without TLS.
+pub(crate) fn client(url: &str) -> reqwest::Client {
+    static TLS: OnceLock<reqwest::Client> = OnceLock::new();
+    static PLAIN: OnceLock<reqwest::Client> = OnceLock::new();
+    let (cell, roots): (_, fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder) =
+        if is_plain_http(url) {
+            (&PLAIN, |b| b.tls_certs_only([]))
+        } else {
+            (&TLS, |b| b)
+        };
+    cell.get_or_init(|| {
+        roots(
             reqwest::Client::builder()
                 .pool_max_idle_per_host(256)
                 .tcp_nodelay(true)
-                .user_agent(concat!("promptwright/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .unwrap_or_else(|_| reqwest::Client::new())
-        })
-        .clone()
+                .user_agent(concat!("promptwright/", env!("CARGO_PKG_VERSION"))),
+        )
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+    })
+    .clone()
+}
+
+fn is_plain_http(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
 }
 
 /// An API key. Its Debug form is redacted so it cannot leak through logs or errors.
@@ -202,4 +218,17 @@ pub(crate) fn usage(v: &Value, input: &str, output: &str) -> Option<super::Token
         input: u.get(input)?.as_u64()?,
         output: u.get(output)?.as_u64()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_http_skips_the_system_roots() {
+        assert!(is_plain_http("http://127.0.0.1:8080/v1/chat/completions"));
+        assert!(is_plain_http("HTTP://localhost/v1"));
+        assert!(!is_plain_http("https://api.openai.com/v1/chat/completions"));
+        assert!(!is_plain_http("http:/"));
+    }
 }

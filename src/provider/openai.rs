@@ -45,7 +45,7 @@ impl OpenAi {
     }
 
     async fn attempt(&self, body: &Value) -> Result<Response, AttemptError> {
-        let mut req = http::client().post(&self.url).json(body);
+        let mut req = http::client(&self.url).post(&self.url).json(body);
         if let Some(k) = &self.key {
             req = req.bearer_auth(k.expose());
         }

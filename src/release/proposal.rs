@@ -4,6 +4,7 @@
 //! keys; no call yet) → [`run_gate`] (async, streams `RunEvent`s, cancellable) →
 //! [`Proposal::verdict`] (pure) → [`export`](super::export::export).
 
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -172,9 +173,10 @@ pub async fn run_gate(
     events: mpsc::UnboundedSender<RunEvent>,
     cancel: CancellationToken,
 ) -> Result<GateRuns, RunError> {
-    let draft = runner::run(plans.draft, events.clone(), cancel.clone()).await?;
+    let draft =
+        Arc::unwrap_or_clone(runner::run(plans.draft, events.clone(), cancel.clone()).await?);
     let baseline = match plans.baseline {
-        Some(p) => Some(runner::run(p, events, cancel).await?),
+        Some(p) => Some(Arc::unwrap_or_clone(runner::run(p, events, cancel).await?)),
         None => None,
     };
     Ok(GateRuns { draft, baseline })

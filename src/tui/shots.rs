@@ -5,6 +5,7 @@
 //! clocks are fixed.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
@@ -96,6 +97,7 @@ fn run_events(app: &App, request: &PlanRequest) -> Vec<RunEvent> {
             RunEvent::Started(h) => h.run_id = RUN_ID.into(),
             RunEvent::CaseScored(c) => c.latency_ms = Some(0),
             RunEvent::Finished(r) => {
+                let r = Arc::make_mut(r);
                 r.run_id = RUN_ID.into();
                 for c in &mut r.cases {
                     c.latency_ms = Some(0);

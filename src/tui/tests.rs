@@ -291,11 +291,9 @@ fn prepare_evals(app: &mut App, action: Action) {
             };
             app.update(Msg::Run(RunEvent::Started(header.clone())));
             if action == Action::ResumeRun {
-                app.update(Msg::Run(RunEvent::Finished(Box::new(RunRecord::new(
-                    &header,
-                    false,
-                    Vec::new(),
-                )))));
+                app.update(Msg::Run(RunEvent::Finished(std::sync::Arc::new(
+                    RunRecord::new(&header, false, Vec::new()),
+                ))));
             }
         }
         _ => {}

@@ -34,6 +34,11 @@ struct SummaryLine<'a> {
     summary: &'a Summary,
 }
 
+pub fn write(records: &[RunRecord], w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &Runs { runs: records })?;
+    w.write_all(b"\n")
+}
+
 pub fn render(records: &[RunRecord]) -> String {
     let mut s = serde_json::to_string_pretty(&Runs { runs: records }).unwrap_or_default();
     s.push('\n');

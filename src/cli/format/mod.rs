@@ -47,6 +47,19 @@ pub fn render(records: &[RunRecord], fmt: Format, styled: bool) -> String {
     }
 }
 
+/// Writes the unstyled report to `w`: JSON is streamed (a large run's report is megabytes),
+/// the others are rendered first.
+pub fn write(
+    records: &[RunRecord],
+    fmt: Format,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match fmt {
+        Format::Json => json::write(records, w),
+        _ => w.write_all(render(records, fmt, false).as_bytes()),
+    }
+}
+
 /// Milliseconds for people: `412 ms`, `1.3 s`.
 pub(crate) fn ms(v: Option<u64>) -> String {
     match v {

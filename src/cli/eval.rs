@@ -172,7 +172,11 @@ fn emit(records: &[RunRecord], fmt: Format, output: Option<&Path>) -> Result<(),
             anstream::eprintln!("wrote {} ({})", path.display(), fmt.name());
         }
         None => {
-            let text = format::render(records, fmt, true);
+            // Colours only where they will be shown: styling a large table just for
+            // anstream to strip it again costs more than the table.
+            let stdout = std::io::stdout();
+            let styled = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+            let text = format::render(records, fmt, styled);
             anstream::print!("{text}");
         }
     }

@@ -1,6 +1,9 @@
 //! The human table: a line per case, the reasons under each failure, a summary per run.
 //! Fits 80 columns; widths count terminal cells, so CJK text does not overflow.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -10,9 +13,9 @@ use crate::store::{RunRecord, Status};
 pub const WIDTH: usize = 80;
 
 /// Cuts `s` to `width` cells, ending in `…` when cut.
-fn fit(s: &str, width: usize) -> String {
+fn fit(s: &str, width: usize) -> Cow<'_, str> {
     if s.width() <= width {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::new();
     let mut used = 0;
@@ -25,7 +28,7 @@ fn fit(s: &str, width: usize) -> String {
         out.push(c);
     }
     out.push('…');
-    out
+    Cow::Owned(out)
 }
 
 /// The reason lines under a case: wrapped (reasons are worth reading whole), indented
@@ -38,7 +41,7 @@ fn detail(out: &mut String, text: &str, style: Style, styled: bool, width: usize
     let lines = textwrap::wrap(text, opts);
     for (i, line) in lines.iter().enumerate().take(MAX_LINES) {
         let line = if i + 1 == MAX_LINES && lines.len() > MAX_LINES {
-            fit(&format!("{line} …"), width - INDENT.len())
+            fit(&format!("{line} …"), width - INDENT.len()).into_owned()
         } else {
             line.to_string()
         };
@@ -79,15 +82,23 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
                 Status::Fail => ("FAIL ", color(AnsiColor::Red).bold()),
                 Status::Error => ("ERROR", color(AnsiColor::Yellow).bold()),
             };
-            let name = fit(&format!("{}/{}", c.suite, c.id), name_width);
+            // Written in place: a run can have thousands of these lines.
+            let full = format!("{}/{}", c.suite, c.id);
+            let name = fit(&full, name_width);
             let pad = name_width.saturating_sub(name.width());
-            out.push_str(&format!(
-                "  {} {name}{}{:>6.2}{:>9}\n",
-                paint(label, style, styled),
-                " ".repeat(pad),
+            out.push_str("  ");
+            if styled {
+                let _ = write!(out, "{style}{label}{style:#}");
+            } else {
+                out.push_str(label);
+            }
+            let _ = writeln!(
+                out,
+                " {name}{:pad$}{:>6.2}{:>9}",
+                "",
                 c.score,
                 ms(c.latency_ms)
-            ));
+            );
             if let Some(e) = &c.error {
                 detail(
                     &mut out,
@@ -187,5 +198,69 @@ mod tests {
             "{out}"
         );
         assert!(out.lines().all(|l| l.width() <= WIDTH), "{out}");
+    }
+
+    #[test]
+    fn case_lines_keep_their_columns_and_colour_only_when_asked() {
+        use crate::assert::AssertionResult;
+        use crate::store::{CaseResult, RunHeader, RunRecord, Status};
+        let header = RunHeader {
+            run_id: "r1".into(),
+            prompt: "p".into(),
+            content_sha256: String::new(),
+            provider: "local".into(),
+            model: "m".into(),
+            started_at: String::new(),
+            suites: vec!["s".into()],
+            total: 2,
+        };
+        let case = |id: &str, status, score, latency| CaseResult {
+            suite: "s".into(),
+            id: id.into(),
+            status,
+            score,
+            vars: Default::default(),
+            output: Some("x".into()),
+            error: None,
+            cached: false,
+            latency_ms: Some(latency),
+            tokens: None,
+            cost_usd: 0.0,
+            assertions: Vec::new(),
+        };
+        let mut failed = case("a-much-longer-case-id", Status::Fail, 0.5, 1_250);
+        failed.assertions.push(AssertionResult {
+            type_name: "icontains".into(),
+            passed: false,
+            score: 0.0,
+            reason: "expected \"30 days\"".into(),
+        });
+        let record = RunRecord::new(
+            &header,
+            true,
+            vec![case("c1", Status::Pass, 1.0, 51), failed],
+        );
+        let plain = render(std::slice::from_ref(&record), false, WIDTH);
+        let lines: Vec<&str> = plain.lines().collect();
+        assert_eq!(lines[0], "p · local/m · run r1");
+        assert_eq!(
+            lines[1],
+            format!("  PASS  s/c1{}  1.00    51 ms", " ".repeat(53))
+        );
+        assert_eq!(
+            lines[2],
+            format!(
+                "  FAIL  s/a-much-longer-case-id{}  0.50    1.2 s",
+                " ".repeat(34)
+            )
+        );
+        assert_eq!(lines[3], "        ✗ icontains: expected \"30 days\"");
+        assert!(lines[1..3].iter().all(|l| l.width() == WIDTH));
+        assert!(!plain.contains('\u{1b}'));
+        let styled = render(&[record], true, WIDTH);
+        assert!(
+            styled.contains("\u{1b}[32mPASS \u{1b}[0m s/c1"),
+            "{styled:?}"
+        );
     }
 }

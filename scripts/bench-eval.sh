@@ -27,7 +27,8 @@ measure() { # label, args...
   local label=$1; shift
   local t0 t1 rss
   t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$WS/rss" "$BIN" -w "$WS" eval "$@" --format json -o "$WS/out.json" 2>/dev/null || true
+  # What a user runs: the default table report, here to a file rather than a terminal.
+  /usr/bin/time -f '%M' -o "$WS/rss" "$BIN" -w "$WS" eval "$@" >"$WS/out.txt" 2>/dev/null || true
   t1=$(date +%s.%N)
   rss=$(cat "$WS/rss")
   python3 - "$label" "$CASES" "$LATENCY" "$t0" "$t1" "$rss" "$@" <<'PY'

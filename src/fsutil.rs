@@ -17,7 +17,13 @@ pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    Ok(())
+    sync_dir(parent(path))
+}
+
+/// Flushes a folder's entries, so a rename made in it survives a power cut (the file's
+/// own sync covers its content, not its name).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
 
 fn parent(path: &Path) -> &Path {
@@ -69,6 +75,9 @@ fn write_with(
         tmp.as_file().sync_all()?;
     }
     tmp.persist(path).map_err(|e| e.error)?;
+    if sync {
+        sync_dir(parent(path))?;
+    }
     Ok(())
 }
 

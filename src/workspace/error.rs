@@ -227,6 +227,9 @@ impl Source {
 
     /// Turns a TOML parse/deserialise error into a diagnostic with a helpful hint.
     pub fn toml_error(&self, err: &toml::de::Error) -> Diagnostic {
+        if let Some(d) = self.unclosed_multiline(err) {
+            return d;
+        }
         let message = humanize(err.message().trim(), "table");
         let mut d = match err.span() {
             Some(span) => self.at(span, message.clone()),
@@ -243,6 +246,29 @@ impl Source {
             d = d.redact_value();
         }
         d
+    }
+}
+
+impl Source {
+    /// toml reports a multi-line string that is never closed at the end of the file,
+    /// where nothing is wrong: point at the opening quotes instead. Strings before it are
+    /// closed, so the unclosed one opens at the last delimiter in the file.
+    fn unclosed_multiline(&self, err: &toml::de::Error) -> Option<Diagnostic> {
+        let delimiter = match err.message() {
+            m if m.contains("invalid multi-line basic string") => "\"\"\"",
+            m if m.contains("invalid multi-line literal string") => "'''",
+            _ => return None,
+        };
+        let at_end = err.span()?.start >= self.text.trim_end().len();
+        let open = self.text.rfind(delimiter).filter(|_| at_end)?;
+        let mut d = self.at(
+            open..open + 3,
+            format!("this multi-line string is never closed with {delimiter}"),
+        );
+        d.help = Some(format!(
+            "end the text with {delimiter} (everything after the opening {delimiter} is inside the string until then)"
+        ));
+        Some(d)
     }
 }
 
@@ -500,6 +526,29 @@ mod tests {
             text.ends_with("help: did you mean `threshold`?\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_unclosed_multiline_string_points_at_its_opening_quotes() {
+        for (q, text) in [
+            (
+                "\"\"\"",
+                "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"\"\"\nBe brief.\n\n",
+            ),
+            ("'''", "a = '''x'''\nb = '''\nnever closed\n"),
+        ] {
+            let s = Source::new("prompts/p.toml", text);
+            let err = toml::from_str::<toml::Table>(text).unwrap_err();
+            let d = s.toml_error(&err);
+            let (line, col) = if q == "\"\"\"" { (4, 11) } else { (2, 5) };
+            assert_eq!((d.line, d.col), (line, col), "{d}");
+            assert!(d.message.contains("never closed"), "{d}");
+            assert!(d.help.as_deref().unwrap().contains(q), "{d}");
+        }
+        // Other string errors keep toml's own position.
+        let text = "a = \"\"\"ok\"\"\"\nb = \"\\q\"\n";
+        let err = toml::from_str::<toml::Table>(text).unwrap_err();
+        assert_eq!(Source::new("p.toml", text).toml_error(&err).line, 2);
     }
 
     #[test]

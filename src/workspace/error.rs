@@ -227,7 +227,10 @@ impl Source {
 
     /// Turns a TOML parse/deserialise error into a diagnostic with a helpful hint.
     pub fn toml_error(&self, err: &toml::de::Error) -> Diagnostic {
-        if let Some(d) = self.unclosed_multiline(err) {
+        if let Some(d) = self
+            .unclosed_multiline(err)
+            .or_else(|| self.key_too_deep(err))
+        {
             return d;
         }
         let message = humanize(err.message().trim(), "table");
@@ -268,6 +271,32 @@ impl Source {
         d.help = Some(format!(
             "end the text with {delimiter} (everything after the opening {delimiter} is inside the string until then)"
         ));
+        Some(d)
+    }
+}
+
+impl Source {
+    /// toml refuses a dotted key of 80 parts or more with no position: find it.
+    fn key_too_deep(&self, err: &toml::de::Error) -> Option<Diagnostic> {
+        if err.span().is_some() || err.message().trim() != "recursion limit" {
+            return None;
+        }
+        let (n, line, parts) = self
+            .text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let key = l.split('=').next().unwrap_or(l);
+                (i + 1, l, key.matches('.').count() + 1)
+            })
+            .find(|(_, _, parts)| *parts >= 80)?;
+        let col = line.chars().take_while(|c| c.is_whitespace()).count() + 1;
+        let mut d = self.at_line_col(
+            n,
+            col,
+            format!("this key nests {parts} tables deep; at most 79 are read"),
+        );
+        d.help = Some("use fewer levels of nesting".into());
         Some(d)
     }
 }
@@ -549,6 +578,21 @@ mod tests {
         let text = "a = \"\"\"ok\"\"\"\nb = \"\\q\"\n";
         let err = toml::from_str::<toml::Table>(text).unwrap_err();
         assert_eq!(Source::new("p.toml", text).toml_error(&err).line, 2);
+    }
+
+    #[test]
+    fn a_key_nested_too_deep_is_found_by_line() {
+        let deep = vec!["a"; 500].join(".");
+        for text in [
+            format!("[workspace]\nname = \"w\"\n\n[{deep}]\nx = 1\n"),
+            format!("x = 1\n{deep} = 2\n\n"),
+        ] {
+            let err = toml::from_str::<toml::Table>(&text).unwrap_err();
+            let d = Source::new("workspace.toml", text.as_str()).toml_error(&err);
+            let line = text.lines().position(|l| l.contains("a.a")).unwrap() + 1;
+            assert_eq!((d.line, d.col), (line, 1), "{d}");
+            assert!(d.message.contains("500 tables deep"), "{d}");
+        }
     }
 
     #[test]

@@ -743,6 +743,18 @@ fn invalid_file_name() {
     );
 }
 
+#[test]
+fn a_folder_named_like_a_prompt_or_suite_file() {
+    for (dir, what) in [("prompts", "prompt"), ("evals", "suite")] {
+        let ws = Ws::new();
+        std::fs::create_dir_all(ws.root.join(dir).join("extra.toml")).unwrap();
+        ws.rejects_check_and_eval(
+            &format!("ws/{dir}/extra.toml: this is a folder, not a file"),
+            &[&format!("help: a {what} is one TOML file")],
+        );
+    }
+}
+
 // ------------------------------------------------------------------ suites and cases
 
 #[test]

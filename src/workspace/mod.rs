@@ -267,10 +267,27 @@ fn toml_files(
     let mut files: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
         .collect();
     files.sort();
+    // A folder named like a prompt or suite file would otherwise vanish without a word,
+    // and whatever refers to it would fail somewhere else.
+    files.retain(|(name, p)| {
+        if p.is_file() {
+            return true;
+        }
+        let what = if p.is_dir() {
+            "this is a folder, not a file"
+        } else {
+            "this is not a regular file (a broken link?)"
+        };
+        errors.push(
+            Diagnostic::file(shown(&format!("{dir}/{name}.toml")), what)
+                .with_help(format!("a {} is one TOML file: move the folder's content into `{dir}/{name}.toml`, or rename the folder", if dir == "prompts" { "prompt" } else { "suite" })),
+        );
+        false
+    });
     files.retain(|(name, _)| {
         let ok = config::is_valid_name(name);
         if !ok {

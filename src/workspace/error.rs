@@ -1,6 +1,7 @@
 //! Load errors as values a person can act on: `path:line:col: message`, the offending
 //! source line, and a `help:` line, rendered in cargo's style.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
@@ -97,20 +98,49 @@ impl fmt::Display for Diagnostic {
         if let Some((text, width)) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
-            let lead: String = text
+            let (shown, caret_at, width) = snippet_window(text, self.col.saturating_sub(1), *width);
+            let lead: String = shown
                 .chars()
-                .take(self.col.saturating_sub(1))
+                .take(caret_at)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{num} | {text}")?;
-            writeln!(f, "{pad} | {lead}{}", "^".repeat((*width).max(1)))?;
+            writeln!(f, "{num} | {shown}")?;
+            writeln!(f, "{pad} | {lead}{}", "^".repeat(width.max(1)))?;
         }
         if let Some(help) = &self.help {
             writeln!(f, "help: {help}")?;
         }
         Ok(())
     }
+}
+
+/// The part of a long source line worth printing: at most `SNIPPET` characters around
+/// the caret (a minified JSON line can be megabytes), with `…` where it was cut. Returns
+/// the text, the caret's character offset in it and the caret's width.
+fn snippet_window(text: &str, caret: usize, width: usize) -> (Cow<'_, str>, usize, usize) {
+    const SNIPPET: usize = 100;
+    const BEFORE: usize = 40;
+    let len = text.chars().count();
+    if len <= SNIPPET + 20 {
+        return (Cow::Borrowed(text), caret, width);
+    }
+    let start = caret
+        .saturating_sub(BEFORE)
+        .min(len.saturating_sub(SNIPPET));
+    let end = (start + SNIPPET).min(len);
+    let mut shown: String = if start > 0 {
+        "…".into()
+    } else {
+        String::new()
+    };
+    shown.extend(text.chars().skip(start).take(end - start));
+    if end < len {
+        shown.push('…');
+    }
+    let caret_at = caret - start + usize::from(start > 0);
+    let width = width.min(end.saturating_sub(caret).max(1));
+    (Cow::Owned(shown), caret_at, width)
 }
 
 /// Every problem found in one load: the loader keeps going after the first, as a
@@ -593,6 +623,30 @@ mod tests {
             assert_eq!((d.line, d.col), (line, 1), "{d}");
             assert!(d.message.contains("500 tables deep"), "{d}");
         }
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_caret_only() {
+        let line = format!(
+            "{{\"id\": \"a\", \"vars\": {{\"x\": \"{}\"}}, \"asert\": []}}",
+            "y".repeat(5000)
+        );
+        let col = line.find("asert").unwrap();
+        let s = Source::new("evals/data/cases.jsonl", line.as_str());
+        let d = s.at(col..col + 5, "unknown field `asert`");
+        let text = d.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[2].starts_with("1 | …yyy"), "{text}");
+        assert!(lines[2].contains("\"asert\": []}"), "{text}");
+        assert!(lines[2].chars().count() < 120, "{text}");
+        // The caret still sits under the key.
+        let caret = lines[3].find('^').unwrap();
+        let under: String = lines[2].chars().skip(caret).take(5).collect();
+        assert_eq!(under, "asert", "{text}");
+        assert!(lines[3].ends_with("^^^^^"), "{text}");
+        // Short lines are shown whole.
+        let short = Source::new("a.toml", "tresh = 1\n").at(0..5, "unknown");
+        assert!(short.to_string().contains("1 | tresh = 1"));
     }
 
     #[test]

@@ -153,6 +153,38 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assert::AssertionResult;
+    use crate::store::{CaseResult, RunHeader};
+
+    fn header(run_id: &str, prompt: &str, provider: &str, model: &str) -> RunHeader {
+        RunHeader {
+            run_id: run_id.into(),
+            prompt: prompt.into(),
+            content_sha256: String::new(),
+            provider: provider.into(),
+            model: model.into(),
+            started_at: String::new(),
+            suites: vec!["s".into()],
+            total: 2,
+        }
+    }
+
+    fn case(id: &str, status: Status, score: f64, latency: u64, cost_usd: f64) -> CaseResult {
+        CaseResult {
+            suite: "s".into(),
+            id: id.into(),
+            status,
+            score,
+            vars: Default::default(),
+            output: Some("x".into()),
+            error: None,
+            cached: false,
+            latency_ms: Some(latency),
+            tokens: None,
+            cost_usd,
+            assertions: Vec::new(),
+        }
+    }
 
     #[test]
     fn fit_counts_cells() {
@@ -166,32 +198,14 @@ mod tests {
 
     #[test]
     fn a_long_summary_wraps_instead_of_losing_its_last_figures() {
-        use crate::store::{CaseResult, RunHeader, RunRecord, Status};
-        let header = RunHeader {
-            run_id: "20261126-000000-abcdef".into(),
-            prompt: "a-rather-long-prompt-name".into(),
-            content_sha256: String::new(),
-            provider: "local-llama".into(),
-            model: "smollm2-135m-instruct".into(),
-            started_at: String::new(),
-            suites: vec!["s".into()],
-            total: 2,
-        };
-        let case = |latency| CaseResult {
-            suite: "s".into(),
-            id: "c".into(),
-            status: Status::Pass,
-            score: 1.0,
-            vars: Default::default(),
-            output: Some("x".into()),
-            error: None,
-            cached: false,
-            latency_ms: Some(latency),
-            tokens: None,
-            cost_usd: 0.1234,
-            assertions: Vec::new(),
-        };
-        let record = RunRecord::new(&header, false, vec![case(14_300), case(147_500)]);
+        let header = header(
+            "20261126-000000-abcdef",
+            "a-rather-long-prompt-name",
+            "local-llama",
+            "smollm2-135m-instruct",
+        );
+        let pass = |latency| case("c", Status::Pass, 1.0, latency, 0.1234);
+        let record = RunRecord::new(&header, false, vec![pass(14_300), pass(147_500)]);
         let out = render(&[record], false, WIDTH);
         assert!(
             out.contains("p95") && out.contains("147.5 s · INCOMPLETE"),
@@ -202,33 +216,8 @@ mod tests {
 
     #[test]
     fn case_lines_keep_their_columns_and_colour_only_when_asked() {
-        use crate::assert::AssertionResult;
-        use crate::store::{CaseResult, RunHeader, RunRecord, Status};
-        let header = RunHeader {
-            run_id: "r1".into(),
-            prompt: "p".into(),
-            content_sha256: String::new(),
-            provider: "local".into(),
-            model: "m".into(),
-            started_at: String::new(),
-            suites: vec!["s".into()],
-            total: 2,
-        };
-        let case = |id: &str, status, score, latency| CaseResult {
-            suite: "s".into(),
-            id: id.into(),
-            status,
-            score,
-            vars: Default::default(),
-            output: Some("x".into()),
-            error: None,
-            cached: false,
-            latency_ms: Some(latency),
-            tokens: None,
-            cost_usd: 0.0,
-            assertions: Vec::new(),
-        };
-        let mut failed = case("a-much-longer-case-id", Status::Fail, 0.5, 1_250);
+        let header = header("r1", "p", "local", "m");
+        let mut failed = case("a-much-longer-case-id", Status::Fail, 0.5, 1_250, 0.0);
         failed.assertions.push(AssertionResult {
             type_name: "icontains".into(),
             passed: false,
@@ -238,7 +227,7 @@ mod tests {
         let record = RunRecord::new(
             &header,
             true,
-            vec![case("c1", Status::Pass, 1.0, 51), failed],
+            vec![case("c1", Status::Pass, 1.0, 51, 0.0), failed],
         );
         let plain = render(std::slice::from_ref(&record), false, WIDTH);
         let lines: Vec<&str> = plain.lines().collect();

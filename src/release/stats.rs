@@ -9,7 +9,7 @@
 //! [`compute`] is pure over plain data; [`load`] gathers it from the workspace.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -17,7 +17,7 @@ use super::file::ReleaseFile;
 use super::gatelog::{GateRecord, read_gates};
 use super::log::{LogEntry, log_rel, read_log};
 use super::{Ref, resolve, versions};
-use crate::store::{read_header, read_run, runs_dir};
+use crate::store::{read_header, read_run, run_files_newest_first};
 use crate::workspace::Diagnostic;
 
 /// How many recent runs the pass-rate trend covers by default.
@@ -163,17 +163,8 @@ pub fn load(
 
 /// The newest `limit` complete runs of prompt `name`, newest first.
 fn recent_runs(root: &Path, name: &str, limit: usize, releases: &[ReleaseFile]) -> Vec<RunPoint> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(runs_dir(root))
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    // Run ids start with a UTC timestamp: the name orders them.
-    files.sort();
     let mut out = Vec::new();
-    for path in files.iter().rev() {
+    for path in &run_files_newest_first(root) {
         if out.len() >= limit {
             break;
         }

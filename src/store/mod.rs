@@ -19,6 +19,20 @@ pub fn runs_dir(root: &Path) -> PathBuf {
     root.join(STATE_DIR).join("runs")
 }
 
+/// The run record files under `root`, newest first (run ids start with a UTC timestamp,
+/// so the names order them). None when there is no runs folder yet.
+pub fn run_files_newest_first(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(runs_dir(root))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort_unstable_by(|a, b| b.cmp(a));
+    files
+}
+
 /// One line of a run record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -135,15 +149,7 @@ pub fn find_resumable(
     provider: &str,
     model: &str,
 ) -> Option<(PathBuf, RunHeader, Vec<CaseResult>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(runs_dir(root))
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    // Run ids start with a UTC timestamp: the name orders them.
-    files.sort();
-    files.into_iter().rev().find_map(|path| {
+    run_files_newest_first(root).into_iter().find_map(|path| {
         let first = BufReader::new(File::open(&path).ok()?)
             .lines()
             .next()?
@@ -178,18 +184,9 @@ pub fn read_header(path: &Path) -> io::Result<RunHeader> {
 /// The latest recorded result of every case, from the newest `max_runs` run records
 /// (newest first; the first result seen for a suite and case wins).
 pub fn latest_results(root: &Path, max_runs: usize) -> Vec<CaseResult> {
-    let Ok(dir) = std::fs::read_dir(runs_dir(root)) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = dir
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for path in files.iter().rev().take(max_runs) {
+    for path in run_files_newest_first(root).iter().take(max_runs) {
         let Ok(record) = read_run(path) else { continue };
         for c in record.cases {
             if seen.insert((c.suite.clone(), c.id.clone())) {
@@ -198,4 +195,40 @@ pub fn latest_results(root: &Path, max_runs: usize) -> Vec<CaseResult> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_files_are_listed_newest_first_and_only_records() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            run_files_newest_first(dir.path()).is_empty(),
+            "no runs folder yet"
+        );
+        let runs = runs_dir(dir.path());
+        std::fs::create_dir_all(&runs).unwrap();
+        for name in [
+            "20261126-010000-aaaaaa.jsonl",
+            "20261126-030000-cccccc.jsonl",
+            "20261126-020000-bbbbbb.jsonl",
+            "notes.txt",
+        ] {
+            std::fs::write(runs.join(name), "").unwrap();
+        }
+        let names: Vec<String> = run_files_newest_first(dir.path())
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "20261126-030000-cccccc.jsonl",
+                "20261126-020000-bbbbbb.jsonl",
+                "20261126-010000-aaaaaa.jsonl"
+            ]
+        );
+    }
 }

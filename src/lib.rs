@@ -13,3 +13,4 @@ pub mod store;
 pub mod template;
 pub mod tui;
 pub mod workspace;
+pub mod xml;

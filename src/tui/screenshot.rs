@@ -16,6 +16,8 @@ use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr;
 
+use crate::xml::escape;
+
 /// Background of cells whose background is `Color::Reset`.
 pub const DEFAULT_BG: u32 = 0x1e1e2e;
 /// Foreground of cells whose foreground is `Color::Reset`.
@@ -272,21 +274,6 @@ fn px(tenths: u32) -> String {
         0 => (tenths / 10).to_string(),
         frac => format!("{}.{frac}", tenths / 10),
     }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

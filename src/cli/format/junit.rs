@@ -5,24 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::store::{CaseResult, RunRecord, Status};
-
-/// Escapes text for XML and drops characters XML 1.0 cannot carry at all.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::xml::escape as xml;
 
 fn secs(ms: Option<u64>) -> String {
     format!("{:.3}", ms.unwrap_or(0) as f64 / 1000.0)
@@ -138,19 +121,4 @@ pub fn render(records: &[RunRecord]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::xml;
-
-    #[test]
-    fn escapes_markup_and_control_characters() {
-        assert_eq!(
-            xml("a<b & \"c\" 'd'>"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
-        );
-        assert_eq!(xml("bell\u{7}"), "bell\u{FFFD}");
-        assert_eq!(xml("tab\tnl\n"), "tab\tnl\n");
-    }
 }

@@ -369,8 +369,7 @@ pub fn evaluate(input: &GateInput) -> Verdict {
         .iter()
         .filter(|r| own_regressions(&r.suite).is_none())
         .count();
-    let elsewhere = regressions.len() - counted;
-    let mut detail = if first_release {
+    let detail = if first_release {
         "first release: no baseline to regress from".to_string()
     } else {
         format!(
@@ -384,20 +383,13 @@ pub fn evaluate(input: &GateInput) -> Verdict {
             )
         )
     };
-    if elsewhere > 0 {
-        detail.push_str(&format!(
-            "; {elsewhere} more in suites with their own max_regressions"
-        ));
-    }
-    checks.push(GateCheck {
-        name: "max_regressions".into(),
-        suite: None,
-        required: json!(max_reg),
-        actual: json!(counted),
-        passed: counted as u64 <= max_reg,
-        default,
+    checks.push(overall_limit_check(
+        "max_regressions",
+        (max_reg, default),
+        counted,
+        regressions.len() - counted,
         detail,
-    });
+    ));
 
     let (max_err, default) = setting(cfg.max_errors, DEFAULT_MAX_ERRORS);
     let counted = draft
@@ -405,25 +397,16 @@ pub fn evaluate(input: &GateInput) -> Verdict {
         .iter()
         .filter(|c| c.status == Status::Error && own_errors(&c.suite).is_none())
         .count();
-    let elsewhere = all.errors - counted;
-    let mut detail = format!(
-        "{} with no scorable answer",
-        plural(counted, "case", "cases")
-    );
-    if elsewhere > 0 {
-        detail.push_str(&format!(
-            "; {elsewhere} more in suites with their own max_errors"
-        ));
-    }
-    checks.push(GateCheck {
-        name: "max_errors".into(),
-        suite: None,
-        required: json!(max_err),
-        actual: json!(counted),
-        passed: counted as u64 <= max_err,
-        default,
-        detail,
-    });
+    checks.push(overall_limit_check(
+        "max_errors",
+        (max_err, default),
+        counted,
+        all.errors - counted,
+        format!(
+            "{} with no scorable answer",
+            plural(counted, "case", "cases")
+        ),
+    ));
 
     let stats = RunStats::of(draft);
     if let Some(max) = cfg.max_cost_usd {
@@ -563,6 +546,31 @@ fn setting<T>(configured: Option<T>, default: T) -> (T, bool) {
     match configured {
         Some(v) => (v, false),
         None => (default, true),
+    }
+}
+
+/// A workspace-wide limit on a count (`setting`'s value and whether it is the default),
+/// with the cases left to suites that set their own limit noted after `detail`.
+fn overall_limit_check(
+    name: &str,
+    (max, default): (u64, bool),
+    counted: usize,
+    elsewhere: usize,
+    mut detail: String,
+) -> GateCheck {
+    if elsewhere > 0 {
+        detail.push_str(&format!(
+            "; {elsewhere} more in suites with their own {name}"
+        ));
+    }
+    GateCheck {
+        name: name.into(),
+        suite: None,
+        required: json!(max),
+        actual: json!(counted),
+        passed: counted as u64 <= max,
+        default,
+        detail,
     }
 }
 

@@ -389,12 +389,18 @@ fn per_suite_regression_and_error_limits_override_the_overall_ones() {
     let c = check(&v, "max_regressions");
     assert_eq!(c.actual, json!(0));
     assert!(
-        c.detail.contains("2 more in suites with their own"),
+        c.detail
+            .ends_with("; 2 more in suites with their own max_regressions"),
         "{}",
         c.detail
     );
     assert_eq!(check(&v, "suite.a.max_regressions").actual, json!(2));
-    assert_eq!(check(&v, "max_errors").actual, json!(0));
+    let c = check(&v, "max_errors");
+    assert_eq!(c.actual, json!(0));
+    assert_eq!(
+        c.detail,
+        "0 cases with no scorable answer; 1 more in suites with their own max_errors"
+    );
     assert_eq!(check(&v, "suite.a.max_errors").actual, json!(1));
     // Tighter per-suite limits fail on their own.
     f.config.suite.get_mut("a").unwrap().max_regressions = Some(1);

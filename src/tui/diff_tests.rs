@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::diff::DiffMode;
-use super::testing::{ch, write};
+use super::testing::{ch, echo_workspace, write};
 use crate::diff::{CaseChange, View};
 use crate::release::{Evidence, Ref, ReleaseFile, ReleaseInfo};
 use crate::workspace::{PromptDef, Workspace};
@@ -98,13 +98,8 @@ fn release_v1(root: &Path, text: &str) {
 }
 
 fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = echo_workspace("");
     let root = dir.path();
-    write(
-        root,
-        "workspace.toml",
-        "[workspace]\nname = \"demo\"\ndefault_provider = \"local\"\n[providers.local]\nkind = \"echo\"\n",
-    );
     write(root, "prompts/greet.toml", DRAFT);
     write(root, "evals/s.toml", SUITE);
     release_v1(root, V1);

@@ -15,7 +15,7 @@ use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::prompts::ReleaseStatus;
 use super::panes::release::{self, Input, Shared};
-use super::testing::{ch, key, write};
+use super::testing::{ch, echo_workspace, key, write};
 use crate::workspace::Workspace;
 
 const PROMPT: &str = "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"You work for {{ company }}. Be brief.\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi, I am {{ name }}.\"\n";
@@ -37,13 +37,8 @@ value = "acme"
 "#;
 
 fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = echo_workspace("[gate]\nmin_pass_rate = 1.0\n");
     let root = dir.path();
-    write(
-        root,
-        "workspace.toml",
-        "[workspace]\nname = \"demo\"\ndefault_provider = \"local\"\n[providers.local]\nkind = \"echo\"\n[gate]\nmin_pass_rate = 1.0\n",
-    );
     write(root, "prompts/greet.toml", PROMPT);
     write(root, "evals/s.toml", SUITE);
     dir

@@ -6,6 +6,20 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::msg::Msg;
 
+/// A temporary workspace named `demo` whose only provider, `local`, is the offline echo;
+/// `more` is appended to its workspace.toml (a `[gate]`, say).
+pub fn echo_workspace(more: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "workspace.toml",
+        &format!(
+            "[workspace]\nname = \"demo\"\ndefault_provider = \"local\"\n[providers.local]\nkind = \"echo\"\n{more}"
+        ),
+    );
+    dir
+}
+
 pub fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();

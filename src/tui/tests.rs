@@ -14,7 +14,7 @@ use super::keymap::{self, Action, BINDINGS, Context};
 use super::msg::{Cmd, Msg};
 use super::panes::evals::EvalsFocus;
 use super::panes::prompts::Focus;
-use super::testing::{ch, ctrl, key, write};
+use super::testing::{ch, ctrl, echo_workspace, key, write};
 use super::widgets::help;
 use crate::runner::RunEvent;
 use crate::store::{CaseResult, RunHeader, RunRecord, Status};
@@ -33,13 +33,8 @@ content = "Hello, I am {{ name }}."
 
 /// A small workspace: two prompts, one suite with two cases for `greet`.
 fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = echo_workspace("");
     let root = dir.path();
-    write(
-        root,
-        "workspace.toml",
-        "[workspace]\nname = \"demo\"\ndefault_provider = \"local\"\n[providers.local]\nkind = \"echo\"\n",
-    );
     write(root, "prompts/greet.toml", PROMPT);
     write(
         root,

@@ -564,6 +564,11 @@ fn quit_asks_when_there_are_unsaved_edits() {
     let mut app = app_for(ws.path());
     type_in_editor_then_leave(&mut app);
     app.update(ch('q'));
+    // `n` answers "no, do not quit": it never throws the edits away.
+    assert!(app.update(ch('n')).is_empty());
+    assert_eq!(app.overlay, None);
+    assert!(app.prompts.current().unwrap().is_dirty());
+    app.update(ch('q'));
     assert_eq!(app.update(ch('d')), vec![Cmd::Quit]);
 }
 

@@ -21,9 +21,9 @@ pub fn view(app: &App, f: &mut Frame, body: Rect) {
     let mut lines = vec![Line::raw(format!(
         "Unsaved edits in {}:",
         if names.len() == 1 {
-            "one prompt"
+            "one file"
         } else {
-            "these prompts"
+            "these files"
         }
     ))];
     lines.extend(
@@ -32,12 +32,13 @@ pub fn view(app: &App, f: &mut Frame, body: Rect) {
             .map(|n| Line::styled(format!("  {n}"), theme::title())),
     );
     lines.push(Line::raw(""));
-    let mut keys = Vec::new();
+    // One key per line, so which key loses work cannot be misread.
     for b in keymap::bindings(Context::Confirm) {
-        keys.push(Span::styled(keymap::keys_label(b), theme::key()));
-        keys.push(Span::raw(format!(" {}   ", b.label)));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<9}", keymap::keys_label(b)), theme::key()),
+            Span::raw(b.label),
+        ]));
     }
-    lines.push(Line::from(keys));
     let text = Text::from(lines);
     let area = centered(body, 56, text.lines.len() as u16 + 2);
     f.render_widget(Clear, area);

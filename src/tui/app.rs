@@ -209,6 +209,9 @@ impl App {
                     }
                 }
                 self.release.apply_loaded(*loaded);
+                if std::mem::take(&mut self.release.gate_requested) {
+                    return self.start_gate();
+                }
                 Vec::new()
             }
             Msg::GateEvent(ev) => {
@@ -434,28 +437,17 @@ impl App {
                     self.note = Some("a run is in progress: c cancels it".into());
                     return Vec::new();
                 }
-                match self.release.proposal() {
-                    Some(_) => {
-                        let Some(Ok(p)) = self.release.proposal.clone() else {
-                            return Vec::new();
-                        };
-                        self.release.gating = Some(Default::default());
-                        self.release.verdict = None;
-                        self.release.message = None;
-                        vec![Cmd::RunGate(p)]
-                    }
-                    None => {
-                        self.note = Some("no proposal to gate: see the message above".into());
-                        Vec::new()
-                    }
-                }
+                // The proposal is read again from the editor's text, then gated.
+                let cmds = self.load_release();
+                self.release.gate_requested = !cmds.is_empty();
+                cmds
             }
             Action::EditNote => {
                 self.release.input = Some(Input::Note);
                 Vec::new()
             }
             Action::Export => {
-                if let Some(why) = self.release.export_blocker() {
+                if let Some(why) = self.export_refusal() {
                     self.release.message = Some(why);
                     return Vec::new();
                 }
@@ -765,14 +757,16 @@ impl App {
             self.release.prompt = None;
             return Vec::new();
         };
-        if self.release.prompt.as_ref() != Some(&entry.name) {
+        let name = entry.name.clone();
+        if self.release.prompt.as_ref() != Some(&name) {
             self.release = ReleasePane {
-                prompt: Some(entry.name.clone()),
+                prompt: Some(name.clone()),
                 ..ReleasePane::default()
             };
         }
         vec![Cmd::LoadRelease {
-            prompt: entry.name.clone(),
+            ws: self.draft_workspace(&name),
+            prompt: name,
         }]
     }
 
@@ -803,11 +797,21 @@ impl App {
             self.note = Some("a run is in progress: c cancels it".into());
             return Vec::new();
         }
-        if self.workspace.is_none() {
-            self.note =
-                Some("the workspace has errors: fix them (promptwright check) to run".into());
+        let Some(suite) = self.evals.suite() else {
             return Vec::new();
+        };
+        let prompt = match action {
+            Action::ResumeRun => self.evals.last_run.as_ref().map(|l| l.prompt.clone()),
+            _ => None,
         }
+        .unwrap_or_else(|| suite.prompt.clone());
+        let ws = match self.draft_workspace(&prompt) {
+            Ok(ws) => ws,
+            Err(why) => {
+                self.note = Some(why);
+                return Vec::new();
+            }
+        };
         let Some(suite) = self.evals.suite() else {
             return Vec::new();
         };
@@ -844,7 +848,7 @@ impl App {
                 }
             }
         };
-        vec![Cmd::StartRun(request)]
+        vec![Cmd::StartRun { ws, request }]
     }
 
     /// Jumps to the Prompts pane on the case's prompt, with the case in the preview.

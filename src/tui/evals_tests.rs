@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::evals::EvalsFocus;
-use super::testing::{ch, key, write};
+use super::testing::{ch, key, requests, write};
 use crate::plan::{self, PlanRequest};
 use crate::runner::{self, RunEvent};
 use crate::store::Status;
@@ -94,11 +94,10 @@ fn frame(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
 
 /// Executes a `StartRun` command to the end, feeding every event to the app.
 fn execute(app: &mut App, cmds: Vec<Cmd>) {
-    let [Cmd::StartRun(request)] = cmds.as_slice() else {
+    let [Cmd::StartRun { ws, request }] = cmds.as_slice() else {
         panic!("expected one StartRun, got {cmds:?}")
     };
-    let ws = app.workspace.clone().unwrap();
-    let plans = plan::plans(&ws, request).unwrap();
+    let plans = plan::plans(ws, request).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         for p in plans {
@@ -123,11 +122,11 @@ fn r_runs_the_selected_suite_and_results_fill_the_table() {
     assert_eq!(app.evals.suite().unwrap().name, "greet");
     let cmds = app.update(ch('r'));
     assert_eq!(
-        cmds,
-        vec![Cmd::StartRun(PlanRequest {
+        requests(&cmds),
+        vec![PlanRequest {
             suites: vec!["greet".into()],
             ..PlanRequest::default()
-        })]
+        }]
     );
     execute(&mut app, cmds);
     assert_eq!(status_of(&app, "ada"), Some(Status::Pass));
@@ -167,11 +166,11 @@ fn capital_r_runs_every_suite_of_the_prompt() {
     let mut app = app_for(ws.path());
     let cmds = app.update(ch('R'));
     assert_eq!(
-        cmds,
-        vec![Cmd::StartRun(PlanRequest {
+        requests(&cmds),
+        vec![PlanRequest {
             prompts: vec!["greet".into()],
             ..PlanRequest::default()
-        })]
+        }]
     );
     execute(&mut app, cmds);
     assert_eq!(
@@ -269,13 +268,13 @@ fn e_opens_the_prompt_with_the_case_in_the_preview_and_dot_reruns_one_case() {
     app.update(ch('n'));
     let cmds = app.update(ch('.'));
     assert_eq!(
-        cmds,
-        vec![Cmd::StartRun(PlanRequest {
+        requests(&cmds),
+        vec![PlanRequest {
             suites: vec!["greet".into()],
             only_cases: Some(vec![("greet".into(), "bob".into())]),
             no_cache: true,
             ..PlanRequest::default()
-        })]
+        }]
     );
     execute(&mut app, cmds);
     assert_eq!(app.evals.last_run.as_ref().unwrap().total, 1);
@@ -365,10 +364,10 @@ fn a_live_run_against_a_slow_server_shows_the_gauge_cancels_and_resumes() {
     ));
     let mut app = app_for(ws.path());
     let cmds = app.update(ch('r'));
-    let [Cmd::StartRun(request)] = cmds.as_slice() else {
+    let [Cmd::StartRun { ws, request }] = cmds.as_slice() else {
         panic!()
     };
-    let plans = plan::plans(app.workspace.as_ref().unwrap(), request).unwrap();
+    let plans = plan::plans(ws, request).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let cancel = CancellationToken::new();
     let start = Instant::now();
@@ -418,13 +417,13 @@ fn a_live_run_against_a_slow_server_shows_the_gauge_cancels_and_resumes() {
     // u resumes it: the recorded cases are not asked again.
     let cmds = app.update(ch('u'));
     assert_eq!(
-        cmds,
-        vec![Cmd::StartRun(PlanRequest {
+        requests(&cmds),
+        vec![PlanRequest {
             prompts: vec!["greet".into()],
             suites: vec!["greet".into()],
             resume: true,
             ..PlanRequest::default()
-        })]
+        }]
     );
     execute(&mut app, cmds);
     let resumed = app.evals.last_run.clone().unwrap();

@@ -3,6 +3,7 @@
 //! watch; `App::update` turns each message into state and commands.
 
 pub mod app;
+mod draft;
 pub mod keymap;
 pub mod msg;
 pub mod panes;
@@ -18,6 +19,8 @@ mod diff_tests;
 mod evals_tests;
 #[cfg(test)]
 mod release_tests;
+#[cfg(test)]
+mod reload_tests;
 #[cfg(test)]
 mod testing;
 #[cfg(test)]
@@ -186,11 +189,10 @@ fn to_msg(ev: Event) -> Option<Msg> {
     }
 }
 
-/// What the loop owns besides the app: the workspace runs are planned on, the run in
-/// progress, the file watch.
+/// What the loop owns besides the app: the run in progress, the file watch. The
+/// workspace a run or gate uses comes with its command (the editor's text, see `draft`).
 struct Runtime {
     root: PathBuf,
-    workspace: Option<Arc<Workspace>>,
     run: Option<CancellationToken>,
     watch: FileWatch,
 }
@@ -200,7 +202,6 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
     let mut events = EventStream::new();
     let mut rt = Runtime {
         root: root.to_path_buf(),
-        workspace: app.workspace.clone(),
         run: None,
         watch: FileWatch::new(app),
     };
@@ -233,16 +234,11 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
             batch.push(m);
         }
         for m in batch {
-            match &m {
-                Msg::WorkspaceLoaded(result) => {
-                    if let Ok(ws) = result.as_ref() {
-                        rt.workspace = Some(Arc::new(ws.clone()));
-                    }
-                }
-                Msg::Run(crate::runner::RunEvent::Finished(_))
-                | Msg::RunFailed(_)
-                | Msg::GateDone(_) => rt.run = None,
-                _ => {}
+            if let Msg::Run(crate::runner::RunEvent::Finished(_))
+            | Msg::RunFailed(_)
+            | Msg::GateDone(_) = &m
+            {
+                rt.run = None;
             }
             for cmd in app.update(m) {
                 if perform(cmd, &tx, &mut rt) {
@@ -301,19 +297,17 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
                 let _ = tx.send(Msg::DiffLoaded(Box::new(loaded)));
             });
         }
-        Cmd::LoadRelease { prompt } => {
+        Cmd::LoadRelease { ws, prompt } => {
             let tx = tx.clone();
-            let (root, ws) = (rt.root.clone(), rt.workspace.clone());
+            let root = rt.root.clone();
             tokio::task::spawn_blocking(move || {
-                let loaded = panes::release::load(ws.as_deref(), &root, &prompt);
+                let ws = ws.as_ref().map(|w| &**w).map_err(String::as_str);
+                let loaded = panes::release::load(ws, &root, &prompt);
                 let _ = tx.send(Msg::ReleaseLoaded(Box::new(loaded)));
             });
         }
-        Cmd::RunGate(proposal) => {
-            let Some(ws) = rt.workspace.clone() else {
-                let _ = tx.send(Msg::GateDone(Err("the workspace has errors".into())));
-                return false;
-            };
+        Cmd::RunGate { ws, proposal } => {
+            let ws = ws.0;
             let token = CancellationToken::new();
             rt.run = Some(token.clone());
             let tx = tx.clone();
@@ -370,11 +364,8 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
                 token.cancel();
             }
         }
-        Cmd::StartRun(request) => {
-            let Some(ws) = rt.workspace.clone() else {
-                let _ = tx.send(Msg::RunFailed("the workspace has errors".into()));
-                return false;
-            };
+        Cmd::StartRun { ws, request } => {
+            let ws = ws.0;
             let token = CancellationToken::new();
             rt.run = Some(token.clone());
             start_run(ws, request, token, tx.clone());

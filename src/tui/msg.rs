@@ -76,8 +76,12 @@ pub enum Cmd {
         generation: u64,
         after: Duration,
     },
-    /// Plan and start a run; its events come back as `Msg::Run`.
-    StartRun(PlanRequest),
+    /// Plan and start a run on `ws` (the workspace as the editor shows it); its events
+    /// come back as `Msg::Run`.
+    StartRun {
+        ws: Shared<Workspace>,
+        request: PlanRequest,
+    },
     /// Cancel the run in progress: requests in flight are dropped, the record is kept.
     CancelRun,
     /// Read the workspace again, to run what was just saved.
@@ -89,12 +93,17 @@ pub enum Cmd {
         to: Ref,
         draft: Option<PromptDef>,
     },
-    /// Read the proposal and history of a prompt for the Release pane.
+    /// Read the proposal and history of a prompt for the Release pane; the draft is the
+    /// prompt in `ws` (the editor's text), or `ws` says why there is none.
     LoadRelease {
+        ws: Result<Shared<Workspace>, String>,
         prompt: String,
     },
-    /// Run the gate of a proposal (cancelled by `CancelRun`).
-    RunGate(Shared<Proposal>),
+    /// Run the gate of a proposal on `ws` (cancelled by `CancelRun`).
+    RunGate {
+        ws: Shared<Workspace>,
+        proposal: Shared<Proposal>,
+    },
     /// Export a release whose verdict passed.
     Export {
         proposal: Shared<Proposal>,

@@ -184,21 +184,18 @@ pub fn all(root: &Path) -> Vec<Shot> {
     shots
 }
 
-/// Loads the Release pane and runs its gate as the event loop would.
-fn perform_release(app: &mut App, cmds: Vec<Cmd>) {
-    for cmd in cmds {
-        let ws = app.workspace.clone();
+/// Loads the Release pane and runs its gate as the event loop would, until the app
+/// asks for nothing more.
+fn perform_release(app: &mut App, mut cmds: Vec<Cmd>) {
+    while let Some(cmd) = cmds.pop() {
         let msg = match cmd {
-            Cmd::LoadRelease { prompt } => {
-                let root = ws.as_ref().map(|w| w.root.clone()).unwrap_or_default();
-                Msg::ReleaseLoaded(Box::new(super::panes::release::load(
-                    ws.as_deref(),
-                    &root,
-                    &prompt,
-                )))
+            Cmd::LoadRelease { ws, prompt } => {
+                let ws = ws.as_ref().map(|w| &**w).map_err(String::as_str);
+                let root = ws.map(|w| w.root.clone()).unwrap_or_default();
+                Msg::ReleaseLoaded(Box::new(super::panes::release::load(ws, &root, &prompt)))
             }
-            Cmd::RunGate(p) => {
-                let Some(ws) = ws else { continue };
+            Cmd::RunGate { ws, proposal: p } => {
+                let ws = ws.0;
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
@@ -225,7 +222,7 @@ fn perform_release(app: &mut App, cmds: Vec<Cmd>) {
             }
             _ => continue,
         };
-        app.update(msg);
+        cmds.extend(app.update(msg));
     }
 }
 

@@ -75,7 +75,16 @@ pub fn draw(app: &App, f: &mut Frame) {
     draw_tabs(app, f, a.tabs);
     match app.tab {
         Tab::Prompts => app.prompts.view(f, a.body),
-        Tab::Evals => evals_view::view(&app.evals, app.workspace.as_deref(), f, a.body, app.now),
+        Tab::Evals => {
+            let draft = app
+                .evals
+                .detail
+                .as_ref()
+                .and_then(|d| app.evals.suites.iter().find(|s| s.name == d.suite))
+                .and_then(|s| app.prompts.draft(&s.prompt));
+            let ws = app.workspace.as_deref();
+            evals_view::view(&app.evals, ws, draft, f, a.body, app.now)
+        }
         Tab::Diff => diff_view::view(&app.diff, f, a.body),
         Tab::Release => release_view::view(&app.release, f, a.body),
     }

@@ -14,7 +14,7 @@ use ratatui::widgets::{
 use super::evals::{EvalsFocus, EvalsPane};
 use crate::store::{CaseResult, Status};
 use crate::tui::theme;
-use crate::workspace::Workspace;
+use crate::workspace::{Prompt, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -63,9 +63,17 @@ fn secs(s: u64) -> String {
     }
 }
 
-pub fn view(pane: &EvalsPane, ws: Option<&Workspace>, f: &mut Frame, body: Rect, now: Instant) {
+/// `draft` is the detail's prompt as the editor shows it (what renders the messages).
+pub fn view(
+    pane: &EvalsPane,
+    ws: Option<&Workspace>,
+    draft: Option<&Prompt>,
+    f: &mut Frame,
+    body: Rect,
+    now: Instant,
+) {
     if let Some(d) = &pane.detail {
-        view_detail(pane, ws, f, body, d.scroll);
+        view_detail(pane, ws, draft, f, body, d.scroll);
         return;
     }
     let a = areas(body);
@@ -296,7 +304,14 @@ fn view_cases(pane: &EvalsPane, f: &mut Frame, area: Rect) {
     f.render_stateful_widget(table, area, &mut state);
 }
 
-fn view_detail(pane: &EvalsPane, ws: Option<&Workspace>, f: &mut Frame, body: Rect, scroll: u16) {
+fn view_detail(
+    pane: &EvalsPane,
+    ws: Option<&Workspace>,
+    draft: Option<&Prompt>,
+    f: &mut Frame,
+    body: Rect,
+    scroll: u16,
+) {
     let Some(d) = &pane.detail else { return };
     let r = pane.result(&d.suite, &d.id);
     let mut title = vec![Span::styled(
@@ -307,7 +322,7 @@ fn view_detail(pane: &EvalsPane, ws: Option<&Workspace>, f: &mut Frame, body: Re
         title.push(status_span(Some(r.status)));
         title.push(Span::raw(format!(" score {:.2} ", r.score)));
     }
-    let text = detail_text(r, ws, &d.suite, &d.id);
+    let text = detail_text(r, ws, draft, &d.suite, &d.id);
     let p = Paragraph::new(text)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
@@ -331,6 +346,7 @@ fn heading(s: &str) -> Line<'static> {
 pub fn detail_text(
     r: Option<&CaseResult>,
     ws: Option<&Workspace>,
+    draft: Option<&Prompt>,
     suite: &str,
     id: &str,
 ) -> Text<'static> {
@@ -386,8 +402,8 @@ pub fn detail_text(
     let pretty = serde_json::to_string_pretty(&vars).unwrap_or_default();
     lines.extend(pretty.lines().map(|l| Line::raw(l.to_string())));
     lines.push(Line::raw(""));
-    if let (Some(w), Some((s, c))) = (ws, case) {
-        if let Some(prompt) = w.prompts.get(&s.prompt) {
+    if let Some((_, c)) = case {
+        if let Some(prompt) = draft {
             lines.push(heading(&format!("rendered prompt ({})", prompt.name)));
             match prompt.templates.render(&c.vars) {
                 Ok(messages) => {

@@ -237,6 +237,15 @@ impl PromptsPane {
         self.entries.get_mut(self.selected)
     }
 
+    /// The prompt `name` as the editor shows it, when that text is valid.
+    pub fn draft(&self, name: &str) -> Option<&Prompt> {
+        self.entries
+            .iter()
+            .find(|e| e.name == name && e.errors.is_empty())?
+            .parsed
+            .as_ref()
+    }
+
     pub fn dirty_count(&self) -> usize {
         self.entries.iter().filter(|e| e.is_dirty()).count()
     }

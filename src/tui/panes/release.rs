@@ -75,6 +75,8 @@ pub struct ReleasePane {
     pub rollback: Option<Shared<RollbackPlan>>,
     /// The last thing that happened, for the header.
     pub message: Option<String>,
+    /// `g` asked for the proposal to be read again: gate it when it arrives.
+    pub gate_requested: bool,
 }
 
 impl ReleasePane {
@@ -151,15 +153,14 @@ impl ReleasePane {
 // The work, run by the event loop (and by tests) off the UI task.
 // ---------------------------------------------------------------------------------------
 
-/// Reads the proposal and the history of `prompt`.
-pub fn load(ws: Option<&Workspace>, root: &Path, prompt: &str) -> ReleaseLoaded {
+/// Reads the proposal and the history of `prompt`; `ws` is the workspace with the
+/// editor's text, or why there is none.
+pub fn load(ws: Result<&Workspace, &str>, root: &Path, prompt: &str) -> ReleaseLoaded {
     let proposal = match ws {
-        Some(ws) => Proposal::load(ws, prompt)
+        Ok(ws) => Proposal::load(ws, prompt)
             .map(|p| Shared(Arc::new(p)))
             .map_err(|e| format!("{e} — {}", e.help())),
-        None => Err(
-            "the workspace has errors: fix them (promptwright check) to propose a release".into(),
-        ),
+        Err(why) => Err(why.to_string()),
     };
     let shown = |rel: &str| rel.to_string();
     let history = release::history(root, Some(prompt), &shown).map_err(|errs| {

@@ -12,5 +12,6 @@ pub mod runner;
 pub mod store;
 pub mod template;
 pub mod tui;
+pub mod userconfig;
 pub mod workspace;
 pub mod xml;

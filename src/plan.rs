@@ -9,7 +9,7 @@ use crate::provider::{self, Provider, Recorder};
 use crate::runner::{GraderPlan, ProviderPlan, Resume, RunPlan};
 use crate::store;
 use crate::workspace::error::did_you_mean;
-use crate::workspace::{Prompt, ProviderConfig, ProviderKind, Suite, Workspace};
+use crate::workspace::{Diagnostic, Prompt, ProviderConfig, ProviderKind, Suite, Workspace};
 
 /// What to run and how.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,6 +33,9 @@ pub struct PlanRequest {
 pub struct PlanError {
     pub message: String,
     pub help: String,
+    /// The problems at their place in the workspace's files, when they have one (the
+    /// message and help then repeat the first).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl PlanError {
@@ -40,6 +43,16 @@ impl PlanError {
         PlanError {
             message: message.into(),
             help: help.into(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn at(diagnostics: Vec<Diagnostic>) -> PlanError {
+        let first = &diagnostics[0];
+        PlanError {
+            message: format!("{}: {}", first.location(), first.message),
+            help: first.help.clone().unwrap_or_default(),
+            diagnostics,
         }
     }
 }
@@ -184,6 +197,11 @@ fn build(
     args: &PlanRequest,
     selection: Vec<(Prompt, Vec<String>)>,
 ) -> Result<Vec<RunPlan>, PlanError> {
+    // A workspace that would send a key where the user does not allow runs nothing.
+    let refused = provider::trust::check_workspace(&ws.config);
+    if !refused.is_empty() {
+        return Err(PlanError::at(refused));
+    }
     let jobs = args.jobs;
     let mut providers = Providers {
         ws,

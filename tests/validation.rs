@@ -132,6 +132,13 @@ impl Ws {
         self.pos_nth(rel, needle, 0)
     }
 
+    /// `ws/REL:LINE:COL` of what follows the first occurrence of `prefix` (a value after
+    /// its key).
+    fn pos_after(&self, rel: &str, prefix: &str) -> String {
+        let (line, col) = self.line_col_nth(rel, prefix, 0);
+        format!("ws/{rel}:{line}:{}", col + prefix.chars().count())
+    }
+
     /// `ws/REL:LINE:COL` of occurrence `n` (0-based) of `needle`; the column counts
     /// characters, 1-based, as the diagnostics do.
     fn pos_nth(&self, rel: &str, needle: &str, n: usize) -> String {
@@ -234,6 +241,9 @@ fn run_in(cwd: &Path, workspace: Option<&Path>, args: &[&str]) -> Outcome {
         .current_dir(cwd)
         .env_remove("CLICOLOR_FORCE")
         .env("NO_COLOR", "1")
+        // The user's own trust settings must not change what these tests see.
+        .env_remove("PROMPTWRIGHT_ALLOW_HOSTS")
+        .env("XDG_CONFIG_HOME", cwd.join("no-user-config"))
         .output()
         .expect("run promptwright");
     Outcome {
@@ -471,6 +481,76 @@ fn api_key_env_holding_a_key() {
     );
     // A key pasted by mistake must not be copied to a terminal or a CI log.
     assert!(!stderr.contains("Abc123DEF456ghi789JKL"), "{stderr}");
+}
+
+/// The echo provider of the fixture plus an OpenAI-compatible one with `extra` lines.
+fn with_openai(ws: &Ws, extra: &str) {
+    ws.edit(
+        "workspace.toml",
+        "kind = \"echo\"\n",
+        &format!("kind = \"echo\"\n\n[providers.remote]\nkind = \"openai\"\n{extra}\n"),
+    );
+}
+
+#[test]
+fn base_url_that_is_not_http_or_https() {
+    let ws = Ws::new();
+    with_openai(&ws, "base_url = \"file:///etc/passwd\"");
+    let loc = ws.pos("workspace.toml", "\"file:");
+    ws.rejects_check_and_eval(
+        &loc,
+        &[
+            "base_url must be an http:// or https:// URL, not `file:`",
+            "help: for example: base_url = \"https://api.openai.com/v1\"",
+        ],
+    );
+    for (bad, says) in [
+        ("not a url", "base_url is not a URL"),
+        ("https://h.example/v1?x=1", "must not have a query"),
+    ] {
+        let ws = Ws::new();
+        with_openai(&ws, &format!("base_url = \"{bad}\""));
+        let loc = ws.pos("workspace.toml", &format!("\"{bad}"));
+        ws.rejects(&["check"], &loc, &[says]);
+    }
+}
+
+#[test]
+fn base_url_holding_a_password_is_refused_without_echoing_it() {
+    let ws = Ws::new();
+    with_openai(&ws, "base_url = \"https://me:hunter2secret@h.example/v1\"");
+    let loc = ws.pos("workspace.toml", "\"https://me:");
+    let stderr = ws.rejects(
+        &["check"],
+        &loc,
+        &["base_url must not hold a user name or password"],
+    );
+    assert!(!stderr.contains("hunter2secret"), "{stderr}");
+}
+
+#[test]
+fn max_response_mb_out_of_range() {
+    for bad in ["0", "-1", "1025", "nan"] {
+        let ws = Ws::new();
+        with_openai(&ws, &format!("max_response_mb = {bad}"));
+        let loc = ws.pos_after("workspace.toml", "max_response_mb = ");
+        ws.rejects_check_and_eval(
+            &loc,
+            &[
+                "max_response_mb must be above 0 and at most 1024",
+                "help: it caps one answer's body in MiB",
+            ],
+        );
+    }
+    let ws = Ws::new();
+    with_openai(&ws, "max_response_mb = 0.5");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // An offline provider reads no body.
+    let ws = Ws::new();
+    ws.edit("workspace.toml", "kind = \"echo\"", "kind = \"echo\"\nmax_response_mb = 2");
+    let loc = ws.pos("workspace.toml", "max_response_mb");
+    ws.rejects(&["check"], &loc, &["`max_response_mb` has no meaning for a provider of kind `echo`"]);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Style};
 
 use super::{CliError, print_diagnostic, workspace_root};
-use crate::release;
+use crate::{provider, release};
 use crate::workspace::{LoadErrors, Workspace};
 
 pub fn run(dir: Option<&Path>) -> Result<ExitCode, CliError> {
@@ -26,8 +26,14 @@ pub fn run(dir: Option<&Path>) -> Result<ExitCode, CliError> {
     };
     let releases = release::verify(&root, &shown);
     let ws = match loaded {
-        Ok(ws) if releases.errors.is_empty() => ws,
-        Ok(_) => return Err(CliError::Load(LoadErrors(releases.errors))),
+        Ok(ws) => {
+            let mut errors = provider::trust::check_workspace(&ws.config);
+            errors.extend(releases.errors);
+            if !errors.is_empty() {
+                return Err(CliError::Load(LoadErrors(errors)));
+            }
+            ws
+        }
         Err(mut e) => {
             e.0.extend(releases.errors);
             return Err(CliError::Load(e));

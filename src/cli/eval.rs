@@ -96,7 +96,7 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
         resume: args.resume,
         only_cases: None,
     };
-    let plans = plan::plans(&ws, &request).map_err(|e| CliError::usage(e.message, e.help))?;
+    let plans = plan::plans(&ws, &request).map_err(CliError::from)?;
     for p in &plans {
         if let Some(r) = &p.resume {
             let done = r

@@ -64,7 +64,7 @@ pub(super) fn run_gate(
     };
     let plans = proposal
         .plans(ws, &request)
-        .map_err(|e| CliError::usage(e.message, e.help))?;
+        .map_err(CliError::from)?;
     let against = match proposal.baseline_version() {
         Some(v) => format!("and the current release v{v}"),
         None => "(first release: no baseline)".to_string(),

@@ -120,6 +120,16 @@ impl CliError {
     }
 }
 
+impl From<crate::plan::PlanError> for CliError {
+    fn from(e: crate::plan::PlanError) -> Self {
+        if e.diagnostics.is_empty() {
+            CliError::Usage(e.message, e.help)
+        } else {
+            CliError::Load(LoadErrors(e.diagnostics))
+        }
+    }
+}
+
 impl From<LoadErrors> for CliError {
     fn from(e: LoadErrors) -> Self {
         CliError::Load(e)

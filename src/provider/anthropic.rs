@@ -4,8 +4,9 @@
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::http::{self, Secret};
-use super::retry::{AttemptError, RetryPolicy, with_retries};
+use super::endpoint::{self, Endpoint};
+use super::http;
+use super::retry::{AttemptError, with_retries};
 use super::{Provider, ProviderError, Request, Response};
 use crate::workspace::{ProviderConfig, ProviderKind, Role};
 
@@ -13,26 +14,22 @@ pub const API_VERSION: &str = "2023-06-01";
 pub const DEFAULT_MAX_TOKENS: u64 = 1024;
 
 pub struct Anthropic {
-    url: String,
-    key: Option<Secret>,
-    timeout_s: f64,
-    policy: RetryPolicy,
+    endpoint: Endpoint,
+}
+
+/// The Messages URL under a base URL given with or without its /v1 suffix.
+pub(crate) fn endpoint(base_url: Option<&str>) -> String {
+    let base = base_url
+        .unwrap_or("https://api.anthropic.com")
+        .trim_end_matches('/');
+    let base = base.strip_suffix("/v1").unwrap_or(base);
+    format!("{base}/v1/messages")
 }
 
 impl Anthropic {
     pub fn new(cfg: &ProviderConfig) -> Result<Anthropic, ProviderError> {
-        let base = cfg
-            .base_url
-            .clone()
-            .unwrap_or_else(|| "https://api.anthropic.com".into());
-        let base = base.trim_end_matches('/');
-        // Accept a base URL given with or without the /v1 suffix.
-        let base = base.strip_suffix("/v1").unwrap_or(base);
         Ok(Anthropic {
-            url: format!("{base}/v1/messages"),
-            key: http::read_key(&cfg.name, cfg.api_key_env.as_deref())?,
-            timeout_s: cfg.timeout_s,
-            policy: RetryPolicy::new(cfg.max_retries),
+            endpoint: Endpoint::new(cfg)?,
         })
     }
 
@@ -63,26 +60,27 @@ impl Anthropic {
     }
 
     async fn attempt(&self, body: &Value) -> Result<Response, AttemptError> {
-        let mut req = http::client(&self.url)
-            .post(&self.url)
+        let ep = &self.endpoint;
+        let mut req = ep
+            .post()
             .header("anthropic-version", API_VERSION)
             .json(body);
-        if let Some(k) = &self.key {
+        if let Some(k) = ep.key() {
             req = req.header("x-api-key", k.expose());
         }
-        let v = http::post_json(req, self.timeout_s, self.key.as_ref()).await?;
+        let v = ep.post_json(req).await?;
         let blocks = v
             .get("content")
             .and_then(Value::as_array)
-            .ok_or_else(|| http::shape_error("content", &v, self.key.as_ref()))?;
+            .ok_or_else(|| ep.shape_error("content", &v))?;
         let output: String = blocks
             .iter()
             .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
             .filter_map(|b| b.get("text").and_then(Value::as_str))
             .collect();
-        let tokens = http::usage(&v, "input_tokens", "output_tokens");
+        let tokens = endpoint::usage(&v, "input_tokens", "output_tokens")?;
         Ok(Response {
-            output,
+            output: ep.scrub(&output),
             tokens,
             cost_override_usd: None,
         })
@@ -97,7 +95,7 @@ impl Provider for Anthropic {
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
         Box::pin(async move {
             let body = Self::body(req);
-            with_retries(self.policy, || self.attempt(&body)).await
+            with_retries(self.endpoint.policy, || self.attempt(&body)).await
         })
     }
 }

@@ -1,17 +1,17 @@
-//! What every HTTP provider shares: one connection pool, the API key (read from the
-//! environment, never printed), request sending with timeouts, and turning statuses and
-//! bodies into retryable or fatal errors with a short excerpt.
+//! What every HTTP provider shares: one connection pool that follows no redirects, the
+//! API key (read from the environment, never printed), and short excerpts of bodies for
+//! messages. Sending and reading answers is in `endpoint.rs`.
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use serde_json::Value;
 
 use super::ProviderError;
-use super::retry::{AttemptError, parse_retry_after};
 
 /// The client for `url`, one per scheme for the process, so connections are pooled and
-/// reused across requests. Plain `http://` (local servers, the common case for a
+/// reused across requests. It follows no redirect: one would carry the key (in
+/// `x-api-key` for Anthropic) to wherever the server points, and turn a POST into a GET
+/// whose answer looks like the model's. Plain `http://` (local servers, the common case for a
 /// benchmark or a llama.cpp box) gets a client that trusts no certificate: loading the
 /// system's roots costs tens of milliseconds at start and buys nothing without TLS.
 pub(crate) fn client(url: &str) -> reqwest::Client {
@@ -28,6 +28,7 @@ pub(crate) fn client(url: &str) -> reqwest::Client {
             reqwest::Client::builder()
                 .pool_max_idle_per_host(256)
                 .tcp_nodelay(true)
+                .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("promptwright/", env!("CARGO_PKG_VERSION"))),
         )
         .build()
@@ -96,98 +97,13 @@ pub(crate) fn excerpt(body: &str) -> String {
 
 /// The provider's own error message from an error body, if it has the usual shape
 /// (`{"error": {"message": ...}}` for OpenAI and Anthropic, `{"error": "..."}` for others).
-fn error_message(body: &str) -> Option<String> {
+pub(crate) fn error_message(body: &str) -> Option<String> {
     let v: Value = serde_json::from_str(body).ok()?;
     let e = v.get("error")?;
     e.get("message")
         .and_then(Value::as_str)
         .or_else(|| e.as_str())
         .map(str::to_string)
-}
-
-pub(crate) struct Sent {
-    pub status: u16,
-    pub body: String,
-}
-
-/// Sends a request with the provider's timeout and reads the whole body. Transport
-/// failures (connect, timeout, a body cut short) are retryable.
-pub(crate) async fn send(
-    req: reqwest::RequestBuilder,
-    timeout_s: f64,
-    key: Option<&Secret>,
-) -> Result<Sent, AttemptError> {
-    let scrub = |s: String| key.map_or(s.clone(), |k| k.scrub(&s));
-    let transport = |e: reqwest::Error| {
-        if e.is_timeout() {
-            AttemptError::retryable(ProviderError::Timeout(timeout_s), None)
-        } else {
-            // The whole chain of causes: the last one says what happened ("Connection
-            // refused", "end of file before message length reached").
-            let mut causes = Vec::new();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                causes.push(scrub(s.to_string()));
-                source = s.source();
-            }
-            // Without the URL: it is in the config already, and the message stays short.
-            let mut text = scrub(e.without_url().to_string());
-            for cause in causes {
-                if !text.contains(&cause) {
-                    text = format!("{text}: {cause}");
-                }
-            }
-            AttemptError::retryable(ProviderError::Connection(text), None)
-        }
-    };
-    let resp = req
-        .timeout(Duration::from_secs_f64(timeout_s))
-        .send()
-        .await
-        .map_err(transport)?;
-    let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after);
-    let body = resp.text().await.map_err(transport)?;
-    if (200..300).contains(&status) {
-        return Ok(Sent { status, body });
-    }
-    let message = scrub(error_message(&body).unwrap_or_else(|| excerpt(&body)));
-    let error = ProviderError::Http { status, message };
-    if status == 429 || status == 408 || status >= 500 {
-        Err(AttemptError::retryable(error, retry_after))
-    } else {
-        Err(AttemptError::fatal(error))
-    }
-}
-
-/// Parses a successful body as JSON; a malformed one is fatal (retrying a server that
-/// answers in another format only wastes time) and quotes the start of the body.
-pub(crate) fn parse_json(sent: &Sent, key: Option<&Secret>) -> Result<Value, AttemptError> {
-    serde_json::from_str(&sent.body).map_err(|e| {
-        let body = key.map_or(sent.body.clone(), |k| k.scrub(&sent.body));
-        AttemptError::fatal(ProviderError::Malformed(format!(
-            "HTTP {} body is not JSON ({e}): {}",
-            sent.status,
-            excerpt(&body)
-        )))
-    })
-}
-
-/// A required field is missing from an otherwise valid answer (quoted with the key
-/// scrubbed: some servers echo the request's headers back).
-pub(crate) fn shape_error(what: &str, v: &Value, key: Option<&Secret>) -> AttemptError {
-    let body = match key {
-        Some(k) => k.scrub(&v.to_string()),
-        None => v.to_string(),
-    };
-    AttemptError::fatal(ProviderError::Malformed(format!(
-        "{what} missing in the answer: {}",
-        excerpt(&body)
-    )))
 }
 
 /// The start of every request body: the prompt's `[params]` as written, then the model.
@@ -199,25 +115,6 @@ pub(crate) fn body_with_params(req: &super::Request) -> serde_json::Map<String, 
         .collect();
     body.insert("model".into(), Value::from(req.model.clone()));
     body
-}
-
-/// Sends a prepared request and parses its JSON answer (one attempt).
-pub(crate) async fn post_json(
-    req: reqwest::RequestBuilder,
-    timeout_s: f64,
-    key: Option<&Secret>,
-) -> Result<Value, AttemptError> {
-    let sent = send(req, timeout_s, key).await?;
-    parse_json(&sent, key)
-}
-
-/// Token usage under the provider's own field names.
-pub(crate) fn usage(v: &Value, input: &str, output: &str) -> Option<super::Tokens> {
-    let u = v.get("usage")?;
-    Some(super::Tokens {
-        input: u.get(input)?.as_u64()?,
-        output: u.get(output)?.as_u64()?,
-    })
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 
 mod anthropic;
 mod echo;
+mod endpoint;
 mod http;
 mod openai;
 pub mod replay;
 mod retry;
+pub mod trust;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,6 +67,14 @@ pub enum ProviderError {
     Connection(String),
     #[error("malformed response: {0}")]
     Malformed(String),
+    #[error(
+        "HTTP {status} redirect to {location}, not followed: API calls follow no redirects (if you trust the target, set base_url to it)"
+    )]
+    Redirect { status: u16, location: String },
+    #[error(
+        "the answer is larger than max_response_mb = {limit_mb} MiB and was not read further (raise max_response_mb for this provider if its answers are that big)"
+    )]
+    TooLarge { limit_mb: f64 },
     #[error("gave up after {attempts} attempts; last: {last}")]
     Exhausted {
         attempts: u32,
@@ -122,6 +132,15 @@ pub fn build(
         inner,
         permits: Semaphore::new(concurrency.unwrap_or(cfg.concurrency as usize).max(1)),
     }))
+}
+
+/// The URL an HTTP provider posts to, or `None` for offline kinds.
+pub(crate) fn endpoint_url(cfg: &ProviderConfig) -> Option<String> {
+    match cfg.kind {
+        ProviderKind::Openai => Some(openai::endpoint(cfg.base_url.as_deref())),
+        ProviderKind::Anthropic => Some(anthropic::endpoint(cfg.base_url.as_deref())),
+        ProviderKind::Echo | ProviderKind::Replay => None,
+    }
 }
 
 /// What identifies a provider's answers in the response cache (kind and base URL), or

@@ -4,29 +4,26 @@
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::http::{self, Secret};
-use super::retry::{AttemptError, RetryPolicy, with_retries};
+use super::endpoint::{self, Endpoint};
+use super::http;
+use super::retry::{AttemptError, with_retries};
 use super::{Provider, ProviderError, Request, Response};
 use crate::workspace::{ProviderConfig, ProviderKind};
 
 pub struct OpenAi {
-    url: String,
-    key: Option<Secret>,
-    timeout_s: f64,
-    policy: RetryPolicy,
+    endpoint: Endpoint,
+}
+
+/// The chat-completions URL under a base URL (OpenAI's own by default).
+pub(crate) fn endpoint(base_url: Option<&str>) -> String {
+    let base = base_url.unwrap_or("https://api.openai.com/v1");
+    format!("{}/chat/completions", base.trim_end_matches('/'))
 }
 
 impl OpenAi {
     pub fn new(cfg: &ProviderConfig) -> Result<OpenAi, ProviderError> {
-        let base = cfg
-            .base_url
-            .clone()
-            .unwrap_or_else(|| "https://api.openai.com/v1".into());
         Ok(OpenAi {
-            url: format!("{}/chat/completions", base.trim_end_matches('/')),
-            key: http::read_key(&cfg.name, cfg.api_key_env.as_deref())?,
-            timeout_s: cfg.timeout_s,
-            policy: RetryPolicy::new(cfg.max_retries),
+            endpoint: Endpoint::new(cfg)?,
         })
     }
 
@@ -45,14 +42,15 @@ impl OpenAi {
     }
 
     async fn attempt(&self, body: &Value) -> Result<Response, AttemptError> {
-        let mut req = http::client(&self.url).post(&self.url).json(body);
-        if let Some(k) = &self.key {
+        let ep = &self.endpoint;
+        let mut req = ep.post().json(body);
+        if let Some(k) = ep.key() {
             req = req.bearer_auth(k.expose());
         }
-        let v = http::post_json(req, self.timeout_s, self.key.as_ref()).await?;
+        let v = ep.post_json(req).await?;
         let message = v
             .pointer("/choices/0/message")
-            .ok_or_else(|| http::shape_error("choices[0].message", &v, self.key.as_ref()))?;
+            .ok_or_else(|| ep.shape_error("choices[0].message", &v))?;
         // A null content (e.g. a refusal or a tool call) is an empty answer, not an error.
         let output = match message.get("content") {
             Some(Value::String(s)) => s.clone(),
@@ -63,9 +61,9 @@ impl OpenAi {
                 .to_string(),
             Some(other) => other.to_string(),
         };
-        let tokens = http::usage(&v, "prompt_tokens", "completion_tokens");
+        let tokens = endpoint::usage(&v, "prompt_tokens", "completion_tokens")?;
         Ok(Response {
-            output,
+            output: ep.scrub(&output),
             tokens,
             cost_override_usd: None,
         })
@@ -80,7 +78,7 @@ impl Provider for OpenAi {
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
         Box::pin(async move {
             let body = Self::body(req);
-            with_retries(self.policy, || self.attempt(&body)).await
+            with_retries(self.endpoint.policy, || self.attempt(&body)).await
         })
     }
 }

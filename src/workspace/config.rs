@@ -56,6 +56,7 @@ struct ProviderFile {
     concurrency: Option<Spanned<u32>>,
     timeout_s: Option<Spanned<f64>>,
     max_retries: Option<u32>,
+    max_response_mb: Option<Spanned<f64>>,
     cassette: Option<Spanned<String>>,
 }
 
@@ -116,8 +117,13 @@ pub struct ProviderConfig {
     pub concurrency: u32,
     pub timeout_s: f64,
     pub max_retries: u32,
+    /// The largest answer body read, in MiB; a larger one is an errored case.
+    pub max_response_mb: f64,
     /// Absolute path of the replay cassette.
     pub cassette: Option<std::path::PathBuf>,
+    /// Where `base_url` is written (a diagnostic with no message yet), for problems found
+    /// after loading, such as a host refused the key.
+    pub base_url_at: Option<Diagnostic>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,6 +165,9 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
 const DEFAULT_CONCURRENCY: u32 = 8;
 const DEFAULT_TIMEOUT_S: f64 = 60.0;
 const DEFAULT_MAX_RETRIES: u32 = 4;
+pub const DEFAULT_MAX_RESPONSE_MB: f64 = 8.0;
+/// A gigabyte of JSON is no model's answer; above this the cap protects nothing.
+pub const MAX_RESPONSE_MB_LIMIT: f64 = 1024.0;
 
 /// Parses and validates workspace.toml. `root` resolves the cassette path.
 pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
@@ -175,11 +184,11 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             );
         }
         let kind = p.kind;
-        let unused = |field: &str, s: &Option<Spanned<String>>, errors: &mut Vec<Diagnostic>| {
-            if let Some(v) = s {
+        let unused = |field: &str, at: Option<std::ops::Range<usize>>, errors: &mut Vec<Diagnostic>| {
+            if let Some(at) = at {
                 errors.push(
                     src.at(
-                        v.span(),
+                        at,
                         format!(
                             "`{field}` has no meaning for a provider of kind `{}`",
                             kind.as_str()
@@ -189,15 +198,17 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                 );
             }
         };
+        if matches!(kind, ProviderKind::Echo | ProviderKind::Replay) {
+            unused("base_url", p.base_url.as_ref().map(Spanned::span), &mut errors);
+            unused("api_key_env", p.api_key_env.as_ref().map(Spanned::span), &mut errors);
+            let cap = p.max_response_mb.as_ref().map(Spanned::span);
+            unused("max_response_mb", cap, &mut errors);
+        }
         match kind {
             ProviderKind::Echo => {
-                unused("base_url", &p.base_url, &mut errors);
-                unused("api_key_env", &p.api_key_env, &mut errors);
-                unused("cassette", &p.cassette, &mut errors);
+                unused("cassette", p.cassette.as_ref().map(Spanned::span), &mut errors);
             }
             ProviderKind::Replay => {
-                unused("base_url", &p.base_url, &mut errors);
-                unused("api_key_env", &p.api_key_env, &mut errors);
                 if p.cassette.is_none() {
                     errors.push(
                         src.at(span.clone(), format!("provider `{name}` of kind `replay` needs a `cassette`"))
@@ -206,7 +217,22 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                 }
             }
             ProviderKind::Openai | ProviderKind::Anthropic => {
-                unused("cassette", &p.cassette, &mut errors)
+                unused("cassette", p.cassette.as_ref().map(Spanned::span), &mut errors);
+                if let Some(url) = &p.base_url {
+                    errors.extend(base_url_problem(src, url));
+                }
+            }
+        }
+        if let Some(mb) = &p.max_response_mb {
+            let v = *mb.get_ref();
+            if !(v > 0.0 && v <= MAX_RESPONSE_MB_LIMIT) {
+                errors.push(
+                    src.at(
+                        mb.span(),
+                        format!("max_response_mb must be above 0 and at most {MAX_RESPONSE_MB_LIMIT}"),
+                    )
+                    .with_help("it caps one answer's body in MiB; for example: max_response_mb = 8 (the default)"),
+                );
             }
         }
         if let Some(c) = &p.concurrency {
@@ -243,6 +269,7 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                 );
             }
         }
+        let base_url_at = p.base_url.as_ref().map(|u| src.at(u.span(), String::new()));
         let base_url = p.base_url.map(Spanned::into_inner).or(match kind {
             ProviderKind::Openai => Some("https://api.openai.com/v1".into()),
             ProviderKind::Anthropic => Some("https://api.anthropic.com".into()),
@@ -260,7 +287,11 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                     .map_or(DEFAULT_CONCURRENCY, Spanned::into_inner),
                 timeout_s: p.timeout_s.map_or(DEFAULT_TIMEOUT_S, Spanned::into_inner),
                 max_retries: p.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+                max_response_mb: p
+                    .max_response_mb
+                    .map_or(DEFAULT_MAX_RESPONSE_MB, Spanned::into_inner),
                 cassette: p.cassette.map(|c| root.join(c.into_inner())),
+                base_url_at,
             },
         );
     }
@@ -367,4 +398,36 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                 .collect(),
         },
     })
+}
+
+/// What is wrong with a `base_url`, if anything: it must be an http(s) URL to a host,
+/// with no credentials (those come from `api_key_env`), query or fragment (the API path
+/// is appended to it).
+fn base_url_problem(src: &Source, url: &Spanned<String>) -> Option<Diagnostic> {
+    let example = "for example: base_url = \"https://api.openai.com/v1\"";
+    let at = |message: String| src.at(url.span(), message);
+    let parsed = match reqwest::Url::parse(url.get_ref()) {
+        Ok(u) => u,
+        Err(e) => return Some(at(format!("base_url is not a URL: {e}")).with_help(example)),
+    };
+    let problem = if !matches!(parsed.scheme(), "http" | "https") {
+        format!(
+            "base_url must be an http:// or https:// URL, not `{}:`",
+            parsed.scheme()
+        )
+    } else if !parsed.username().is_empty() || parsed.password().is_some() {
+        // The value holds a credential: never echo it.
+        return Some(
+            at("base_url must not hold a user name or password".into())
+                .with_help("keys come from the environment variable named by api_key_env")
+                .redact_value(),
+        );
+    } else if parsed.query().is_some() || parsed.fragment().is_some() {
+        "base_url must not have a query (?...) or fragment (#...): the API path is appended to it".into()
+    } else if parsed.host().is_none() {
+        "base_url names no host".into()
+    } else {
+        return None;
+    };
+    Some(at(problem).with_help(example))
 }

@@ -2,6 +2,8 @@
 //! temporary folders (cli.rs, diff.rs, release.rs, faults.rs, bad_inputs.rs, fuzz.rs). Each test crate uses a part.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -54,10 +54,8 @@ pub fn load() -> Result<Option<UserConfig>, Diagnostic> {
     }
     let shown = path.display().to_string();
     let source = Source::read(&path, shown.clone()).map_err(|e| match e {
-        ReadError::Io(e) => {
-            Diagnostic::file(shown, format!("cannot read the user config: {e}"))
-                .with_help("fix its permissions, or remove the file")
-        }
+        ReadError::Io(e) => Diagnostic::file(shown, format!("cannot read the user config: {e}"))
+            .with_help("fix its permissions, or remove the file"),
         ReadError::NotUtf8(d) => *d,
     })?;
     let file: File = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;

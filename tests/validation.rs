@@ -548,9 +548,17 @@ fn max_response_mb_out_of_range() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     // An offline provider reads no body.
     let ws = Ws::new();
-    ws.edit("workspace.toml", "kind = \"echo\"", "kind = \"echo\"\nmax_response_mb = 2");
+    ws.edit(
+        "workspace.toml",
+        "kind = \"echo\"",
+        "kind = \"echo\"\nmax_response_mb = 2",
+    );
     let loc = ws.pos("workspace.toml", "max_response_mb");
-    ws.rejects(&["check"], &loc, &["`max_response_mb` has no meaning for a provider of kind `echo`"]);
+    ws.rejects(
+        &["check"],
+        &loc,
+        &["`max_response_mb` has no meaning for a provider of kind `echo`"],
+    );
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Style};
 
 use super::{CliError, print_diagnostic, workspace_root};
-use crate::{provider, release};
 use crate::workspace::{LoadErrors, Workspace};
+use crate::{provider, release};
 
 pub fn run(dir: Option<&Path>) -> Result<ExitCode, CliError> {
     let root = workspace_root(dir)?;

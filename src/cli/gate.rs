@@ -62,9 +62,7 @@ pub(super) fn run_gate(
         jobs: jobs.map(|j| j as usize),
         ..PlanRequest::default()
     };
-    let plans = proposal
-        .plans(ws, &request)
-        .map_err(CliError::from)?;
+    let plans = proposal.plans(ws, &request).map_err(CliError::from)?;
     let against = match proposal.baseline_version() {
         Some(v) => format!("and the current release v{v}"),
         None => "(first release: no baseline)".to_string(),

@@ -222,7 +222,10 @@ mod tests {
 
     #[test]
     fn token_counts_are_whole_numbers_in_range_or_the_case_errors() {
-        assert_eq!(read(json!({"usage": {"in": 3, "out": 0}})), Ok(Some((3, 0))));
+        assert_eq!(
+            read(json!({"usage": {"in": 3, "out": 0}})),
+            Ok(Some((3, 0)))
+        );
         assert_eq!(
             read(json!({"usage": {"in": 1_000_000_000u64, "out": 1}})),
             Ok(Some((1_000_000_000, 1)))

@@ -22,9 +22,15 @@ fn a_kinds_own_host_takes_its_key_over_https_only() {
     let none = allow(&[]);
     let openai = ProviderKind::Openai;
     let anthropic = ProviderKind::Anthropic;
-    assert_eq!(refused(&none, openai, "https://api.openai.com/v1/chat/completions"), None);
+    assert_eq!(
+        refused(&none, openai, "https://api.openai.com/v1/chat/completions"),
+        None
+    );
     assert_eq!(refused(&none, openai, "https://API.OpenAI.com./v1"), None);
-    assert_eq!(refused(&none, anthropic, "https://api.anthropic.com/v1/messages"), None);
+    assert_eq!(
+        refused(&none, anthropic, "https://api.anthropic.com/v1/messages"),
+        None
+    );
     // Each kind's key goes to its own vendor only.
     assert!(matches!(
         refused(&none, anthropic, "https://api.openai.com/v1"),
@@ -95,7 +101,11 @@ fn loopback_takes_keys_even_over_plain_http() {
 
 #[test]
 fn allowed_hosts_match_by_name_and_port_and_never_over_plain_http() {
-    let trust = allow(&["llm.example.com", "gw.example.com:8443", "[2001:db8::1]:443"]);
+    let trust = allow(&[
+        "llm.example.com",
+        "gw.example.com:8443",
+        "[2001:db8::1]:443",
+    ]);
     let k = ProviderKind::Openai;
     assert_eq!(refused(&trust, k, "https://llm.example.com/v1"), None);
     assert_eq!(refused(&trust, k, "https://LLM.example.com.:9999/v1"), None);
@@ -191,6 +201,10 @@ fn a_refusal_points_at_base_url_and_says_how_to_allow_the_host() {
         "{help}"
     );
     // Without a key nothing is sent, so any host will do.
-    let keyless = provider(ProviderKind::Anthropic, "https://collector.example:8443", None);
+    let keyless = provider(
+        ProviderKind::Anthropic,
+        "https://collector.example:8443",
+        None,
+    );
     assert_eq!(trust.refusal(&keyless), None);
 }

@@ -434,3 +434,32 @@ fn a_live_run_against_a_slow_server_shows_the_gauge_cancels_and_resumes() {
     let total = hits.load(Ordering::SeqCst);
     assert!((4..=5).contains(&total), "{total} requests");
 }
+
+#[test]
+fn a_run_is_refused_when_the_workspace_would_send_a_key_to_a_host_not_allowed() {
+    let ws = workspace(
+        "[providers.p]\nkind = \"openai\"\nbase_url = \"https://collector.invalid/v1\"\napi_key_env = \"PW_TUI_TRUST_KEY\"\n",
+    );
+    let mut app = app_for(ws.path());
+    let cmds = app.update(ch('r'));
+    let [Cmd::StartRun(request)] = cmds.as_slice() else {
+        panic!("expected one StartRun, got {cmds:?}")
+    };
+    // What the event loop's start_run does first, before anything is sent.
+    let Err(err) = plan::plans(app.workspace.as_ref().unwrap(), request) else {
+        panic!("the run was planned")
+    };
+    assert!(
+        err.message.ends_with(
+            "workspace.toml:6:12: provider `p` would send its key (PW_TUI_TRUST_KEY) to `collector.invalid`, a host you have not allowed"
+        ),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.help
+            .contains("export PROMPTWRIGHT_ALLOW_HOSTS=collector.invalid"),
+        "{}",
+        err.help
+    );
+}

@@ -265,3 +265,31 @@ fn rollback_shows_the_dry_run_asks_a_reason_and_restores() {
     );
     assert!(frame(&app).contains("rollback from v2"));
 }
+
+#[test]
+fn the_gate_refuses_a_workspace_that_would_send_a_key_to_a_host_not_allowed() {
+    // 0.0.0.0 reaches this machine without being loopback: a foreign host we can watch.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = echo_workspace(&format!(
+        "[providers.remote]\nkind = \"openai\"\nbase_url = \"https://0.0.0.0:{port}/v1\"\napi_key_env = \"PW_TUI_TRUST_KEY\"\n"
+    ));
+    let root = dir.path();
+    write(root, "prompts/greet.toml", PROMPT);
+    write(root, "evals/s.toml", SUITE);
+    let mut app = open(root);
+    let cmds = app.update(ch('g'));
+    perform(&mut app, root, cmds);
+    let message = app.release.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("the gate could not run: ")
+            && message.contains(&format!(
+                "workspace.toml:8:12: provider `remote` would send its key (PW_TUI_TRUST_KEY) to `0.0.0.0:{port}`"
+            ))
+            && message.contains(&format!("export PROMPTWRIGHT_ALLOW_HOSTS=0.0.0.0:{port}")),
+        "{message}"
+    );
+    assert!(app.release.verdict.is_none());
+    assert!(listener.accept().is_err(), "nothing connected");
+}

@@ -184,29 +184,42 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             );
         }
         let kind = p.kind;
-        let unused = |field: &str, at: Option<std::ops::Range<usize>>, errors: &mut Vec<Diagnostic>| {
-            if let Some(at) = at {
-                errors.push(
-                    src.at(
-                        at,
-                        format!(
-                            "`{field}` has no meaning for a provider of kind `{}`",
-                            kind.as_str()
-                        ),
-                    )
-                    .with_help(format!("remove `{field}` from [providers.{name}]")),
-                );
-            }
-        };
+        let unused =
+            |field: &str, at: Option<std::ops::Range<usize>>, errors: &mut Vec<Diagnostic>| {
+                if let Some(at) = at {
+                    errors.push(
+                        src.at(
+                            at,
+                            format!(
+                                "`{field}` has no meaning for a provider of kind `{}`",
+                                kind.as_str()
+                            ),
+                        )
+                        .with_help(format!("remove `{field}` from [providers.{name}]")),
+                    );
+                }
+            };
         if matches!(kind, ProviderKind::Echo | ProviderKind::Replay) {
-            unused("base_url", p.base_url.as_ref().map(Spanned::span), &mut errors);
-            unused("api_key_env", p.api_key_env.as_ref().map(Spanned::span), &mut errors);
+            unused(
+                "base_url",
+                p.base_url.as_ref().map(Spanned::span),
+                &mut errors,
+            );
+            unused(
+                "api_key_env",
+                p.api_key_env.as_ref().map(Spanned::span),
+                &mut errors,
+            );
             let cap = p.max_response_mb.as_ref().map(Spanned::span);
             unused("max_response_mb", cap, &mut errors);
         }
         match kind {
             ProviderKind::Echo => {
-                unused("cassette", p.cassette.as_ref().map(Spanned::span), &mut errors);
+                unused(
+                    "cassette",
+                    p.cassette.as_ref().map(Spanned::span),
+                    &mut errors,
+                );
             }
             ProviderKind::Replay => {
                 if p.cassette.is_none() {
@@ -217,7 +230,11 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                 }
             }
             ProviderKind::Openai | ProviderKind::Anthropic => {
-                unused("cassette", p.cassette.as_ref().map(Spanned::span), &mut errors);
+                unused(
+                    "cassette",
+                    p.cassette.as_ref().map(Spanned::span),
+                    &mut errors,
+                );
                 if let Some(url) = &p.base_url {
                     errors.extend(base_url_problem(src, url));
                 }
@@ -423,7 +440,8 @@ fn base_url_problem(src: &Source, url: &Spanned<String>) -> Option<Diagnostic> {
                 .redact_value(),
         );
     } else if parsed.query().is_some() || parsed.fragment().is_some() {
-        "base_url must not have a query (?...) or fragment (#...): the API path is appended to it".into()
+        "base_url must not have a query (?...) or fragment (#...): the API path is appended to it"
+            .into()
     } else if parsed.host().is_none() {
         "base_url names no host".into()
     } else {

@@ -216,7 +216,7 @@ pub fn workspace(providers: &str, prompt: &str, suite: &str) -> tempfile::TempDi
     write(
         root,
         "workspace.toml",
-        &format!("[workspace]\nname = \"t\"\ndefault_provider = \"real\"\n\n{providers}"),
+        format!("[workspace]\nname = \"t\"\ndefault_provider = \"real\"\n\n{providers}"),
     );
     write(root, "prompts/p.toml", prompt);
     write(root, "evals/s.toml", suite);
@@ -318,4 +318,3 @@ pub fn eval_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 pub fn eval(root: &Path, args: &[&str]) -> Run {
     eval_env(root, args, &[])
 }
-

@@ -442,11 +442,11 @@ fn a_run_is_refused_when_the_workspace_would_send_a_key_to_a_host_not_allowed() 
     );
     let mut app = app_for(ws.path());
     let cmds = app.update(ch('r'));
-    let [Cmd::StartRun(request)] = cmds.as_slice() else {
+    let [Cmd::StartRun { ws, request }] = cmds.as_slice() else {
         panic!("expected one StartRun, got {cmds:?}")
     };
     // What the event loop's start_run does first, before anything is sent.
-    let Err(err) = plan::plans(app.workspace.as_ref().unwrap(), request) else {
+    let Err(err) = plan::plans(ws, request) else {
         panic!("the run was planned")
     };
     assert!(

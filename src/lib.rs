@@ -5,6 +5,7 @@ pub mod assert;
 pub mod cli;
 pub mod diff;
 pub mod fsutil;
+pub mod keys;
 pub mod plan;
 pub mod provider;
 pub mod release;

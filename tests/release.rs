@@ -745,27 +745,9 @@ fn check_catches_tampered_releases_with_a_position() {
 /// `release`, and its gate blocks a draft that breaks the triage JSON contract.
 #[test]
 fn the_demo_releases_are_intact_and_the_triage_contract_blocks_a_breaking_draft() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::copy(repo.join("workspace.toml"), root.join("workspace.toml")).unwrap();
-    for sub in [
-        "prompts",
-        "evals",
-        "evals/data",
-        "evals/schemas",
-        "releases",
-        "releases/support-reply",
-        "releases/ticket-summary",
-        "releases/ticket-triage",
-    ] {
-        std::fs::create_dir_all(root.join(sub)).unwrap();
-        for e in std::fs::read_dir(repo.join(sub)).unwrap().flatten() {
-            if e.path().is_file() {
-                std::fs::copy(e.path(), root.join(sub).join(e.file_name())).unwrap();
-            }
-        }
-    }
+    common::copy_demo(Path::new(env!("CARGO_MANIFEST_DIR")), root);
     let o = run_in(root, &["check"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(

@@ -1,5 +1,5 @@
 //! The command line: clap definitions, workspace discovery, and one file per command.
-//! Results go to stdout, progress and errors to stderr; exit codes follow the spec:
+//! Results go to stdout, progress and errors to stderr; one rule for exit codes:
 //! 0 success, 1 the work ran and failed its bar, 2 bad input or configuration.
 
 mod check;
@@ -39,7 +39,10 @@ parent that has one, or the folder given with -w.
 
 Exit codes: 0 success; 1 the work ran and failed its bar (a case failed, a gate check
 failed, a release was blocked); 2 bad input or configuration (message on stderr, nothing
-written).";
+written).
+
+Every file format, key, assertion type, output format and exit code is described in
+docs/README.md of the promptwright repository.";
 
 #[derive(Debug, Parser)]
 #[command(name = "promptwright", version, about = ABOUT, long_about = LONG_ABOUT)]

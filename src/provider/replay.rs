@@ -30,7 +30,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Entry {
+pub(crate) struct Entry {
     key: String,
     model: String,
     output: String,

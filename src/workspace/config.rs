@@ -29,7 +29,7 @@ impl ProviderKind {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WorkspaceFile {
+pub(crate) struct WorkspaceFile {
     workspace: WorkspaceSection,
     #[serde(default)]
     providers: BTreeMap<String, Spanned<ProviderFile>>,

@@ -99,7 +99,7 @@ impl Prompt {
 /// The file as written, with spans for messages that need a position.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PromptFile {
+pub(crate) struct PromptFile {
     description: Option<String>,
     provider: Option<Spanned<String>>,
     model: Option<String>,

@@ -50,7 +50,7 @@ impl Suite {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SuiteFile {
+pub(crate) struct SuiteFile {
     prompt: Spanned<String>,
     description: Option<String>,
     dataset: Option<Spanned<String>>,
@@ -85,7 +85,7 @@ struct AssertFile {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DatasetLine {
+pub(crate) struct DatasetLine {
     id: Option<String>,
     description: Option<String>,
     #[serde(default)]

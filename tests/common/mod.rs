@@ -74,3 +74,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The demo workspace of the repository at `repo` (its files, no local state) copied
+/// into `to`.
+pub fn copy_demo(repo: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::copy(repo.join("workspace.toml"), to.join("workspace.toml")).unwrap();
+    for dir in ["prompts", "evals", "releases"] {
+        copy_dir(&repo.join(dir), &to.join(dir));
+    }
+}

@@ -1,5 +1,5 @@
-//! JSON (the spec's `{"runs": [...]}`) and JSONL (a line per case, then a summary line
-//! per run, so a consumer can stream it). Structs, not `json!`, keep the spec's key order.
+//! JSON (`{"runs": [...]}`) and JSONL (a line per case, then a summary line per run, so
+//! a consumer can stream it). Structs, not `json!`, keep the documented key order.
 
 use serde::Serialize;
 

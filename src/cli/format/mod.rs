@@ -14,7 +14,7 @@ use crate::store::RunRecord;
 pub enum Format {
     /// Aligned text for a terminal (80 columns), coloured on a tty
     Table,
-    /// {"runs": [...]} with every case, as in the spec
+    /// {"runs": [...]}: every run with its summary and cases (fields: docs/reference/reports.md)
     Json,
     /// One JSON object per line: each case, then each run's summary
     Jsonl,

@@ -62,6 +62,8 @@ pub fn files() -> Vec<FileKeys> {
         file(".promptwright/cache", "docs/reference/runs.md").with::<CachedAnswer>(),
         file(".promptwright/gates.jsonl", "docs/reference/runs.md").with::<GateRecord>(),
         file("eval --format json", "docs/reference/reports.md").with::<RunRecord>(),
+        file("~/.config/promptwright/config.toml", "docs/security.md")
+            .with::<crate::userconfig::File>(),
     ];
     out.retain(|f| !f.keys.is_empty());
     out
@@ -485,6 +487,6 @@ mod tests {
         assert!(workspace.words["providers.*.kind"].contains(&"replay"));
         let suite = files.iter().find(|f| f.file == "evals/SUITE.toml").unwrap();
         assert!(suite.keys.contains("cases.assert.threshold"));
-        assert_eq!(files.len(), 11, "every file kind has keys");
+        assert_eq!(files.len(), 12, "every file kind has keys");
     }
 }

@@ -11,7 +11,7 @@ use crate::workspace::{Diagnostic, ReadError, Source};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct File {
+pub(crate) struct File {
     #[serde(default)]
     trust: TrustFile,
 }

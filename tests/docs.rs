@@ -501,6 +501,58 @@ fn the_runnable_examples_work_as_written_on_the_demo_workspace() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// TOML blocks preceded by `<!-- file: PATH -->`: complete files, as `(where, path, text)`.
+fn file_examples(doc: &Path) -> Vec<(String, String, String)> {
+    let text = read(doc);
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    let mut current: Option<(String, String, String)> = None;
+    for (event, range) in Parser::new(&text).into_offset_iter() {
+        match event {
+            Event::Html(html) if html.trim_start().starts_with("<!-- file:") => {
+                let path = html.trim().trim_start_matches("<!-- file:");
+                marker = Some(path.trim_end_matches("-->").trim().to_string());
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) if &*lang == "toml" => {
+                if let Some(path) = marker.take() {
+                    let line = text[..range.start].lines().count() + 1;
+                    current = Some((format!("{}:{line}", doc.display()), path, String::new()));
+                }
+            }
+            Event::Text(t) => {
+                if let Some((_, _, body)) = current.as_mut() {
+                    body.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => out.extend(current.take()),
+            Event::Start(Tag::Paragraph) => marker = None,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A documented complete file is valid: `check` passes on the demo workspace with it.
+#[test]
+fn the_complete_file_examples_pass_check() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for doc in documents() {
+        for (at, path, text) in file_examples(&doc) {
+            checked += 1;
+            let dir = tempfile::tempdir().unwrap();
+            common::copy_demo(repo(), dir.path());
+            common::write(dir.path(), &path, &text);
+            let o = common::run_in(dir.path(), &["check"]);
+            if common::code(&o) != 0 {
+                failures.push(format!("{at} as {path}:\n{}", common::stderr(&o)));
+            }
+        }
+    }
+    assert!(checked >= 3, "only {checked} file examples found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn a_marker_is_read_with_its_expectations() {
     let m = r#"<!-- runnable exits="0 1" expect="BLOCKED" -->"#;

@@ -12,7 +12,7 @@ use ratatui::layout::{Position, Rect};
 use super::keymap::{self, Action, Context};
 use super::msg::{Cmd, Msg};
 use super::panes::diff::{DiffMode, DiffPane};
-use super::panes::evals::{Detail, EvalsFocus, EvalsPane};
+use super::panes::evals::{Detail, EvalsFocus, EvalsPane, Jump};
 use super::panes::evals_view;
 use super::panes::prompts::{self, Focus, PromptsPane};
 use super::panes::release::{Input, ReleasePane};
@@ -198,6 +198,7 @@ impl App {
             }
             Msg::RunFailed(why) => {
                 self.evals.run = None;
+                self.evals.next_only = None;
                 self.note = Some(format!("run failed: {why}"));
                 Vec::new()
             }
@@ -255,6 +256,7 @@ impl App {
                     Ok(plan) => {
                         self.release.rollback = Some(plan);
                         self.release.reason.clear();
+                        self.release.message = None;
                         self.release.input = Some(Input::Reason);
                     }
                     Err(e) => self.release.message = Some(e),
@@ -476,7 +478,10 @@ impl App {
                     (Some(Input::Reason), Some(plan)) => {
                         if self.release.reason.trim().is_empty() {
                             self.release.input = Some(Input::Reason);
-                            self.release.message = Some("a rollback needs a reason".into());
+                            self.release.message = Some(
+                                "a rollback needs a reason: type why, then Enter (Esc cancels)"
+                                    .into(),
+                            );
                             return Vec::new();
                         }
                         vec![Cmd::Rollback {
@@ -650,9 +655,11 @@ impl App {
             }
             Action::NextFailure | Action::PrevFailure => {
                 let h = self.table_height();
-                if !self.evals.jump_failure(action == Action::NextFailure, h) {
-                    self.note = Some("no failures here".into());
-                }
+                self.note = match self.evals.jump_failure(action == Action::NextFailure, h) {
+                    Jump::Moved => None,
+                    Jump::OnlyOne => Some("only one failure here: this is it".into()),
+                    Jump::NoFailures => Some("no failures here".into()),
+                };
                 Vec::new()
             }
             Action::StartFilter => {
@@ -848,30 +855,38 @@ impl App {
                 }
             }
         };
+        self.evals.next_only = request.only_cases.clone();
         vec![Cmd::StartRun { ws, request }]
     }
 
-    /// Jumps to the Prompts pane on the case's prompt, with the case in the preview.
+    /// Opens the case's prompt in the editor (typing edits it), the case in the preview.
     fn edit_case(&mut self) {
         let Some((suite, id)) = self
             .evals
             .current_case()
             .map(|(s, i)| (s.to_string(), i.to_string()))
         else {
+            self.note = Some("no case selected".into());
             return;
         };
         let Some(prompt) = self.evals.suite().map(|s| s.prompt.clone()) else {
             return;
         };
-        if let Some(i) = self.prompts.entries.iter().position(|e| e.name == prompt) {
-            self.prompts.select(i);
-            let e = &mut self.prompts.entries[i];
-            if let Some(k) = e.cases.iter().position(|c| c.suite == suite && c.id == id) {
-                e.case_index = k;
-            }
-            self.prompts.focus = Focus::List;
-            self.tab = Tab::Prompts;
+        let Some(i) = self.prompts.entries.iter().position(|e| e.name == prompt) else {
+            self.note = Some(format!("no file prompts/{prompt}.toml to edit"));
+            return;
+        };
+        self.prompts.select(i);
+        let e = &mut self.prompts.entries[i];
+        if let Some(k) = e.cases.iter().position(|c| c.suite == suite && c.id == id) {
+            e.case_index = k;
         }
+        self.note = Some(format!(
+            "editing {} · preview: {suite}/{id} · Esc leaves the editor",
+            e.rel_path
+        ));
+        self.prompts.focus = Focus::Editor;
+        self.tab = Tab::Prompts;
     }
 
     fn save_current(&mut self) -> Vec<Cmd> {

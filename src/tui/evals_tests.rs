@@ -285,6 +285,7 @@ fn e_opens_the_prompt_with_the_case_in_the_preview_and_dot_reruns_one_case() {
     );
     app.update(ch('e'));
     assert_eq!(app.tab, Tab::Prompts);
+    assert_eq!(app.prompts.focus, super::panes::prompts::Focus::Editor);
     let e = app.prompts.current().unwrap();
     assert_eq!(e.name, "greet");
     let c = e.case().unwrap();

@@ -18,9 +18,13 @@ mod diff_tests;
 #[cfg(test)]
 mod evals_tests;
 #[cfg(test)]
+mod feedback_tests;
+#[cfg(test)]
 mod release_tests;
 #[cfg(test)]
 mod reload_tests;
+#[cfg(test)]
+mod stale_tests;
 #[cfg(test)]
 mod testing;
 #[cfg(test)]

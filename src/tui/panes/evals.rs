@@ -3,7 +3,7 @@
 //! event (a result replaces one entry and adjusts one suite's counts), so a stream of
 //! results never slows typing down.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use crate::runner::RunEvent;
@@ -35,6 +35,15 @@ impl Counts {
     pub fn total(&self) -> usize {
         self.passed + self.failed + self.errors
     }
+}
+
+/// Where `n`/`p` went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jump {
+    Moved,
+    /// The cursor is on the only failure shown.
+    OnlyOne,
+    NoFailures,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +104,11 @@ pub struct EvalsPane {
     pub last_run: Option<LastRun>,
     /// Set when results changed under an active filter; rows are rebuilt on the next tick.
     pub rows_stale: bool,
+    /// Cases a run started on whose shown result is still from an earlier run (the run
+    /// was cancelled, or has not reached them yet): drawn dimmed and marked.
+    pub older: HashSet<(String, String)>,
+    /// The cases the next run is limited to (a rerun of one case), set as it is asked for.
+    pub next_only: Option<Vec<(String, String)>>,
 }
 
 impl EvalsPane {
@@ -115,6 +129,8 @@ impl EvalsPane {
             run: None,
             last_run: None,
             rows_stale: false,
+            older: HashSet::new(),
+            next_only: None,
         };
         for r in known {
             pane.record(r);
@@ -148,8 +164,38 @@ impl EvalsPane {
         Some((s.name.as_str(), s.case_ids[i].as_str()))
     }
 
+    /// The shown result of this case is from a run before the latest one on it.
+    pub fn is_older(&self, suite: &str, id: &str) -> bool {
+        !self.older.is_empty() && self.older.contains(&(suite.to_string(), id.to_string()))
+    }
+
+    /// A run started on `suites`: every result it covers is from an earlier run until
+    /// the run scores that case again.
+    fn mark_older(&mut self, suites: &[String]) {
+        match self.next_only.take() {
+            Some(only) => {
+                let shown: Vec<_> = only
+                    .into_iter()
+                    .filter(|(s, i)| self.result(s, i).is_some())
+                    .collect();
+                self.older.extend(shown);
+            }
+            None => {
+                for s in suites {
+                    if let Some(by_id) = self.results.get(s) {
+                        self.older
+                            .extend(by_id.keys().map(|id| (s.clone(), id.clone())));
+                    }
+                }
+            }
+        }
+    }
+
     /// Stores a result, keeping the suite's counts right when it replaces an older one.
     fn record(&mut self, r: CaseResult) {
+        if !self.older.is_empty() {
+            self.older.remove(&(r.suite.clone(), r.id.clone()));
+        }
         let counts = self.counts.entry(r.suite.clone()).or_default();
         counts.add(r.status, 1);
         let by_id = self.results.entry(r.suite.clone()).or_default();
@@ -233,8 +279,8 @@ impl EvalsPane {
             .is_some_and(|r| r.status != Status::Pass)
     }
 
-    /// Moves to the next (or previous) failing case; false when there is none.
-    pub fn jump_failure(&mut self, forward: bool, height: usize) -> bool {
+    /// Moves to the next (or previous) failing case, and says how that went.
+    pub fn jump_failure(&mut self, forward: bool, height: usize) -> Jump {
         let n = self.rows.len();
         let found = (1..=n)
             .map(|step| {
@@ -246,6 +292,8 @@ impl EvalsPane {
             })
             .find(|&pos| self.is_failure(self.rows[pos]));
         match found {
+            // The search came back round to where it started: nowhere else to go.
+            Some(pos) if pos == self.cursor => Jump::OnlyOne,
             Some(pos) => {
                 self.cursor = pos;
                 self.scroll_into_view(height);
@@ -256,9 +304,9 @@ impl EvalsPane {
                         scroll: 0,
                     });
                 }
-                true
+                Jump::Moved
             }
-            None => false,
+            None => Jump::NoFailures,
         }
     }
 
@@ -266,6 +314,7 @@ impl EvalsPane {
     pub fn on_run_event(&mut self, ev: RunEvent, now: Instant) -> Option<String> {
         match ev {
             RunEvent::Started(h) => {
+                self.mark_older(&h.suites);
                 self.run = Some(RunProgress {
                     run_id: h.run_id,
                     prompt: h.prompt,

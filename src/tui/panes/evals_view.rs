@@ -149,6 +149,14 @@ fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
                 Style::new().fg(theme::WARN),
             ),
             Span::raw(" · u resumes it"),
+            Span::styled(
+                if pane.older.is_empty() {
+                    ""
+                } else {
+                    " · rows marked * are from an older run"
+                },
+                theme::muted(),
+            ),
         ]),
         None => Line::styled(
             "No run yet: r runs the selected suite, R every suite of its prompt.",
@@ -229,6 +237,19 @@ fn view_cases(pane: &EvalsPane, f: &mut Frame, area: Rect) {
         format!("· {} shown ", pane.rows.len()),
         theme::muted(),
     ));
+    if let Some(s) = pane.suite() {
+        let older = s
+            .case_ids
+            .iter()
+            .filter(|id| pane.is_older(&s.name, id))
+            .count();
+        if older > 0 {
+            title.push(Span::styled(
+                format!("· {older} from an older run (dim, *) "),
+                Style::new().fg(theme::WARN),
+            ));
+        }
+    }
     let focused = pane.focus == EvalsFocus::Cases;
     let block = Block::bordered()
         .title(Line::from(title))
@@ -252,8 +273,22 @@ fn view_cases(pane: &EvalsPane, f: &mut Frame, area: Rect) {
         .map(|&i| {
             let id = &suite.case_ids[i];
             let r = pane.result(&suite.name, id);
-            Row::new(vec![
-                Line::from(status_span(r.map(|r| r.status))),
+            let older = pane.is_older(&suite.name, id);
+            let mut status = status_span(r.map(|r| r.status));
+            if older {
+                // Not what the latest run said: dimmed, and marked for those who cannot
+                // see dim text.
+                let word = match status.content.trim_end() {
+                    "ERROR" => "ERR",
+                    w => w,
+                };
+                status = Span::styled(
+                    format!("{word}*"),
+                    theme::muted().add_modifier(Modifier::DIM),
+                );
+            }
+            let row = Row::new(vec![
+                Line::from(status),
                 Line::raw(id.clone()),
                 Line::raw(r.map_or(String::new(), |r| format!("{:.2}", r.score))),
                 Line::raw(
@@ -262,7 +297,12 @@ fn view_cases(pane: &EvalsPane, f: &mut Frame, area: Rect) {
                 ),
                 Line::raw(r.map_or(String::new(), |r| format!("${:.4}", r.cost_usd))),
                 Line::styled(r.map(headline).unwrap_or_default(), theme::muted()),
-            ])
+            ]);
+            if older {
+                row.style(theme::muted().add_modifier(Modifier::DIM))
+            } else {
+                row
+            }
         })
         .collect();
     // The id column fits the visible ids, so the reason gets the rest of the width.

@@ -23,9 +23,10 @@ pub struct Areas {
     pub history: Rect,
 }
 
-pub fn areas(body: Rect) -> Areas {
+/// `message_lines`: rows the last message needs, so what an action did is never cut off.
+pub fn areas(body: Rect, message_lines: u16) -> Areas {
     let [header, middle, history] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(5 + message_lines.min(3)),
         Constraint::Min(6),
         Constraint::Length(8),
     ])
@@ -65,7 +66,11 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
             return;
         }
     }
-    let a = areas(body);
+    let message_lines = pane.message.as_ref().map_or(0, |m| {
+        let width = body.width.saturating_sub(2).max(1) as usize;
+        m.chars().count().div_ceil(width) as u16
+    });
+    let a = areas(body, message_lines);
     view_header(pane, f, a.header);
     view_checks(pane, f, a.checks);
     view_regressions(pane, f, a.regressions);
@@ -77,8 +82,16 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
             body.height.saturating_sub(2),
         );
         f.render_widget(Clear, area);
-        let [diff, reason] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
+        // The overlay hides the header, so what Enter said (a reason is needed) shows here.
+        let said = pane
+            .message
+            .as_ref()
+            .filter(|_| pane.input == Some(Input::Reason));
+        let [diff, reason] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(3 + u16::from(said.is_some())),
+        ])
+        .areas(area);
         let title = format!(
             " Roll {} back: v{} → v{} (dry run) ",
             plan.name, plan.from.version, plan.to.version
@@ -97,11 +110,14 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
         } else {
             ""
         };
-        let p = Paragraph::new(Line::from(vec![
+        let mut lines = vec![Line::from(vec![
             Span::styled("reason: ", theme::muted()),
             Span::raw(format!("{}{cursor}", pane.reason)),
-        ]))
-        .block(
+        ])];
+        if let Some(m) = said {
+            lines.push(Line::styled(m.clone(), Style::new().fg(theme::WARN)));
+        }
+        let p = Paragraph::new(Text::from(lines)).block(
             Block::bordered()
                 .title(Span::styled(
                     " Enter rolls back · Esc cancels ",

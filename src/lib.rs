@@ -14,5 +14,6 @@ pub mod store;
 pub mod template;
 pub mod tui;
 pub mod userconfig;
+pub mod words;
 pub mod workspace;
 pub mod xml;

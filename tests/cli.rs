@@ -466,6 +466,62 @@ fn init_scaffolds_a_workspace_that_passes_offline_and_refuses_to_overwrite() {
 }
 
 #[test]
+fn init_takes_its_folder_as_dir_or_as_w_and_refuses_two_different_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["-w", "by-flag", "init"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("by-flag/workspace.toml").is_file());
+    let o = run_in(dir.path(), &["init", "same", "-w", "same"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("same/workspace.toml").is_file());
+    let o = run_in(dir.path(), &["init", "one", "-w", "other"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`init one` and `-w other` name two different folders"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("one").exists() && !dir.path().join("other").exists());
+    let help = stdout(&run_in(dir.path(), &["init", "--help"]));
+    assert!(
+        help.contains("`-w DIR` names the same folder as DIR"),
+        "{help}"
+    );
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let ws = workspace();
+    write(
+        ws.path(),
+        "evals/strict.toml",
+        "prompt = \"hello\"\n[[cases]]\nid = \"lost\"\nvars = { other = 1 }\n",
+    );
+    let o = run_in(ws.path(), &["eval", "strict"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("1 case: 0 passed, 0 failed, 1 error"), "{out}");
+    let o = run_in(ws.path(), &["check"]);
+    assert!(stdout(&o).contains("2 suites, 3 cases"), "{}", stdout(&o));
+    write(
+        ws.path(),
+        "evals/strict.toml",
+        "prompt = \"hello\"\nbad = 1\n",
+    );
+    write(
+        ws.path(),
+        "evals/greet.toml",
+        "prompt = \"hello\"\nworse = 1\n",
+    );
+    let o = run_in(ws.path(), &["check"]);
+    assert!(
+        stderr(&o).contains("the workspace has 2 errors"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn help_lists_every_command_and_eval_flag() {
     let o = bin().arg("--help").output().unwrap();
     let help = stdout(&o);

@@ -259,12 +259,16 @@ fn the_whole_flow_from_a_blocked_first_release_to_a_rollback() {
     );
     assert_eq!(log(root).len(), 2);
 
-    // 6. A dry run shows the rollback and writes nothing.
+    // 6. A dry run shows the rollback and writes nothing; it needs no reason, since
+    // nothing goes into the log. A real rollback does.
     let before = releases(root);
-    let o = run_in(
-        root,
-        &["rollback", "greet", "--reason", "Too brief", "--dry-run"],
-    );
+    let o = run_in(root, &["rollback", "greet"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--reason"), "{}", stderr(&o));
+    let o = run_in(root, &["rollback", "greet", "--reason", " "]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(releases(root), before);
+    let o = run_in(root, &["rollback", "greet", "--dry-run"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
     assert!(

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Style};
 
 use super::{CliError, print_diagnostic, workspace_root};
+use crate::words::plural;
 use crate::workspace::{LoadErrors, Workspace};
 use crate::{provider, release};
 
@@ -47,26 +48,22 @@ pub fn run(dir: Option<&Path>) -> Result<ExitCode, CliError> {
     let cases: usize = ws.suites.values().map(|s| s.cases.len()).sum();
     let ok = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
     anstream::println!(
-        "{ok}ok{ok:#}: workspace `{}`: {} prompt{}, {} suite{}, {} case{}{}{}",
+        "{ok}ok{ok:#}: workspace `{}`: {}, {}, {}{}{}",
         ws.config.name,
-        ws.prompts.len(),
-        plural(ws.prompts.len()),
-        ws.suites.len(),
-        plural(ws.suites.len()),
-        cases,
-        plural(cases),
+        plural(ws.prompts.len(), "prompt", "prompts"),
+        plural(ws.suites.len(), "suite", "suites"),
+        plural(cases, "case", "cases"),
         match releases.versions {
             0 => String::new(),
-            n => format!(", {n} released version{} verified", plural(n)),
+            n => format!(
+                ", {} verified",
+                plural(n, "released version", "released versions")
+            ),
         },
         match warnings {
             0 => String::new(),
-            n => format!(", {n} warning{}", plural(n)),
+            n => format!(", {}", plural(n, "warning", "warnings")),
         }
     );
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -23,6 +23,7 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Style};
 use clap::{Parser, Subcommand};
 
+use crate::words::plural;
 use crate::workspace::{Diagnostic, LoadErrors, Workspace, find_root};
 
 pub use format::Format;
@@ -89,7 +90,9 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     /// Scaffold a small workspace that runs offline
     #[command(
         long_about = "Scaffold a small workspace in DIR (default: the current folder): workspace.toml with \
-an offline echo provider, one prompt, one suite and a .gitignore. Refuses to overwrite an existing workspace.toml."
+an offline echo provider, one prompt, one suite and a .gitignore. Refuses to overwrite an existing workspace.toml.\n\n\
+`-w DIR` names the same folder as DIR (it is the workspace to create, never a parent's); giving both with \
+different folders is an error."
     )]
     Init {
         /// Folder to create the workspace in (created if missing)
@@ -150,7 +153,9 @@ pub fn main() -> ExitCode {
         Some(Command::Rollback(args)) => rollback::run(cli.workspace.as_deref(), &args),
         Some(Command::History(args)) => history::run(cli.workspace.as_deref(), &args),
         Some(Command::Stats(args)) => stats::run(cli.workspace.as_deref(), &args),
-        Some(Command::Init { dir }) => init::run(dir.as_deref().or(cli.workspace.as_deref())),
+        Some(Command::Init { dir }) => {
+            init_dir(dir.as_deref(), cli.workspace.as_deref()).and_then(init::run)
+        }
         Some(Command::Screenshots { dir }) => screenshots::run(cli.workspace.as_deref(), &dir),
         None => open_tui(cli.workspace.as_deref()),
     };
@@ -199,10 +204,10 @@ fn report(e: &CliError) {
             }
             if errors.0.len() > 1 {
                 anstream::eprintln!(
-                    "\n{}error{:#}: the workspace has {} errors; nothing was run or written",
+                    "\n{}error{:#}: the workspace has {}; nothing was run or written",
                     style_error(),
                     style_error(),
-                    errors.0.len()
+                    plural(errors.0.len(), "error", "errors")
                 );
             }
         }
@@ -210,6 +215,25 @@ fn report(e: &CliError) {
             anstream::eprintln!("{}error{:#}: {message}", style_error(), style_error());
             anstream::eprintln!("{}help{:#}: {help}", style_help(), style_help());
         }
+    }
+}
+
+/// Where `init` writes: DIR or `-w DIR`, which mean the same folder; two different
+/// folders are a contradiction to report, not to settle silently.
+fn init_dir<'a>(
+    dir: Option<&'a Path>,
+    workspace: Option<&'a Path>,
+) -> Result<Option<&'a Path>, CliError> {
+    match (dir, workspace) {
+        (Some(d), Some(w)) if d != w => Err(CliError::usage(
+            format!(
+                "`init {}` and `-w {}` name two different folders",
+                d.display(),
+                w.display()
+            ),
+            "give the folder once: `promptwright init DIR`",
+        )),
+        (d, w) => Ok(d.or(w)),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `promptwright rollback NAME [--to N] --reason TEXT [--dry-run]`: make an earlier
+//! `promptwright rollback NAME [--to N] (--reason TEXT | --dry-run)`: make an earlier
 //! version current again, with no gate (it passed one when released), and log it.
 
 use std::path::Path;
@@ -29,9 +29,9 @@ pub struct RollbackArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub to: Option<u32>,
 
-    /// Why: it goes into the release log
-    #[arg(long, value_name = "TEXT")]
-    pub reason: String,
+    /// Why: it goes into the release log (not needed with --dry-run)
+    #[arg(long, value_name = "TEXT", required_unless_present = "dry_run")]
+    pub reason: Option<String>,
 
     /// Show the change and write nothing
     #[arg(long)]
@@ -58,7 +58,9 @@ fn side(plan: &RollbackPlan, current: bool) -> Resolved {
 }
 
 pub fn run(dir: Option<&Path>, args: &RollbackArgs) -> Result<ExitCode, CliError> {
-    if args.reason.trim().is_empty() {
+    // A dry run writes nothing to the log, so it has nothing to give a reason for.
+    let reason = args.reason.as_deref().unwrap_or_default();
+    if !args.dry_run && reason.trim().is_empty() {
         return Err(release_error(ReleaseError::Empty { what: "reason" }));
     }
     let root = workspace_root(dir)?;
@@ -109,7 +111,7 @@ pub fn run(dir: Option<&Path>, args: &RollbackArgs) -> Result<ExitCode, CliError
         return Ok(ExitCode::SUCCESS);
     }
     let author = release::default_author(&root);
-    release::rollback(&root, &plan, &args.reason, &author).map_err(release_error)?;
+    release::rollback(&root, &plan, reason, &author).map_err(release_error)?;
     let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
     anstream::println!(
         "{green}rolled back{green:#} `{}` to v{to} (was v{from}) by {author}",

@@ -13,6 +13,7 @@ use clap::builder::TypedValueParser as _;
 use super::history::{ListFormat, known_prompt};
 use super::{CliError, workspace_root};
 use crate::release::stats::{self, PromptStats, RECENT_RUNS};
+use crate::words::plural;
 use crate::workspace::LoadErrors;
 
 pub const LONG_ABOUT: &str = "The numbers that say whether releasing prompts is under control, per prompt:\n\n\
@@ -66,10 +67,6 @@ pub fn run(dir: Option<&Path>, args: &StatsArgs) -> Result<ExitCode, CliError> {
 
 fn pct(r: f64) -> String {
     format!("{:.1}%", r * 100.0)
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn table(all: &[PromptStats]) -> String {

@@ -13,6 +13,7 @@ use crate::diff::CaseDiff;
 use crate::release::gate::RunStats;
 use crate::release::{Proposal, Verdict};
 use crate::store::Status;
+use crate::words::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VerdictFormat {
@@ -113,12 +114,12 @@ fn headline(v: &Verdict) -> String {
 
 fn run_line(r: &RunStats) -> String {
     format!(
-        "run {} · {} cases: {} passed, {} failed, {} errors ({}){}",
+        "run {} · {}: {} passed, {} failed, {} ({}){}",
         r.run_id,
-        r.cases,
+        plural(r.cases, "case", "cases"),
         r.passed,
         r.failed,
-        r.errors,
+        plural(r.errors, "error", "errors"),
         percent(r.pass_rate),
         if r.complete { "" } else { " · INTERRUPTED" }
     )
@@ -306,17 +307,15 @@ pub fn markdown(p: &Proposal, v: &Verdict) -> String {
     };
     let _ = writeln!(
         out,
-        "Draft `{}`, {against}. {} cases: {} passed, {} failed, {} errors ({}); {} regression{}, {} fix{}.\n",
+        "Draft `{}`, {against}. {}: {} passed, {} failed, {} ({}); {}, {}.\n",
         short(&d.content_sha256),
-        d.cases,
+        plural(d.cases, "case", "cases"),
         d.passed,
         d.failed,
-        d.errors,
+        plural(d.errors, "error", "errors"),
         percent(d.pass_rate),
-        v.regressions.len(),
-        if v.regressions.len() == 1 { "" } else { "s" },
-        v.fixes.len(),
-        if v.fixes.len() == 1 { "" } else { "es" },
+        plural(v.regressions.len(), "regression", "regressions"),
+        plural(v.fixes.len(), "fix", "fixes"),
     );
     out.push_str("| | Check | Required | Actual | Detail |\n|---|---|---|---|---|\n");
     for c in &v.checks {

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::file::{Check, Evidence};
 use crate::diff::{CaseChange, CaseDiff, OutputDiff};
 use crate::store::{CaseResult, RunRecord, Status, Summary};
+use crate::words::plural;
 use crate::workspace::GateConfig;
 
 /// Defaults for keys `[gate]` leaves out. Strict, like a reviewer who has not been told
@@ -611,10 +612,6 @@ fn rate_check(
             )
         },
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// ` (2 missing from the draft's run)` when some regressions are missing cases.

@@ -143,7 +143,7 @@ fn r_runs_the_selected_suite_and_results_fill_the_table() {
         app.note
             .as_deref()
             .unwrap()
-            .contains("2 passed, 2 failed, 1 errors")
+            .contains("2 passed, 2 failed, 1 error")
     );
     let t = frame(&app, 140, 24);
     let text = t.backend().to_string();

@@ -9,6 +9,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{ms, one_line, percent, usd};
 use crate::store::{RunRecord, Status};
+use crate::words::plural;
 
 pub const WIDTH: usize = 80;
 
@@ -115,11 +116,11 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
         }
         let s = &r.summary;
         let mut summary = format!(
-            "{} cases: {} passed, {} failed, {} errors · {} · {} · p50 {} p95 {}",
-            s.cases,
+            "{}: {} passed, {} failed, {} · {} · {} · p50 {} p95 {}",
+            plural(s.cases, "case", "cases"),
             s.passed,
             s.failed,
-            s.errors,
+            plural(s.errors, "error", "errors"),
             percent(s.pass_rate),
             usd(s.cost_usd),
             ms(s.p50_latency_ms),

@@ -355,8 +355,11 @@ impl EvalsPane {
                 self.rebuild_rows();
                 Some(if record.complete {
                     format!(
-                        "run {} done: {} passed, {} failed, {} errors",
-                        record.run_id, counts.passed, counts.failed, counts.errors
+                        "run {} done: {} passed, {} failed, {}",
+                        record.run_id,
+                        counts.passed,
+                        counts.failed,
+                        crate::words::plural(counts.errors, "error", "errors")
                     )
                 } else {
                     format!(

@@ -134,8 +134,10 @@ fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
                 Style::new().fg(theme::OK),
             ),
             Span::raw(format!(
-                ", {} failed, {} errors of {}",
-                l.counts.failed, l.counts.errors, l.total
+                ", {} failed, {} of {}",
+                l.counts.failed,
+                crate::words::plural(l.counts.errors, "error", "errors"),
+                l.total
             )),
         ]),
         Some(l) => Line::from(vec![

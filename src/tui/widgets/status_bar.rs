@@ -87,8 +87,8 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
         left.push(sep.clone());
         left.push(Span::styled(
             format!(
-                "✗ workspace: {} errors (promptwright check)",
-                app.ws.load_errors.len()
+                "✗ workspace: {} (promptwright check)",
+                crate::words::plural(app.ws.load_errors.len(), "error", "errors")
             ),
             theme::error(),
         ));

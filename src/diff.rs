@@ -12,7 +12,7 @@ mod outputs;
 mod prompt;
 pub(crate) mod text;
 
-pub use outputs::{CaseChange, CaseCounts, CaseDiff, OutputDiff};
+pub use outputs::{CaseChange, CaseCounts, CaseDiff, CaseKind, OutputDiff};
 pub use prompt::{
     ChangeKind, FieldChange, MessageChange, MessageStatus, PromptDiff, VariableChanges,
 };

@@ -382,7 +382,7 @@ fn outputs_list_regressions_then_fixes_then_the_rest() {
     let ws = workspace();
     let root = ws.path();
     // The current release (v2) was evaluated on both suites, the draft on one: the
-    // case of the other suite is missing from the draft's run, a regression.
+    // case of the other suite was never run on the draft, which is no regression.
     eval_as_draft(root, V2, &[]);
     eval_as_draft(root, DRAFT, &["refunds"]);
     let o = run_in(root, &["diff", "reply", "--outputs"]);
@@ -396,9 +396,17 @@ fn outputs_list_regressions_then_fixes_then_the_rest() {
     let order: Vec<&str> = out
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|w| ["REGRESSION", "MISSING", "FIX", "CHANGED", "NEW"].contains(w))
+        .filter(|w| ["REGRESSION", "MISSING", "FIX", "OUTPUT", "NOT", "NEW"].contains(w))
         .collect();
-    assert_eq!(order, ["MISSING", "REGRESSION", "FIX", "CHANGED"], "{out}");
+    assert_eq!(order, ["REGRESSION", "FIX", "OUTPUT", "NOT"], "{out}");
+    assert!(
+        out.contains("NOT RUN on draft (1 case): extra/signed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 status changed (1 regression, 1 fix), 1 output changed, 1 not run"),
+        "{out}"
+    );
     insta::assert_snapshot!("outputs_current_to_draft", redact(&out));
 
     let o = bin()
@@ -411,6 +419,43 @@ fn outputs_list_regressions_then_fixes_then_the_rest() {
     let out = stdout(&o);
     assert!(out.lines().all(|l| l.width() <= 90), "{out}");
     insta::assert_snapshot!("outputs_side_by_side", redact(&out));
+}
+
+#[test]
+fn rerunning_one_suite_keeps_every_other_case_at_its_latest_result() {
+    let ws = workspace();
+    let root = ws.path();
+    eval_as_draft(root, V2, &[]);
+    // The draft: a full run, then one suite again (its run is now the newest).
+    eval_as_draft(root, DRAFT, &[]);
+    eval_as_draft(root, DRAFT, &["refunds"]);
+    let o = run_in(root, &["diff", "reply", "--outputs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        !out.contains("NOT RUN") && !out.contains("MISSING"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 regression"),
+        "only refunds/window regressed: {out}"
+    );
+    assert!(
+        redact(&out)
+            .contains("draft:        2 runs, newest [RUN_ID] · local/m2 · 4 cases, 3 passed"),
+        "{}",
+        redact(&out)
+    );
+    // A release's side is the same rule: its newest run, of one suite, adds to the
+    // earlier full run rather than hiding it.
+    eval_as_draft(root, V2, &["extra"]);
+    let out = stdout(&run_in(root, &["diff", "reply", "--outputs"]));
+    assert!(!out.contains("NOT RUN"), "{out}");
+    assert!(
+        redact(&out).contains("current (v2): 2 runs, newest [RUN_ID] · local/m1 · 4 cases"),
+        "{}",
+        redact(&out)
+    );
 }
 
 #[test]

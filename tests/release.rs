@@ -135,6 +135,26 @@ fn log(root: &Path) -> Vec<LogEntry> {
         .collect()
 }
 
+/// Runs the command a blocked release's `help:` line points to (the last one quoted on
+/// it): advice must lead somewhere.
+fn follow_hint(root: &Path, err: &str) -> (Vec<String>, Output) {
+    let help = err
+        .lines()
+        .find(|l| l.starts_with("help: "))
+        .unwrap_or_else(|| panic!("a help line: {err}"));
+    let quoted: Vec<&str> = help.split('`').skip(1).step_by(2).collect();
+    let cmd = quoted.last().unwrap();
+    let args: Vec<String> = cmd
+        .strip_prefix("promptwright ")
+        .unwrap_or_else(|| panic!("{cmd}"))
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run_in(root, &refs);
+    (args, o)
+}
+
 #[test]
 fn the_whole_flow_from_a_blocked_first_release_to_a_rollback() {
     // 1. A first draft that fails a case: blocked, exit 1, nothing written.
@@ -154,6 +174,11 @@ fn the_whole_flow_from_a_blocked_first_release_to_a_rollback() {
         stderr(&o)
     );
     assert!(releases(root).is_empty(), "{:?}", paths(&releases(root)));
+    // The hint names a command that works here, and it shows the failing case.
+    let (args, o) = follow_hint(root, &stderr(&o));
+    assert_eq!(args, ["eval", "--prompt", "greet"]);
+    assert_eq!(code(&o), 1, "the case still fails: {}", stderr(&o));
+    assert!(stdout(&o).contains("kind"), "{}", stdout(&o));
 
     // 2. Fixed: released as v1, exactly three files, the current one a copy of v1.
     write(root, "prompts/greet.toml", GOOD);
@@ -232,6 +257,10 @@ fn the_whole_flow_from_a_blocked_first_release_to_a_rollback() {
     let o = run_in(root, &["release", "greet", "--note", "Rename"]);
     assert_eq!(code(&o), 1);
     assert_eq!(releases(root), before, "a blocked release writes nothing");
+    let (args, o) = follow_hint(root, &stderr(&o));
+    assert_eq!(args, ["diff", "greet", "--outputs"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("greet-basic/acme"), "{}", stdout(&o));
 
     // 5. A passing second draft: v2, parent 1, compared with v1.
     write(

@@ -15,8 +15,7 @@ use clap::Args;
 use self::document::{Layout, paint, style_delete, style_dim, style_insert};
 use super::{CliError, workspace_root};
 use crate::diff::{MessageStatus, OutputDiff, PromptDiff, View};
-use crate::release::{self, Ref, RefError, Resolved};
-use crate::store::RunRecord;
+use crate::release::{self, Ref, RefError, Resolved, SideResults};
 use crate::workspace::LoadErrors;
 
 /// `diff --help`. On the subcommand's variant: a variant's doc comment would replace
@@ -25,9 +24,11 @@ pub const LONG_ABOUT: &str = "Compare two versions of a prompt: settings, params
 each message line by line, with the changed words marked.\n\n\
 REF is `draft` (prompts/NAME.toml), `current` (releases/NAME.toml) or `vN` (releases/NAME/vN.toml). \
 The default compares the current release with the draft: what releasing the draft would change.\n\n\
-With --outputs, compare instead what the model answered: the latest run of each side (the run \
-whose content hash is that side's), case by case — regressions first (a pass that now fails or \
-errors, or a case missing from the new run), then fixes, then the rest.\n\n\
+With --outputs, compare instead what the model answered, case by case. A side's results are, per \
+case, its latest result for that side's content (found by content hash), provider and model, across \
+runs, so rerunning one case or one suite updates only those. Each case is a status change \
+(regressions first, then fixes), an output change, unchanged, or not run on a side (never a \
+regression: nothing is known about it there).\n\n\
 Exit 0 whenever the diff was shown, even with regressions (a diff is information; `promptwright \
 gate` is the check that fails); 2 for an unknown prompt, a bad REF, a missing version or a side \
 with no run.";
@@ -50,7 +51,7 @@ pub struct DiffArgs {
     #[arg(long)]
     pub side_by_side: bool,
 
-    /// Compare the per-case outputs and statuses of the latest runs of the two sides
+    /// Compare the per-case outputs and statuses: each side's latest result per case
     #[arg(long)]
     pub outputs: bool,
 }
@@ -102,8 +103,8 @@ pub fn run(dir: Option<&Path>, args: &DiffArgs) -> Result<ExitCode, CliError> {
     };
     let width = output_width();
     let text = if args.outputs {
-        let old = run_of(&root, &args.name, &from)?;
-        let new = run_of(&root, &args.name, &to)?;
+        let old = results_of(&root, &args.name, &from)?;
+        let new = results_of(&root, &args.name, &to)?;
         outputs_report(&args.name, &from, &old, &to, &new, view, width)
     } else {
         prompt_report(&args.name, &from, &to, view, width)
@@ -112,10 +113,10 @@ pub fn run(dir: Option<&Path>, args: &DiffArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The latest run of a side's content, or why there is none and how to make one.
-fn run_of(root: &Path, name: &str, side: &Resolved) -> Result<RunRecord, CliError> {
+/// The latest results of a side's content, or why there are none and how to make them.
+fn results_of(root: &Path, name: &str, side: &Resolved) -> Result<SideResults, CliError> {
     let sha = side.content_sha256();
-    release::latest_run(root, name, &sha).ok_or_else(|| {
+    release::side_results(root, name, &sha).ok_or_else(|| {
         let short = &sha[..sha.len().min(12)];
         let help = match side.reference {
             Ref::Draft => format!(
@@ -269,9 +270,9 @@ fn summary(diff: &PromptDiff) -> String {
 fn outputs_report(
     name: &str,
     from: &Resolved,
-    old: &RunRecord,
+    old: &SideResults,
     to: &Resolved,
-    new: &RunRecord,
+    new: &SideResults,
     view: View,
     width: usize,
 ) -> String {
@@ -279,22 +280,22 @@ fn outputs_report(
     heading(&mut out, "outputs of ", name, from, to, width);
     let (fl, tl) = (from.label(), to.label());
     let w = cells::width(&fl).max(cells::width(&tl)) + 1;
-    for (label, run, style) in [(fl, old, style_delete()), (tl, new, style_insert())] {
-        let pad = " ".repeat(w - cells::width(&label));
+    for (label, side, style) in [(&fl, old, style_delete()), (&tl, new, style_insert())] {
+        let pad = " ".repeat(w - cells::width(label));
         paint(&mut out, &format!("{label}:{pad}"), style);
         let room = width.saturating_sub(w + 1);
-        out.push_str(&cells::fit(&outputs::run_line(run), room));
+        out.push_str(&cells::fit(&outputs::side_line(side), room));
         out.push('\n');
     }
-    if old.run_id == new.run_id {
+    if old == new {
         paint(
             &mut out,
-            "both sides have the same content, so the same run: nothing can differ",
+            "both sides have the same content, so the same results: nothing can differ",
             style_dim(),
         );
         out.push('\n');
     }
-    let diff = OutputDiff::of_runs(old, new);
-    outputs::render(&diff, view, width, &mut out);
+    let diff = OutputDiff::of_latest(&old.cases, &new.cases);
+    outputs::render(&diff, (&fl, &tl), view, width, &mut out);
     out
 }

@@ -11,7 +11,7 @@ use clap::Args;
 use super::gate::{exit_code, propose, release_error, run_gate};
 use super::verdict;
 use super::{CliError, load_workspace};
-use crate::release::{self, ReleaseError, ReleaseRequest};
+use crate::release::{self, Proposal, ReleaseError, ReleaseRequest};
 
 pub const LONG_ABOUT: &str = "Gate the draft of prompt NAME (as `promptwright gate NAME` does) and, only when \
 every check holds, export it as the next version: write releases/NAME/vN.toml (N = the last version + 1, \
@@ -64,9 +64,9 @@ pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError>
             failing.join(", ")
         );
         anstream::eprintln!(
-            "help: fix the draft and run `promptwright release {} --note ...` again (`promptwright diff {} --outputs` shows what changed)",
+            "help: fix the draft and run `promptwright release {} --note ...` again ({})",
             proposal.name,
-            proposal.name
+            where_to_look(&proposal)
         );
         return Ok(exit_code(&verdict));
     }
@@ -89,4 +89,15 @@ pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError>
         anstream::println!("  wrote {}", ws.shown(path));
     }
     Ok(exit_code(&verdict))
+}
+
+/// The command that shows why a release was blocked. Against a current release, the
+/// per-case comparison the gate just ran; a first release has nothing to compare with,
+/// so its failing cases are what to read.
+fn where_to_look(proposal: &Proposal) -> String {
+    let name = &proposal.name;
+    match proposal.current {
+        Some(_) => format!("`promptwright diff {name} --outputs` shows what changed"),
+        None => format!("`promptwright eval --prompt {name}` shows each failing case and why"),
+    }
 }

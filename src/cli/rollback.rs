@@ -11,6 +11,7 @@ use super::gate::release_error;
 use super::{CliError, diff, workspace_root};
 use crate::diff::{OutputDiff, View};
 use crate::release::{self, Ref, ReleaseError, Resolved, RollbackPlan};
+use crate::words::plural;
 
 pub const LONG_ABOUT: &str = "Make version N of prompt NAME current again: releases/NAME.toml becomes a copy \
 of releases/NAME/vN.toml, and the rollback is appended to releases/NAME/log.jsonl with its reason. No gate runs: \
@@ -80,24 +81,28 @@ pub fn run(dir: Option<&Path>, args: &RollbackArgs) -> Result<ExitCode, CliError
             width,
         );
         anstream::print!("{text}");
-        let old = release::latest_run(&root, &plan.name, &plan.from.content_sha256);
-        let new = release::latest_run(&root, &plan.name, &plan.to.content_sha256);
+        let old = release::side_results(&root, &plan.name, &plan.from.content_sha256);
+        let new = release::side_results(&root, &plan.name, &plan.to.content_sha256);
         match (old, new) {
             (Some(old), Some(new)) => {
-                let d = OutputDiff::of_runs(&old, &new);
+                // Rolling back makes v{to} the new side: what callers would get.
+                let d = OutputDiff::of_latest(&old.cases, &new.cases);
                 let c = d.counts;
                 anstream::println!(
-                    "\nper the latest runs (v{from}: {}, v{to}: {}): {} case{} would regress, {} would be fixed",
-                    old.run_id,
-                    new.run_id,
-                    c.regressions_total(),
-                    if c.regressions_total() == 1 { "" } else { "s" },
-                    c.fixes
+                    "\nper the latest results (v{from}: {}, v{to}: {}): {} would regress, {} would be fixed{}",
+                    plural(old.run_ids.len(), "run", "runs"),
+                    plural(new.run_ids.len(), "run", "runs"),
+                    plural(c.regressions_total(), "case", "cases"),
+                    c.fixes,
+                    match c.not_run {
+                        0 => String::new(),
+                        n => format!(" ({} not run on both)", plural(n, "case", "cases")),
+                    }
                 );
                 for case in d.cases.iter().filter(|c| c.change.is_regression()) {
                     anstream::println!(
                         "  {}  {}/{}",
-                        case.change.as_str().to_uppercase(),
+                        case.label().to_uppercase(),
                         case.suite,
                         case.id
                     );

@@ -1,10 +1,14 @@
-//! Per-case comparison of two runs: which cases regressed, which were fixed, what the
+//! Per-case comparison of two sides: which cases regressed, which were fixed, what the
 //! model now says differently. Cases are matched by (suite, id).
+//!
+//! Every view says what happened to a case in one vocabulary ([`CaseKind`]): its status
+//! changed (a regression, a fix, or e.g. fail → error), only its output changed, it is
+//! unchanged, or it was not run on one side.
 
 use std::collections::HashMap;
 
 use super::text::Document;
-use crate::store::{CaseResult, RunRecord, Status};
+use crate::store::{CaseResult, Status};
 
 /// What happened to a case between the old run and the new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,6 +25,34 @@ pub enum CaseChange {
     /// Passing then and now, or not passing then and now (`fail` → `error` included:
     /// the statuses still tell).
     Unchanged,
+    /// On one side only, in a comparison of each side's latest results
+    /// ([`OutputDiff::of_latest`]): the other side never ran it, which says nothing
+    /// about the prompt. Not a regression.
+    NotRun,
+}
+
+/// What a reader is told about a case, the same words in every view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseKind {
+    /// pass / fail / error differs (regressions and fixes are such changes).
+    StatusChanged,
+    /// Same status, different output (or error message).
+    OutputChanged,
+    /// Same status and output.
+    Unchanged,
+    /// No result on one side.
+    NotRun,
+}
+
+impl CaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseKind::StatusChanged => "status changed",
+            CaseKind::OutputChanged => "output changed",
+            CaseKind::Unchanged => "unchanged",
+            CaseKind::NotRun => "not run",
+        }
+    }
 }
 
 impl CaseChange {
@@ -31,6 +63,7 @@ impl CaseChange {
             CaseChange::Fix => "fix",
             CaseChange::New => "new",
             CaseChange::Unchanged => "unchanged",
+            CaseChange::NotRun => "not run",
         }
     }
 
@@ -39,14 +72,12 @@ impl CaseChange {
         matches!(self, CaseChange::Regression | CaseChange::Missing)
     }
 
-    /// Review order: regressions (missing ones with them), fixes, new, unchanged.
-    fn rank(self) -> u8 {
-        match self {
-            CaseChange::Regression | CaseChange::Missing => 0,
-            CaseChange::Fix => 1,
-            CaseChange::New => 2,
-            CaseChange::Unchanged => 3,
-        }
+    /// Needs a reviewer's eye first: a regression (missing cases with them) or a fix.
+    fn is_notable(self) -> bool {
+        matches!(
+            self,
+            CaseChange::Regression | CaseChange::Missing | CaseChange::Fix
+        )
     }
 }
 
@@ -88,6 +119,40 @@ impl CaseDiff {
         self.old_text() != self.new_text()
     }
 
+    /// What happened to the case, in the words every view uses.
+    pub fn kind(&self) -> CaseKind {
+        match (&self.old, &self.new) {
+            (Some(o), Some(n)) if o.status != n.status => CaseKind::StatusChanged,
+            (Some(_), Some(_)) if self.output_changed() => CaseKind::OutputChanged,
+            (Some(_), Some(_)) => CaseKind::Unchanged,
+            _ => CaseKind::NotRun,
+        }
+    }
+
+    /// The case's label: `regression`, `missing`, `fix` or `new` where the change has a
+    /// name of its own, else its kind (`status changed`, `output changed`, `unchanged`,
+    /// `not run`).
+    pub fn label(&self) -> &'static str {
+        match self.change {
+            CaseChange::Unchanged | CaseChange::NotRun => self.kind().as_str(),
+            other => other.as_str(),
+        }
+    }
+
+    /// Review order: regressions (missing ones with them), fixes, other status changes,
+    /// output changes, new cases, cases not run on a side, unchanged ones.
+    fn rank(&self) -> u8 {
+        match (self.change, self.kind()) {
+            (CaseChange::Regression | CaseChange::Missing, _) => 0,
+            (CaseChange::Fix, _) => 1,
+            (_, CaseKind::StatusChanged) => 2,
+            (_, CaseKind::OutputChanged) => 3,
+            (CaseChange::New, _) => 4,
+            (_, CaseKind::NotRun) => 5,
+            _ => 6,
+        }
+    }
+
     /// The line and word diff of the two outputs. Computed on request, so listing
     /// thousands of cases costs no text diffs; a view computes the one it shows.
     pub fn output_diff(&self) -> Document {
@@ -109,11 +174,19 @@ fn side_text(c: Option<&CaseResult>) -> String {
 /// How many cases of each kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CaseCounts {
+    /// Of the status changes: pass → fail or error.
     pub regressions: usize,
+    /// Of the cases not run: in the old run, not in the new one (a gate's comparison).
     pub missing: usize,
+    /// Of the status changes: fail or error → pass.
     pub fixes: usize,
+    /// Of the cases not run: only in the new run (a gate's comparison).
     pub new: usize,
+    /// By kind; these four add up to every case.
+    pub status_changed: usize,
+    pub output_changed: usize,
     pub unchanged: usize,
+    pub not_run: usize,
 }
 
 impl CaseCounts {
@@ -123,22 +196,76 @@ impl CaseCounts {
     }
 
     pub fn total(&self) -> usize {
-        self.regressions + self.missing + self.fixes + self.new + self.unchanged
+        self.status_changed + self.output_changed + self.unchanged + self.not_run
+    }
+
+    /// One line in the shared vocabulary, for every view, zero counts left out:
+    /// `2 status changed (1 regression, 1 fix), 1 output changed, 3 unchanged, 1 not run`.
+    pub fn summary(&self) -> String {
+        use crate::words::plural;
+        let mut parts = Vec::new();
+        if self.status_changed > 0 {
+            let mut status = format!("{} status changed", self.status_changed);
+            let mut detail = Vec::new();
+            if self.regressions > 0 {
+                detail.push(plural(self.regressions, "regression", "regressions"));
+            }
+            if self.fixes > 0 {
+                detail.push(plural(self.fixes, "fix", "fixes"));
+            }
+            if !detail.is_empty() {
+                status.push_str(&format!(" ({})", detail.join(", ")));
+            }
+            parts.push(status);
+        }
+        if self.output_changed > 0 {
+            parts.push(format!("{} output changed", self.output_changed));
+        }
+        if self.unchanged > 0 {
+            parts.push(format!("{} unchanged", self.unchanged));
+        }
+        if self.not_run > 0 {
+            let mut n = format!("{} not run", self.not_run);
+            if self.missing > 0 {
+                n.push_str(&format!(
+                    " ({} missing from the new run: regressions)",
+                    self.missing
+                ));
+            }
+            parts.push(n);
+        }
+        if parts.is_empty() {
+            return "no cases".to_string();
+        }
+        parts.join(", ")
     }
 }
 
-/// Two runs compared case by case, in review order.
+/// Two sides compared case by case, in review order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputDiff {
-    /// Regressions and missing cases first, then fixes, new cases, unchanged ones; by
-    /// suite and id within each group.
+    /// In review order (see [`CaseDiff`]'s rank: regressions and missing cases first,
+    /// then fixes, other changes, and unchanged cases last); by suite and id within each
+    /// group.
     pub cases: Vec<CaseDiff>,
     pub counts: CaseCounts,
 }
 
 impl OutputDiff {
-    /// Compares the cases of an old run with those of a new one.
+    /// Compares the cases of an old run with those of a new one, both run on the same
+    /// suites (a gate's two runs): a case the new run lacks is missing, a regression.
     pub fn new(old: &[CaseResult], new: &[CaseResult]) -> OutputDiff {
+        OutputDiff::compare(old, new, false)
+    }
+
+    /// Compares each side's latest results (see `release::side_results`): a case one
+    /// side never ran is `NotRun` there, not a regression — rerunning one case must not
+    /// make every other case look lost.
+    pub fn of_latest(old: &[CaseResult], new: &[CaseResult]) -> OutputDiff {
+        OutputDiff::compare(old, new, true)
+    }
+
+    fn compare(old: &[CaseResult], new: &[CaseResult], absent_is_not_run: bool) -> OutputDiff {
         let new_by_key: HashMap<(&str, &str), &CaseResult> = new
             .iter()
             .map(|c| ((c.suite.as_str(), c.id.as_str()), c))
@@ -151,6 +278,7 @@ impl OutputDiff {
         for o in old {
             let n = new_by_key.get(&(o.suite.as_str(), o.id.as_str())).copied();
             let change = match n {
+                None if absent_is_not_run => CaseChange::NotRun,
                 None => CaseChange::Missing,
                 Some(n) => match (o.status == Status::Pass, n.status == Status::Pass) {
                     (true, false) => CaseChange::Regression,
@@ -171,15 +299,17 @@ impl OutputDiff {
                 cases.push(CaseDiff {
                     suite: n.suite.clone(),
                     id: n.id.clone(),
-                    change: CaseChange::New,
+                    change: if absent_is_not_run {
+                        CaseChange::NotRun
+                    } else {
+                        CaseChange::New
+                    },
                     old: None,
                     new: Some(n.clone()),
                 });
             }
         }
-        cases.sort_by(|a, b| {
-            (a.change.rank(), &a.suite, &a.id).cmp(&(b.change.rank(), &b.suite, &b.id))
-        });
+        cases.sort_by_cached_key(|c| (c.rank(), c.suite.clone(), c.id.clone()));
         let mut counts = CaseCounts::default();
         for c in &cases {
             match c.change {
@@ -187,27 +317,28 @@ impl OutputDiff {
                 CaseChange::Missing => counts.missing += 1,
                 CaseChange::Fix => counts.fixes += 1,
                 CaseChange::New => counts.new += 1,
-                CaseChange::Unchanged => counts.unchanged += 1,
+                CaseChange::Unchanged | CaseChange::NotRun => {}
+            }
+            match c.kind() {
+                CaseKind::StatusChanged => counts.status_changed += 1,
+                CaseKind::OutputChanged => counts.output_changed += 1,
+                CaseKind::Unchanged => counts.unchanged += 1,
+                CaseKind::NotRun => counts.not_run += 1,
             }
         }
         OutputDiff { cases, counts }
     }
 
-    /// Compares two run records.
-    pub fn of_runs(old: &RunRecord, new: &RunRecord) -> OutputDiff {
-        OutputDiff::new(&old.cases, &new.cases)
-    }
-
     /// Index of the next case after `from` that needs review (a regression or a fix):
     /// what `n` jumps to in a list.
     pub fn next_notable(&self, from: usize) -> Option<usize> {
-        (from + 1..self.cases.len()).find(|&i| self.cases[i].change.rank() < 2)
+        (from + 1..self.cases.len()).find(|&i| self.cases[i].change.is_notable())
     }
 
     /// Index of the previous case before `from` that needs review.
     pub fn prev_notable(&self, from: usize) -> Option<usize> {
         (0..from.min(self.cases.len()))
             .rev()
-            .find(|&i| self.cases[i].change.rank() < 2)
+            .find(|&i| self.cases[i].change.is_notable())
     }
 }

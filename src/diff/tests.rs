@@ -567,9 +567,9 @@ fn output_comparison_kinds_and_order() {
             (CaseChange::Regression, "regressed"),
             (CaseChange::Regression, "errored"),
             (CaseChange::Fix, "fixed"),
+            (CaseChange::Unchanged, "fail-to-error"),
             (CaseChange::New, "brand-new"),
             (CaseChange::Unchanged, "same-pass"),
-            (CaseChange::Unchanged, "fail-to-error"),
         ]
     );
     assert_eq!(
@@ -579,8 +579,25 @@ fn output_comparison_kinds_and_order() {
             missing: 1,
             fixes: 1,
             new: 1,
-            unchanged: 2
+            status_changed: 4,
+            output_changed: 0,
+            unchanged: 1,
+            not_run: 2,
         }
+    );
+    // One word per case: fail → error is a status change, never "unchanged".
+    let labels: Vec<&str> = d.cases.iter().map(|c| c.label()).collect();
+    assert_eq!(
+        labels,
+        [
+            "missing",
+            "regression",
+            "regression",
+            "fix",
+            "status changed",
+            "new",
+            "unchanged"
+        ]
     );
     assert_eq!(d.counts.regressions_total(), 3);
     assert_eq!(d.counts.total(), 7);
@@ -601,8 +618,8 @@ fn output_comparison_kinds_and_order() {
     let missing = &d.cases[0];
     assert_eq!(missing.score_delta(), None);
     assert!(missing.new.is_none());
-    assert!(!d.cases[5].output_changed());
-    assert!(d.cases[5].output_diff().is_identical());
+    assert!(!d.cases[6].output_changed());
+    assert!(d.cases[6].output_diff().is_identical());
     // Review navigation visits regressions and fixes only.
     assert_eq!(d.next_notable(0), Some(1));
     assert_eq!(d.next_notable(3), None);
@@ -619,6 +636,45 @@ fn cases_match_by_suite_and_id() {
     let same = OutputDiff::new(&old, &old);
     assert_eq!(same.counts.unchanged, 1);
     assert_eq!(same.counts.regressions_total(), 0);
+}
+
+#[test]
+fn latest_results_call_a_case_one_side_lacks_not_run_never_a_regression() {
+    // The draft reran one case: the others have no result on its side.
+    let old = vec![
+        case("s", "a", Status::Pass, 1.0, "same"),
+        case("s", "b", Status::Pass, 1.0, "was"),
+        case("s", "c", Status::Pass, 1.0, "ok"),
+    ];
+    let new = vec![
+        case("s", "b", Status::Pass, 1.0, "now"),
+        case("t", "only-new", Status::Fail, 0.0, "x"),
+    ];
+    let d = OutputDiff::of_latest(&old, &new);
+    let rows: Vec<(&str, &str, CaseKind)> = d
+        .cases
+        .iter()
+        .map(|c| (c.id.as_str(), c.label(), c.kind()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("b", "output changed", CaseKind::OutputChanged),
+            ("a", "not run", CaseKind::NotRun),
+            ("c", "not run", CaseKind::NotRun),
+            ("only-new", "not run", CaseKind::NotRun),
+        ]
+    );
+    assert_eq!(d.counts.regressions_total(), 0);
+    assert_eq!(d.counts.total(), 4);
+    assert_eq!(d.counts.summary(), "1 output changed, 3 not run");
+    // The same inputs as a gate's two runs: the draft lacks cases, regressions.
+    let gate = OutputDiff::new(&old, &new);
+    assert_eq!(gate.counts.regressions_total(), 2);
+    assert_eq!(
+        gate.counts.summary(),
+        "1 output changed, 3 not run (2 missing from the new run: regressions)"
+    );
 }
 
 #[test]

@@ -32,7 +32,7 @@ pub use log::{LogEntry, ReleaseEvent, RollbackEvent, read_log};
 pub use proposal::{Current, GatePlans, GateRuns, Proposal, run_gate};
 pub use refs::{Ref, RefError, RefParseError, Resolved, load_ref, resolve, versions};
 pub use rollback::{RollbackPlan, plan_rollback, rollback};
-pub use runs::latest_run;
+pub use runs::{SideResults, latest_run, side_results};
 pub use stats::PromptStats;
 pub use verify::{Verification, verify};
 

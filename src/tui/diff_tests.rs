@@ -108,9 +108,22 @@ fn workspace() -> tempfile::TempDir {
 
 /// Runs every suite of `greet` as `text` defines it (the runner keys records by content).
 fn run_as(root: &Path, text: &str) {
+    run_cases_as(root, text, None);
+}
+
+/// Like [`run_as`], for only these (suite, case) pairs: what `.` reruns in the Evals pane.
+fn run_cases_as(root: &Path, text: &str, only: Option<&[(&str, &str)]>) {
     write(root, "prompts/greet.toml", text);
     let ws = Workspace::load(root).unwrap();
-    let plans = crate::plan::plans(&ws, &crate::plan::PlanRequest::default()).unwrap();
+    let request = crate::plan::PlanRequest {
+        only_cases: only.map(|o| {
+            o.iter()
+                .map(|(s, c)| (s.to_string(), c.to_string()))
+                .collect()
+        }),
+        ..Default::default()
+    };
+    let plans = crate::plan::plans(&ws, &request).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         for p in plans {
@@ -298,6 +311,44 @@ fn outputs_view_lists_regressions_first_and_opens_a_case() {
     );
     app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     assert!(!app.diff.case_open);
+}
+
+#[test]
+fn rerunning_one_case_of_the_draft_invents_no_regressions() {
+    let ws = workspace();
+    run_as(ws.path(), V1);
+    run_as(ws.path(), DRAFT);
+    // The draft's newest run holds one case; the others keep their earlier results.
+    run_cases_as(ws.path(), DRAFT, Some(&[("s", "same")]));
+    let mut app = open(ws.path());
+    app.update(ch('o'));
+    let o = app.diff.outputs().expect("both sides have results");
+    let labels: Vec<(&str, &str)> = o.cases.iter().map(|c| (c.label(), c.id.as_str())).collect();
+    assert_eq!(
+        labels,
+        [
+            ("regression", "brief"),
+            ("fix", "warm"),
+            ("output changed", "same")
+        ]
+    );
+    assert_eq!(o.counts.regressions_total(), 1);
+    // A case the draft never ran is "not run", never "missing".
+    write(
+        ws.path(),
+        "evals/s.toml",
+        &format!(
+            "{SUITE}\n[[cases]]\nid = \"later\"\nvars = {{ company = \"Acme\", name = \"Di\", mood = \"\" }}\n"
+        ),
+    );
+    run_cases_as(ws.path(), V1, Some(&[("s", "later")]));
+    write(ws.path(), "prompts/greet.toml", DRAFT);
+    let mut app = open(ws.path());
+    app.update(ch('o'));
+    let text = frame(&app, 160, 12);
+    assert!(text.contains("NOT RUN        s/later  pass → –"), "{text}");
+    assert!(text.contains("1 not run"), "{text}");
+    assert!(!text.contains("MISSING"), "{text}");
 }
 
 #[test]

@@ -1,92 +1,118 @@
-//! `diff --outputs`: the per-case comparison of two runs, regressions first, then
-//! fixes, then the rest, each with its status change, score delta and a short diff of
-//! what the model answered.
+//! `diff --outputs`: the per-case comparison of two sides' latest results, regressions
+//! first, then fixes, other status changes and output changes, each with its statuses,
+//! score delta and a short diff of what the model answered; then the cases not run on a
+//! side, by name, and a count of the unchanged ones.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
 use super::document::{self, Layout, paint, style_dim};
-use crate::diff::{CaseChange, CaseDiff, OutputDiff, View};
-use crate::store::{RunRecord, Status};
+use crate::diff::{CaseChange, CaseDiff, CaseKind, OutputDiff, View};
+use crate::release::SideResults;
+use crate::store::Status;
+use crate::words::plural;
 
 /// Lines of output diff shown per case; the TUI shows them whole.
 const MAX_DIFF_LINES: usize = 8;
 
-fn label(c: &CaseDiff) -> (&'static str, Style) {
+fn label(c: &CaseDiff) -> (String, Style) {
     let fg = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
-    match c.change {
-        CaseChange::Regression => ("REGRESSION", fg(AnsiColor::Red).bold()),
-        CaseChange::Missing => ("MISSING", fg(AnsiColor::Red).bold()),
-        CaseChange::Fix => ("FIX", fg(AnsiColor::Green).bold()),
-        CaseChange::New => ("NEW", fg(AnsiColor::Cyan).bold()),
-        CaseChange::Unchanged => ("CHANGED", fg(AnsiColor::Yellow)),
-    }
+    let style = match (c.change, c.kind()) {
+        (CaseChange::Regression | CaseChange::Missing, _) => fg(AnsiColor::Red).bold(),
+        (CaseChange::Fix, _) => fg(AnsiColor::Green).bold(),
+        (_, CaseKind::StatusChanged) => fg(AnsiColor::Yellow).bold(),
+        (_, CaseKind::OutputChanged) => fg(AnsiColor::Yellow),
+        _ => style_dim(),
+    };
+    (c.label().to_uppercase(), style)
 }
 
 fn status(s: Option<Status>, absent: &str) -> String {
     s.map_or_else(|| absent.to_string(), |s| s.as_str().to_string())
 }
 
-/// One side's run, for the heading: id (which starts with when it ran), provider/model,
-/// how it went.
-pub fn run_line(r: &RunRecord) -> String {
+/// One side's results, for the heading: the runs they come from (a run id starts with
+/// when it ran), provider/model, how they went.
+pub fn side_line(r: &SideResults) -> String {
     let s = &r.summary;
+    let runs = match r.run_ids.as_slice() {
+        [one] => format!("run {one}"),
+        [newest, rest @ ..] => format!("{} runs, newest {newest}", rest.len() + 1),
+        [] => "no results".to_string(),
+    };
     format!(
-        "run {} · {}/{} · {} case{}, {} passed{}",
-        r.run_id,
+        "{runs} · {}/{} · {}, {} passed",
         r.provider,
         r.model,
-        s.cases,
-        if s.cases == 1 { "" } else { "s" },
+        plural(s.cases, "case", "cases"),
         s.passed,
-        if r.complete { "" } else { " · INCOMPLETE" }
     )
 }
 
-/// Whether a case needs a line in the report: anything but the same status, score and
-/// output on both sides.
-fn worth_listing(c: &CaseDiff) -> bool {
-    c.change != CaseChange::Unchanged
-        || c.old_status() != c.new_status()
-        || c.score_delta().is_some_and(|d| d.abs() >= 0.005)
-        || c.output_changed()
-}
+/// Cases not run on a side are listed by name, not one block each: after rerunning
+/// one case of a thousand, the others are no news.
+const MAX_NOT_RUN_NAMES: usize = 20;
 
-pub fn render(diff: &OutputDiff, view: View, width: usize, out: &mut String) {
-    let n = &diff.counts;
-    let plural =
-        |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
-    let mut counts = plural(n.regressions_total(), "regression", "regressions");
-    if n.missing > 0 {
-        let _ = write!(counts, " ({} missing)", n.missing);
-    }
-    let _ = write!(
-        counts,
-        ", {}, {} new, {} unchanged",
-        plural(n.fixes, "fix", "fixes"),
-        n.new,
-        n.unchanged
-    );
-    paint(out, &counts, Style::new().bold());
+pub fn render(diff: &OutputDiff, sides: (&str, &str), view: View, width: usize, out: &mut String) {
+    paint(out, &diff.counts.summary(), Style::new().bold());
     out.push('\n');
 
-    let mut quiet = 0;
+    let mut unchanged = 0;
+    let (mut not_run_old, mut not_run_new) = (Vec::new(), Vec::new());
     for c in &diff.cases {
-        if !worth_listing(c) {
-            quiet += 1;
+        match c.kind() {
+            CaseKind::Unchanged => unchanged += 1,
+            CaseKind::NotRun if c.change == CaseChange::NotRun => {
+                let name = format!("{}/{}", c.suite, c.id);
+                if c.old.is_none() {
+                    not_run_old.push(name);
+                } else {
+                    not_run_new.push(name);
+                }
+            }
+            _ => {
+                out.push('\n');
+                case(c, view, width, out);
+            }
+        }
+    }
+    for (side, names) in [(sides.0, &not_run_old), (sides.1, &not_run_new)] {
+        if names.is_empty() {
             continue;
         }
         out.push('\n');
-        case(c, view, width, out);
+        let (label, style) = ("NOT RUN", style_dim().bold());
+        paint(out, label, style);
+        let mut shown: Vec<&str> = names
+            .iter()
+            .take(MAX_NOT_RUN_NAMES)
+            .map(String::as_str)
+            .collect();
+        let more = names.len() - shown.len();
+        let extra = format!("… and {more} more");
+        if more > 0 {
+            shown.push(&extra);
+        }
+        let _ = writeln!(
+            out,
+            " on {side} ({}): {}",
+            plural(names.len(), "case", "cases"),
+            shown.join(", ")
+        );
+        let hint = format!(
+            "    no result for this content on {side}: nothing to compare, not a regression"
+        );
+        paint(out, &super::cells::fit(&hint, width), style_dim());
+        out.push('\n');
     }
-    if quiet > 0 {
+    if unchanged > 0 {
         out.push('\n');
         paint(
             out,
             &format!(
-                "{quiet} case{} unchanged (same status, score and output)",
-                if quiet == 1 { "" } else { "s" }
+                "{} unchanged (same status and output)",
+                plural(unchanged, "case", "cases")
             ),
             style_dim(),
         );
@@ -96,7 +122,7 @@ pub fn render(diff: &OutputDiff, view: View, width: usize, out: &mut String) {
 
 fn case(c: &CaseDiff, view: View, width: usize, out: &mut String) {
     let (name, style) = label(c);
-    paint(out, &format!("{name:<10}"), style);
+    paint(out, &format!("{name:<14}"), style);
     let _ = write!(
         out,
         "  {}/{}  {} → {}",
@@ -125,7 +151,7 @@ fn case(c: &CaseDiff, view: View, width: usize, out: &mut String) {
     // Why it stands where it stands: the new side's reason for a regression, the old
     // side's for a fix.
     let reason = match c.change {
-        CaseChange::Regression | CaseChange::Unchanged | CaseChange::New => {
+        CaseChange::Regression | CaseChange::Unchanged | CaseChange::New | CaseChange::NotRun => {
             c.new.as_ref().and_then(|r| r.headline()).map(|h| ("✗", h))
         }
         CaseChange::Fix => c

@@ -13,7 +13,7 @@ use crate::workspace::PromptDef;
 pub enum DiffMode {
     /// The two prompt definitions.
     Prompt,
-    /// The per-case outputs of the latest run of each side.
+    /// The per-case outputs: each side's latest result per case.
     Outputs,
 }
 
@@ -201,14 +201,14 @@ pub fn load(root: &Path, prompt: &str, from: Ref, to: Ref, draft: Option<PromptD
     let outputs = match (&a, &b) {
         (Ok(a), Ok(b)) => {
             let run = |sha: &str, label: &str| {
-                release::latest_run(root, prompt, sha).ok_or_else(|| {
+                release::side_results(root, prompt, sha).ok_or_else(|| {
                     format!(
                         "{label} has no run yet: run its suites (Evals pane, R) to compare outputs"
                     )
                 })
             };
             match (run(&a.2, &a.1), run(&b.2, &b.1)) {
-                (Ok(x), Ok(y)) => Ok(OutputDiff::of_runs(&x, &y)),
+                (Ok(x), Ok(y)) => Ok(OutputDiff::of_latest(&x.cases, &y.cases)),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             }
         }

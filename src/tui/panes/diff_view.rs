@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::diff::{DiffMode, DiffPane};
-use crate::diff::{CaseChange, Document, Row, RowKind, Sign, View};
+use crate::diff::{CaseChange, CaseKind, Document, Row, RowKind, Sign, View};
 use crate::store::Status;
 use crate::tui::theme;
 
@@ -138,14 +138,7 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
     if let Some(o) = pane.outputs().filter(|_| pane.mode == DiffMode::Outputs) {
         let c = o.counts;
         spans.push(Span::styled(
-            format!(
-                " · {} regressions ({} missing), {} fixes, {} new, {} unchanged",
-                c.regressions_total(),
-                c.missing,
-                c.fixes,
-                c.new,
-                c.unchanged
-            ),
+            format!(" · {}", c.summary()),
             Style::new().fg(if c.regressions_total() > 0 {
                 theme::BAD
             } else {
@@ -312,32 +305,28 @@ fn view_cases(pane: &DiffPane, o: &crate::diff::OutputDiff, f: &mut Frame, area:
         .skip(top)
         .take(height)
         .map(|(i, c)| {
-            let (label, style) = match c.change {
-                CaseChange::Regression | CaseChange::Missing => (
-                    c.change.as_str().to_uppercase(),
-                    Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD),
-                ),
-                CaseChange::Fix => (
-                    "FIX".into(),
-                    Style::new().fg(theme::OK).add_modifier(Modifier::BOLD),
-                ),
-                CaseChange::New => ("NEW".into(), Style::new().fg(theme::ACCENT)),
-                CaseChange::Unchanged => ("unchanged".into(), theme::muted()),
+            let style = match (c.change, c.kind()) {
+                (CaseChange::Regression | CaseChange::Missing, _) => {
+                    Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD)
+                }
+                (CaseChange::Fix, _) => Style::new().fg(theme::OK).add_modifier(Modifier::BOLD),
+                (_, CaseKind::StatusChanged) => {
+                    Style::new().fg(theme::WARN).add_modifier(Modifier::BOLD)
+                }
+                (_, CaseKind::OutputChanged) => Style::new().fg(theme::WARN),
+                (CaseChange::New, _) => Style::new().fg(theme::ACCENT),
+                _ => theme::muted(),
             };
-            let delta = c
-                .score_delta()
-                .map_or(String::new(), |d| format!(" ({d:+.2})"));
-            let changed = if c.output_changed() {
-                " · output changed"
-            } else {
-                ""
+            let delta = match c.score_delta() {
+                Some(d) if d.abs() >= 0.005 => format!(" ({d:+.2})"),
+                _ => String::new(),
             };
             let mut line = Line::from(vec![
-                Span::styled(format!("{label:<11}"), style),
+                Span::styled(format!("{:<15}", c.label().to_uppercase()), style),
                 Span::raw(format!("{}/{}", c.suite, c.id)),
                 Span::styled(
                     format!(
-                        "  {} → {}{delta}{changed}",
+                        "  {} → {}{delta}",
                         status_label(c.old_status()),
                         status_label(c.new_status())
                     ),

@@ -67,10 +67,11 @@ impl std::fmt::Display for PlanError {
 fn only(suite: &Suite, cases: Option<&[(String, String)]>) -> Suite {
     let mut s = suite.clone();
     if let Some(keep) = cases {
-        s.cases.retain(|c| {
+        let kept = suite.cases.iter().filter(|c| {
             keep.iter()
-                .any(|(suite, id)| *suite == s.name && *id == c.id)
+                .any(|(name, id)| *name == suite.name && *id == c.id)
         });
+        s.cases = Arc::new(kept.cloned().collect());
     }
     s
 }

@@ -537,8 +537,8 @@ fn max_response_mb_out_of_range() {
         ws.rejects_check_and_eval(
             &loc,
             &[
-                "max_response_mb must be above 0 and at most 1024",
-                "help: it caps one answer's body in MiB",
+                "`max_response_mb` is out of range",
+                "help: `max_response_mb` must be a number more than 0 and at most 1024 MiB",
             ],
         );
     }
@@ -627,6 +627,121 @@ fn suite_gate_min_pass_rate_above_one() {
         &["check"],
         &loc,
         &["min_pass_rate must be between 0 and 1", "help: "],
+    );
+}
+
+/// Every numeric key of the workspace's files outside its range: an error at the value,
+/// naming the key, with the allowed range on the help line. `timeout_s = 1e20` used to
+/// pass `check` and then panic every case of `eval`.
+#[test]
+fn numbers_out_of_range() {
+    let provider = |extra: &str| {
+        format!(
+            "{WORKSPACE}\n[providers.api]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\n{extra}\n"
+        )
+    };
+    let cases: &[(&str, String, &str, &str)] = &[
+        (
+            "workspace.toml",
+            provider("timeout_s = 1e20"),
+            "1e20",
+            "`timeout_s` must be a number more than 0 and at most 86400 seconds",
+        ),
+        (
+            "workspace.toml",
+            provider("timeout_s = 0"),
+            "0\n",
+            "`timeout_s` must be a number more than 0 and at most 86400 seconds",
+        ),
+        (
+            "workspace.toml",
+            provider("concurrency = 0"),
+            "0\n",
+            "`concurrency` must be a whole number from 1 to 1000",
+        ),
+        (
+            "workspace.toml",
+            provider("concurrency = 4000000000"),
+            "4000000000",
+            "`concurrency` must be a whole number from 1 to 1000",
+        ),
+        (
+            "workspace.toml",
+            provider("max_retries = 1000"),
+            "1000",
+            "`max_retries` must be a whole number from 0 to 20",
+        ),
+        (
+            "workspace.toml",
+            format!("{WORKSPACE}\n[pricing]\n\"m\" = {{ input = 1e300, output = 0.6 }}\n"),
+            "{ input",
+            "input and output must each be a number from 0 to 10000 USD per million tokens",
+        ),
+        (
+            "workspace.toml",
+            format!("{WORKSPACE}\n[gate]\nmax_cost_usd = -1\n"),
+            "-1",
+            "`max_cost_usd` must be a number from 0 to 1000000 USD",
+        ),
+        (
+            "workspace.toml",
+            format!("{WORKSPACE}\n[gate]\nmax_cost_usd = nan\n"),
+            "nan",
+            "`max_cost_usd` must be a number from 0 to 1000000 USD",
+        ),
+        (
+            "prompts/greet.toml",
+            PROMPT.replace("temperature = 0.2", "temperature = 7"),
+            "7",
+            "`temperature` must be a number from 0 to 2",
+        ),
+        (
+            "prompts/greet.toml",
+            PROMPT.replace("temperature = 0.2", "max_tokens = 0"),
+            "0\n",
+            "`max_tokens` must be a whole number from 1 to 10000000",
+        ),
+        (
+            "prompts/greet.toml",
+            PROMPT.replace("temperature = 0.2", "max_tokens = 12.5"),
+            "12.5",
+            "`max_tokens` must be a whole number from 1 to 10000000",
+        ),
+        (
+            "prompts/greet.toml",
+            PROMPT.replace("temperature = 0.2", "top_p = \"high\""),
+            "\"high\"",
+            "`top_p` must be a number from 0 to 1",
+        ),
+    ];
+    for (rel, text, at, help) in cases {
+        let ws = Ws::new();
+        ws.write(rel, text);
+        let loc = ws.pos_nth(rel, at, text.matches(at).count() - 1);
+        ws.rejects_check_and_eval(&loc, &[&format!("help: {help}")]);
+    }
+    // Anthropic's temperature stops at 1; a prompt for an offline provider may use either.
+    let ws = Ws::new();
+    let text = format!(
+        "{WORKSPACE}\n[providers.claude]\nkind = \"anthropic\"\nbase_url = \"http://127.0.0.1:9\"\n"
+    );
+    ws.write("workspace.toml", &text);
+    ws.edit(
+        "prompts/greet.toml",
+        "temperature = 0.2",
+        "temperature = 1.5",
+    );
+    assert_eq!(ws.run(&["check"]).code, Some(0));
+    ws.edit(
+        "prompts/greet.toml",
+        "model = \"echo-1\"",
+        "provider = \"claude\"\nmodel = \"c\"",
+    );
+    let loc = ws.pos("prompts/greet.toml", "1.5");
+    ws.rejects(
+        &["check"],
+        &loc,
+        &["help: `temperature` must be a number from 0 to 1"],
     );
 }
 

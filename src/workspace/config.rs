@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::error::{Diagnostic, Source, did_you_mean};
+use super::ranges;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,7 +56,7 @@ struct ProviderFile {
     api_key_env: Option<Spanned<String>>,
     concurrency: Option<Spanned<u32>>,
     timeout_s: Option<Spanned<f64>>,
-    max_retries: Option<u32>,
+    max_retries: Option<Spanned<u32>>,
     max_response_mb: Option<Spanned<f64>>,
     cassette: Option<Spanned<String>>,
 }
@@ -81,7 +82,7 @@ struct GateFile {
     min_pass_rate: Option<Spanned<f64>>,
     max_regressions: Option<u64>,
     max_errors: Option<u64>,
-    max_cost_usd: Option<f64>,
+    max_cost_usd: Option<Spanned<f64>>,
     max_p95_latency_ms: Option<u64>,
     allow_new_variables: Option<bool>,
     #[serde(default)]
@@ -166,8 +167,6 @@ const DEFAULT_CONCURRENCY: u32 = 8;
 const DEFAULT_TIMEOUT_S: f64 = 60.0;
 const DEFAULT_MAX_RETRIES: u32 = 4;
 pub const DEFAULT_MAX_RESPONSE_MB: f64 = 8.0;
-/// A gigabyte of JSON is no model's answer; above this the cap protects nothing.
-pub const MAX_RESPONSE_MB_LIMIT: f64 = 1024.0;
 
 /// Parses and validates workspace.toml. `root` resolves the cassette path.
 pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnostic>> {
@@ -241,32 +240,22 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             }
         }
         if let Some(mb) = &p.max_response_mb {
-            let v = *mb.get_ref();
-            if !(v > 0.0 && v <= MAX_RESPONSE_MB_LIMIT) {
-                errors.push(
-                    src.at(
-                        mb.span(),
-                        format!("max_response_mb must be above 0 and at most {MAX_RESPONSE_MB_LIMIT}"),
-                    )
-                    .with_help("it caps one answer's body in MiB; for example: max_response_mb = 8 (the default)"),
-                );
-            }
+            ranges::check(
+                src,
+                "max_response_mb",
+                mb,
+                ranges::MAX_RESPONSE_MB,
+                &mut errors,
+            );
         }
         if let Some(c) = &p.concurrency {
-            if *c.get_ref() == 0 {
-                errors.push(
-                    src.at(c.span(), "concurrency must be at least 1")
-                        .with_help("set concurrency = 1 or more"),
-                );
-            }
+            ranges::check(src, "concurrency", c, ranges::CONCURRENCY, &mut errors);
         }
         if let Some(t) = &p.timeout_s {
-            if !(t.get_ref().is_finite() && *t.get_ref() > 0.0) {
-                errors.push(
-                    src.at(t.span(), "timeout_s must be a positive number of seconds")
-                        .with_help("for example: timeout_s = 60"),
-                );
-            }
+            ranges::check(src, "timeout_s", t, ranges::TIMEOUT_S, &mut errors);
+        }
+        if let Some(r) = &p.max_retries {
+            ranges::check(src, "max_retries", r, ranges::MAX_RETRIES, &mut errors);
         }
         if let Some(env) = &p.api_key_env {
             let v = env.get_ref();
@@ -303,7 +292,9 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                     .concurrency
                     .map_or(DEFAULT_CONCURRENCY, Spanned::into_inner),
                 timeout_s: p.timeout_s.map_or(DEFAULT_TIMEOUT_S, Spanned::into_inner),
-                max_retries: p.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+                max_retries: p
+                    .max_retries
+                    .map_or(DEFAULT_MAX_RETRIES, Spanned::into_inner),
                 max_response_mb: p
                     .max_response_mb
                     .map_or(DEFAULT_MAX_RESPONSE_MB, Spanned::into_inner),
@@ -341,15 +332,17 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
         check_provider(&g.provider, "grader provider");
     }
     for (model, price) in &file.pricing {
-        if !(price.get_ref().input >= 0.0 && price.get_ref().output >= 0.0) {
+        let Price { input, output } = *price.get_ref();
+        if !(ranges::PRICE.contains(input) && ranges::PRICE.contains(output)) {
             errors.push(
                 src.at(
                     price.span(),
-                    format!("pricing for `{model}` must not be negative"),
+                    format!("pricing for `{model}` is out of range"),
                 )
-                .with_help(
-                    "prices are USD per million tokens, e.g. { input = 0.15, output = 0.60 }",
-                ),
+                .with_help(format!(
+                    "input and output must each be {}, e.g. {{ input = 0.15, output = 0.60 }}",
+                    ranges::PRICE.describe()
+                )),
             );
         }
     }
@@ -361,6 +354,9 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                     .with_help("for example: min_pass_rate = 0.9 (90% of cases pass)"),
             );
         }
+    }
+    if let Some(c) = &gate.max_cost_usd {
+        ranges::check(src, "max_cost_usd", c, ranges::COST_USD, &mut errors);
     }
     for s in gate.suite.values() {
         if let Some(r) = &s.get_ref().min_pass_rate {
@@ -392,7 +388,7 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             min_pass_rate: gate.min_pass_rate.map(Spanned::into_inner),
             max_regressions: gate.max_regressions,
             max_errors: gate.max_errors,
-            max_cost_usd: gate.max_cost_usd,
+            max_cost_usd: gate.max_cost_usd.map(Spanned::into_inner),
             max_p95_latency_ms: gate.max_p95_latency_ms,
             allow_new_variables: gate.allow_new_variables,
             suite_spans: gate

@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::ops::Range;
+
+pub use super::source::{ReadError, Source};
 
 /// One problem found while loading a workspace.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,93 +169,7 @@ impl fmt::Display for LoadErrors {
 
 impl std::error::Error for LoadErrors {}
 
-/// A file's text with its display path, to turn byte spans into diagnostics.
-#[derive(Debug, Clone)]
-pub struct Source {
-    pub path: String,
-    pub text: String,
-}
-
 impl Source {
-    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
-        Source {
-            path: path.into(),
-            text: text.into(),
-        }
-    }
-
-    /// Reads a text file shown as `shown`. A leading byte-order mark is dropped (Windows
-    /// editors write one); bytes that are not UTF-8 are an error at their line and
-    /// column, so a stray Latin-1 byte can be found and fixed.
-    pub fn read(path: &std::path::Path, shown: impl Into<String>) -> Result<Source, ReadError> {
-        let shown = shown.into();
-        let bytes = std::fs::read(path).map_err(ReadError::Io)?;
-        match String::from_utf8(bytes) {
-            Ok(text) => {
-                let text = match text.strip_prefix('\u{feff}') {
-                    Some(rest) => rest.to_string(),
-                    None => text,
-                };
-                Ok(Source::new(shown, text))
-            }
-            Err(e) => Err(ReadError::NotUtf8(Box::new(not_utf8(
-                shown,
-                e.as_bytes(),
-                e.utf8_error().valid_up_to(),
-            )))),
-        }
-    }
-
-    /// 1-based line and character column of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = self.text[line_start..offset].chars().count() + 1;
-        (line, col)
-    }
-
-    /// A diagnostic pointing at `span` (byte range) in this file.
-    pub fn at(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
-        let (line, col) = self.line_col(span.start);
-        let line_text = self.text.lines().nth(line - 1).unwrap_or("").to_string();
-        let end = floor_char_boundary(&self.text, span.end.min(self.text.len()));
-        let start = floor_char_boundary(&self.text, span.start.min(end));
-        // Mark at most the rest of the first line of the span.
-        let marked = self.text[start..end].lines().next().unwrap_or("");
-        let width = marked.chars().count();
-        let rest_of_line = line_text.chars().count().saturating_sub(col - 1);
-        Diagnostic {
-            path: self.path.clone(),
-            line,
-            col,
-            message: message.into(),
-            help: None,
-            source_line: Some((line_text.replace('\t', " "), width.min(rest_of_line))),
-        }
-    }
-
-    /// A diagnostic at a 1-based line and column (for JSON errors and templates).
-    pub fn at_line_col(&self, line: usize, col: usize, message: impl Into<String>) -> Diagnostic {
-        let mut offset = self.text.len();
-        let mut seen = 0;
-        for (i, l) in self.text.split_inclusive('\n').enumerate() {
-            if i + 1 == line {
-                let col_bytes: usize = l
-                    .chars()
-                    .take(col.saturating_sub(1))
-                    .map(char::len_utf8)
-                    .sum();
-                offset = seen + col_bytes;
-                break;
-            }
-            seen += l.len();
-        }
-        let end = (offset + 1).min(self.text.len());
-        self.at(offset..end.max(offset), message)
-    }
-
     /// Turns a TOML parse/deserialise error into a diagnostic with a helpful hint.
     pub fn toml_error(&self, err: &toml::de::Error) -> Diagnostic {
         if let Some(d) = self
@@ -329,61 +244,6 @@ impl Source {
         d.help = Some("use fewer levels of nesting".into());
         Some(d)
     }
-}
-
-/// Why a file could not be read as text.
-#[derive(Debug)]
-pub enum ReadError {
-    Io(std::io::Error),
-    /// Not UTF-8: a diagnostic at the first offending byte.
-    NotUtf8(Box<Diagnostic>),
-}
-
-/// The diagnostic for a file whose byte at `offset` is not UTF-8.
-fn not_utf8(path: String, bytes: &[u8], offset: usize) -> Diagnostic {
-    // A byte-order mark is not shown, nor counted in the column.
-    let bom = if bytes.starts_with(b"\xef\xbb\xbf") {
-        3
-    } else {
-        0
-    };
-    let line_start = bytes[..offset]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(bom, |i| i + 1);
-    let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-    let line_end = bytes[offset..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(bytes.len(), |i| offset + i);
-    // The bytes before it on its line are valid UTF-8 (it is the first invalid one).
-    let col = String::from_utf8_lossy(&bytes[line_start..offset])
-        .chars()
-        .count()
-        + 1;
-    let text = String::from_utf8_lossy(&bytes[line_start..line_end])
-        .trim_end_matches('\r')
-        .replace('\t', " ");
-    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
-    Diagnostic {
-        path,
-        line,
-        col,
-        message: format!("the file is not UTF-8 text (byte 0x{:02X})", bytes[offset]),
-        help: Some(if utf16 {
-            "the file looks like UTF-16 (as PowerShell's `>` writes it): save it as UTF-8".into()
-        } else {
-            "save the file as UTF-8; this byte is likely Latin-1 or Windows-1252".into()
-        }),
-        source_line: Some((text, 1)),
-    }
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
@@ -559,15 +419,6 @@ pub(crate) fn field_help(message: &str, at_top: bool, line: Option<&str>) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_col_counts_characters() {
-        let s = Source::new("a.toml", "x = 1\nnäme = 2\n");
-        assert_eq!(s.line_col(0), (1, 1));
-        assert_eq!(s.line_col(6), (2, 1));
-        // byte 9 is after "nä" (ä is two bytes)
-        assert_eq!(s.line_col(9), (2, 3));
-    }
 
     #[test]
     fn display_has_location_snippet_and_help() {

@@ -4,6 +4,8 @@
 pub mod config;
 pub mod error;
 pub mod prompt;
+pub mod ranges;
+pub mod source;
 pub mod suite;
 
 use std::collections::BTreeMap;
@@ -201,7 +203,7 @@ impl Workspace {
             let Some(prompt) = self.prompts.get(&suite.prompt) else {
                 continue;
             };
-            for case in &suite.cases {
+            for case in suite.cases.iter() {
                 let missing: Vec<&str> = prompt
                     .variables
                     .iter()
@@ -211,7 +213,7 @@ impl Workspace {
                 if !missing.is_empty() {
                     out.push(
                         Diagnostic::file(
-                            case.origin.clone(),
+                            case.origin.to_string(),
                             format!(
                                 "case `{}` lacks variable{} {} used by prompt `{}`",
                                 case.id,

@@ -317,6 +317,28 @@ pub fn parse_prompt(
     config: Option<&super::Config>,
 ) -> Result<Prompt, Vec<Diagnostic>> {
     let (prompt, provider_ref) = parse(name, src)?;
+    // Ranges by the kind of provider the prompt will be sent to; offline providers take
+    // the parameters of either vendor.
+    let kind = config
+        .and_then(|cfg| {
+            let provider = prompt
+                .def
+                .provider
+                .as_ref()
+                .or(cfg.default_provider.as_ref())?;
+            cfg.providers.get(provider).map(|p| p.kind)
+        })
+        .filter(|k| {
+            matches!(
+                k,
+                super::ProviderKind::Openai | super::ProviderKind::Anthropic
+            )
+        });
+    let mut errors = Vec::new();
+    super::ranges::check_params(src, kind, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     if let (Some(cfg), Some(r), Some(provider)) = (config, provider_ref, &prompt.def.provider) {
         if !cfg.providers.contains_key(provider) {
             let help = match super::error::did_you_mean(

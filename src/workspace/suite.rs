@@ -1,7 +1,10 @@
 //! evals/SUITE.toml and its optional JSONL dataset: cases and their assertions.
 
 use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -9,6 +12,7 @@ use toml::Spanned;
 
 use super::config::is_valid_name;
 use super::error::{Diagnostic, ReadError, Source, field_help, humanize, unknown_field};
+use super::source::{at_line, text_of};
 use crate::assert::{AssertSpec, Assertion, Field};
 
 /// One eval case.
@@ -21,7 +25,20 @@ pub struct Case {
     /// The case's own assertions (the suite's apply too: see [`Suite::assertions_for`]).
     pub assertions: Vec<Assertion>,
     /// Where the case is defined, e.g. `evals/refunds.toml:14` or `evals/data/t.jsonl:3`.
-    pub origin: String,
+    pub origin: Origin,
+}
+
+/// A file and line, the file's name shared by all the cases it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: Arc<str>,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -33,7 +50,8 @@ pub struct Suite {
     pub dataset: Option<String>,
     pub threshold: Option<f64>,
     pub assertions: Vec<Assertion>,
-    pub cases: Vec<Case>,
+    /// Shared: a run plan holds the suite too, and a suite may hold a million cases.
+    pub cases: Arc<Vec<Case>>,
 }
 
 impl Suite {
@@ -174,6 +192,7 @@ pub(crate) fn parse(
     let assertions = compile_toml_asserts(src, suite_dir, file.asserts, &mut errors);
     let mut cases = Vec::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
+    let suite_file: Arc<str> = src.path.as_str().into();
     for (i, spanned) in file.cases.into_iter().enumerate() {
         let span = spanned.span();
         let c = spanned.into_inner();
@@ -205,26 +224,27 @@ pub(crate) fn parse(
             vars: c.vars,
             threshold: case_threshold,
             assertions: case_asserts,
-            origin: format!("{}:{line}", src.path),
+            origin: Origin {
+                file: suite_file.clone(),
+                line,
+            },
         });
     }
     let dataset = file.dataset.as_ref().map(|d| d.get_ref().clone());
     if let Some(d) = &file.dataset {
         let path = suite_dir.join(d.get_ref());
         let rel = normalize(&format!("{rel_dir}/{}", d.get_ref()));
-        match Source::read(&path, shown(&rel)) {
-            Ok(data_src) => {
-                let data_dir = path.parent().unwrap_or(suite_dir);
-                for (line, case) in parse_dataset(&data_src, data_dir, &mut errors) {
-                    if !ids.insert(case.id.clone()) {
-                        errors.push(
-                            data_src.at_line_col(line, 1, format!("duplicate case id `{}` in suite `{name}`", case.id))
-                                .with_help("case ids must be unique across the suite and its dataset; give the cases explicit ids"),
-                        );
-                    }
-                    cases.push(case);
-                }
-            }
+        let data_dir = path.parent().unwrap_or(suite_dir);
+        let data_shown = shown(&rel);
+        let mut dataset = Dataset {
+            shown: data_shown.as_str().into(),
+            dir: data_dir,
+            suite: name,
+            ids: &mut ids,
+            errors: &mut errors,
+        };
+        match dataset.parse(&path) {
+            Ok(data_cases) => cases.extend(data_cases),
             Err(ReadError::NotUtf8(diagnostic)) => errors.push(*diagnostic),
             Err(ReadError::Io(e)) => errors.push(
                 src.at(d.span(), format!("cannot read dataset `{}`: {e}", d.get_ref()))
@@ -247,7 +267,7 @@ pub(crate) fn parse(
             dataset,
             threshold,
             assertions,
-            cases,
+            cases: Arc::new(cases),
         },
         prompt_ref,
     ))
@@ -277,102 +297,188 @@ fn key_column(line: &str, key: &str, before: usize) -> Option<usize> {
         .last()
 }
 
-/// One case per non-blank line, with its line number; a bad line is reported as
-/// `file:line:col`.
-fn parse_dataset(src: &Source, dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<(usize, Case)> {
-    let mut cases = Vec::new();
-    for (i, line) in src.text.lines().enumerate() {
-        let n = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        // serde would read an array as the fields in order: `["a", null, {...}]` is a case.
-        if !line.trim_start().starts_with('{') {
-            let col = line.chars().take_while(|c| c.is_whitespace()).count() + 1;
-            errors.push(
-                src.at_line_col(n, col, "invalid dataset line: expected a JSON object")
-                    .with_help("each line must be one JSON object: {\"id\": \"...\", \"vars\": {...}, \"assert\": [...]}"),
-            );
-            continue;
-        }
-        let parsed: DatasetLine = match serde_json::from_str(line) {
-            Ok(p) => p,
-            Err(e) => {
-                // serde_json ends with " at line 1 column N": the location says it already.
-                let full = e.to_string();
-                let suffix = format!(" at line {} column {}", e.line(), e.column());
-                let message = humanize(full.strip_suffix(&suffix).unwrap_or(&full), "object");
-                let mut col = e.column().max(1);
-                let help = if e.is_syntax() || e.is_eof() {
-                    "each line must be one JSON object: {\"id\": \"...\", \"vars\": {...}, \"assert\": [...]}".to_string()
-                } else if message.starts_with("missing field `type`") {
-                    "each assertion needs a type, e.g. {\"type\": \"contains\", \"value\": \"30 days\"}".to_string()
-                } else {
-                    field_help(&message, false, None).unwrap_or_else(|| {
-                        "a line's keys are id, description, vars, threshold and assert".to_string()
-                    })
-                };
-                // serde_json points just past an unknown key: point at the key itself.
-                if let Some(field) = unknown_field(&message) {
-                    col = key_column(line, field, col).unwrap_or(col);
+/// A suite's dataset being read, and what its cases are checked against.
+struct Dataset<'a> {
+    /// The path shown in messages, shared by the cases' origins.
+    shown: Arc<str>,
+    /// Relative paths in assertions (schema files) start here.
+    dir: &'a Path,
+    suite: &'a str,
+    /// Case ids so far in the suite: ids must be unique across it and its dataset.
+    ids: &'a mut BTreeSet<String>,
+    errors: &'a mut Vec<Diagnostic>,
+}
+
+impl Dataset<'_> {
+    /// One case per non-blank line; a bad line is reported as `file:line:col`. The file
+    /// is read a line at a time: a million-line dataset costs its cases, not its text
+    /// as well.
+    fn parse(&mut self, path: &Path) -> Result<Vec<Case>, ReadError> {
+        let mut reader = BufReader::new(File::open(path).map_err(ReadError::Io)?);
+        let mut cases = Vec::new();
+        let mut buf = Vec::new();
+        for n in 1.. {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf).map_err(ReadError::Io)? == 0 {
+                break;
+            }
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+                if buf.last() == Some(&b'\r') {
+                    buf.pop();
                 }
-                errors.push(
-                    src.at_line_col(n, col, format!("invalid dataset line: {message}"))
-                        .with_help(help),
-                );
-                continue;
             }
-        };
-        let id = parsed.id.unwrap_or_else(|| format!("case-{n}"));
-        if !is_valid_name(&id) {
-            errors.push(
-                src.at_line_col(n, 1, format!("invalid case id `{id}`"))
-                    .with_help("ids use lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
-            );
-        }
-        if let Some(t) = parsed.threshold {
-            if !(0.0..=1.0).contains(&t) {
-                errors.push(
-                    src.at_line_col(
-                        n,
-                        1,
-                        format!("threshold must be between 0 and 1, found {t}"),
-                    )
-                    .with_help("e.g. \"threshold\": 0.75"),
-                );
+            let line = text_of(std::mem::take(&mut buf), &self.shown, n)?;
+            if let Some(case) = parse_line(&line, n, &self.shown, self.dir, self.errors) {
+                if !self.ids.insert(case.id.clone()) {
+                    self.errors.push(
+                        at_line(&self.shown, n, &line, 1, format!("duplicate case id `{}` in suite `{}`", case.id, self.suite))
+                            .with_help("case ids must be unique across the suite and its dataset; give the cases explicit ids"),
+                    );
+                }
+                cases.push(case);
             }
+            buf = line.into_bytes();
         }
-        let mut assertions = Vec::new();
-        for (k, a) in parsed.asserts.into_iter().enumerate() {
-            let spec = AssertSpec {
-                type_name: a.type_name,
-                value: a.value,
-                weight: a.weight,
-                threshold: a.threshold,
+        Ok(cases)
+    }
+}
+
+/// The case on line `n` of a dataset, or `None` (blank, or reported in `errors`).
+fn parse_line(
+    line: &str,
+    n: usize,
+    file: &Arc<str>,
+    dir: &Path,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Case> {
+    let at = |col: usize, message: String| at_line(file, n, line, col, message);
+    if line.trim().is_empty() {
+        return None;
+    }
+    // serde would read an array as the fields in order: `["a", null, {...}]` is a case.
+    if !line.trim_start().starts_with('{') {
+        let col = line.chars().take_while(|c| c.is_whitespace()).count() + 1;
+        errors.push(
+            at(col, "invalid dataset line: expected a JSON object".into())
+                .with_help("each line must be one JSON object: {\"id\": \"...\", \"vars\": {...}, \"assert\": [...]}"),
+        );
+        return None;
+    }
+    let parsed: DatasetLine = match serde_json::from_str(line) {
+        Ok(p) => p,
+        Err(e) => {
+            // serde_json ends with " at line 1 column N": the location says it already.
+            let full = e.to_string();
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            let message = humanize(full.strip_suffix(&suffix).unwrap_or(&full), "object");
+            let mut col = e.column().max(1);
+            let help = if e.is_syntax() || e.is_eof() {
+                "each line must be one JSON object: {\"id\": \"...\", \"vars\": {...}, \"assert\": [...]}".to_string()
+            } else if message.starts_with("missing field `type`") {
+                "each assertion needs a type, e.g. {\"type\": \"contains\", \"value\": \"30 days\"}"
+                    .to_string()
+            } else {
+                field_help(&message, false, None).unwrap_or_else(|| {
+                    "a line's keys are id, description, vars, threshold and assert".to_string()
+                })
             };
-            match Assertion::compile(&spec, dir) {
-                Ok(c) => assertions.push(c),
-                Err(e) => errors.push(
-                    src.at_line_col(
-                        n,
-                        1,
-                        format!("assertion {} of case `{id}`: {}", k + 1, e.message),
-                    )
-                    .with_help(e.help),
-                ),
+            // serde_json points just past an unknown key: point at the key itself.
+            if let Some(field) = unknown_field(&message) {
+                col = key_column(line, field, col).unwrap_or(col);
             }
+            errors.push(at(col, format!("invalid dataset line: {message}")).with_help(help));
+            return None;
         }
-        cases.push((
-            n,
-            Case {
-                id,
-                description: parsed.description,
-                vars: parsed.vars,
-                threshold: parsed.threshold,
-                assertions,
-                origin: format!("{}:{n}", src.path),
-            },
+    };
+    let id = parsed.id.unwrap_or_else(|| format!("case-{n}"));
+    if !is_valid_name(&id) {
+        errors.push(at(1, format!("invalid case id `{id}`")).with_help(
+            "ids use lowercase letters, digits, `-` and `_`, starting with a letter or digit",
         ));
     }
-    cases
+    if let Some(t) = parsed.threshold {
+        if !(0.0..=1.0).contains(&t) {
+            errors.push(
+                at(1, format!("threshold must be between 0 and 1, found {t}"))
+                    .with_help("e.g. \"threshold\": 0.75"),
+            );
+        }
+    }
+    let mut assertions = Vec::new();
+    for (k, a) in parsed.asserts.into_iter().enumerate() {
+        let spec = AssertSpec {
+            type_name: a.type_name,
+            value: a.value,
+            weight: a.weight,
+            threshold: a.threshold,
+        };
+        match Assertion::compile(&spec, dir) {
+            Ok(c) => assertions.push(c),
+            Err(e) => errors.push(
+                at(
+                    1,
+                    format!("assertion {} of case `{id}`: {}", k + 1, e.message),
+                )
+                .with_help(e.help),
+            ),
+        }
+    }
+    Some(Case {
+        id,
+        description: parsed.description,
+        vars: parsed.vars,
+        threshold: parsed.threshold,
+        assertions,
+        origin: Origin {
+            file: file.clone(),
+            line: n,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::source::SCANNED;
+
+    /// Parses a suite of `n` inline cases and a dataset of `n` lines; returns the bytes
+    /// of source text visited to place them.
+    fn scanned_for(n: usize) -> usize {
+        let dir = tempfile::tempdir().unwrap();
+        let mut suite = String::from("prompt = \"p\"\ndataset = \"cases.jsonl\"\n");
+        let mut data = String::new();
+        for i in 0..n {
+            suite.push_str(&format!("[[cases]]\nid = \"c{i}\"\nvars = {{ n = {i} }}\n"));
+            data.push_str(&format!("{{\"id\": \"d{i}\", \"vars\": {{\"n\": {i}}}}}\n"));
+        }
+        std::fs::write(dir.path().join("cases.jsonl"), data).unwrap();
+        let src = Source::new("evals/s.toml", suite);
+        SCANNED.with(|s| s.set(0));
+        let (parsed, _) = parse("s", &src, dir.path(), "evals", &|p| p.to_string()).unwrap();
+        assert_eq!(parsed.cases.len(), 2 * n);
+        assert_eq!(
+            parsed.cases[n - 1].origin.to_string(),
+            format!("evals/s.toml:{}", 3 * n)
+        );
+        assert_eq!(
+            parsed.cases[2 * n - 1].origin.to_string(),
+            format!("evals/cases.jsonl:{n}")
+        );
+        SCANNED.with(|s| s.get())
+    }
+
+    #[test]
+    fn placing_cases_costs_linear_work() {
+        // Each case's line used to be found by counting lines from the top of the file:
+        // 8 times the cases cost 64 times the work. Now the file is indexed once (ids and
+        // numbers grow a digit longer, hence a little over 8).
+        let small = scanned_for(500);
+        let large = scanned_for(4000);
+        assert!(small > 0);
+        assert!(
+            large < 10 * small,
+            "{small} bytes for 500 cases, {large} for 4000"
+        );
+    }
 }

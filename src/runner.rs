@@ -3,10 +3,12 @@
 //! prints events, the TUI turns them into messages. Nothing polls.
 
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures::FutureExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -167,7 +169,10 @@ pub async fn run(
             for (order, s, c) in work {
                 // The next request is made while the slots are all busy, so a freed
                 // slot goes straight to the network.
-                let ready = prepare(&shared, &shared.suites[s].cases[c]);
+                let ready = catch_unwind(AssertUnwindSafe(|| {
+                    prepare(&shared, &shared.suites[s].cases[c])
+                }))
+                .unwrap_or_else(|panic| Err(internal_error(&*panic)));
                 let permit = tokio::select! {
                     p = limit.clone().acquire_owned() => p.expect("semaphore never closed"),
                     _ = cancel.cancelled() => break,
@@ -180,8 +185,14 @@ pub async fn run(
                 });
                 tokio::spawn(async move {
                     let suite = &shared.suites[s];
+                    let case = &suite.cases[c];
+                    // A bug that panics in one case costs that case, never its place in
+                    // the record: it is recorded as an error like any other.
+                    let work = AssertUnwindSafe(run_case(&shared, suite, case, ready, permit));
                     let result = tokio::select! {
-                        r = run_case(&shared, suite, &suite.cases[c], ready, permit) => r,
+                        r = work.catch_unwind() => r.unwrap_or_else(|panic| {
+                            errored(suite, case, internal_error(&*panic))
+                        }),
                         _ = cancel.cancelled() => return,
                     };
                     let _ = done_tx.send((order, result)).await;
@@ -343,20 +354,7 @@ async fn run_case(
     ready: Ready,
     slot: OwnedSemaphorePermit,
 ) -> CaseResult {
-    let mut result = CaseResult {
-        suite: suite.name.clone(),
-        id: case.id.clone(),
-        status: Status::Error,
-        score: 0.0,
-        vars: case.vars.clone(),
-        output: None,
-        error: None,
-        cached: false,
-        latency_ms: None,
-        tokens: None,
-        cost_usd: 0.0,
-        assertions: Vec::new(),
-    };
+    let mut result = errored(suite, case, None);
     let (request, key) = match ready {
         Ok(r) => r,
         Err(e) => {
@@ -430,6 +428,34 @@ async fn run_case(
     result.assertions = score.results;
     result.output = Some(response.output);
     result
+}
+
+/// A case's result before it is answered: an error, with `error` as the reason.
+fn errored(suite: &Suite, case: &Case, error: impl Into<Option<String>>) -> CaseResult {
+    CaseResult {
+        suite: suite.name.clone(),
+        id: case.id.clone(),
+        status: Status::Error,
+        score: 0.0,
+        vars: case.vars.clone(),
+        output: None,
+        error: error.into(),
+        cached: false,
+        latency_ms: None,
+        tokens: None,
+        cost_usd: 0.0,
+        assertions: Vec::new(),
+    }
+}
+
+/// The error of a case whose work panicked, with the panic's message.
+fn internal_error(panic: &(dyn std::any::Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    format!("internal error: {message} (a bug in promptwright: please report it)")
 }
 
 /// Asks the grader to judge `output`; its cost is added to the case's.
@@ -640,6 +666,46 @@ mod tests {
         let stored = crate::store::read_run(&path).unwrap();
         assert!(!stored.complete);
         assert_eq!(stored.cases.len(), 2);
+    }
+
+    /// Panics in every call, as `timeout_s = 1e20` once did in the HTTP client.
+    struct Panics;
+
+    impl Provider for Panics {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::Echo
+        }
+        fn complete<'a>(
+            &'a self,
+            _req: &'a Request,
+        ) -> BoxFuture<'a, Result<Response, ProviderError>> {
+            Box::pin(async move { panic!("overflow when converting float to duration") })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_case_that_panics_is_an_errored_case_not_a_lost_one() {
+        let (dir, ws) = workspace(6);
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let record = run(plan(&ws, Arc::new(Panics), 2), tx, CancellationToken::new())
+            .await
+            .unwrap();
+        assert!(record.complete);
+        assert_eq!(record.cases.len(), 6);
+        assert_eq!(record.summary.errors, 6);
+        for c in &record.cases {
+            assert_eq!(c.status, Status::Error);
+            let e = c.error.as_deref().unwrap();
+            assert!(
+                e.contains("internal error: overflow when converting"),
+                "{e}"
+            );
+        }
+        // The record on disk holds them too, so a report or a gate counts them.
+        let path = crate::store::runs_dir(dir.path()).join(format!("{}.jsonl", record.run_id));
+        let stored = crate::store::read_run(&path).unwrap();
+        assert!(stored.complete);
+        assert_eq!(stored.summary.errors, 6);
     }
 
     #[test]

@@ -48,8 +48,14 @@ impl Tab {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
+    /// The workspace's load errors, from any pane.
+    Problems {
+        scroll: u16,
+    },
 }
 
 /// What the workspace told us at start-up, beyond the prompts.
@@ -119,6 +125,7 @@ impl App {
         match self.overlay {
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::ConfirmQuit) => Context::Confirm,
+            Some(Overlay::Problems { .. }) => Context::Problems,
             None => self.pane_context(),
         }
     }
@@ -283,12 +290,14 @@ impl App {
                             e.case_index = e.case_index.min(e.cases.len().saturating_sub(1));
                         }
                         self.ws.load_errors.clear();
+                        self.ws.config = Some(ws.config.clone());
                         self.workspace = Some(Arc::new(ws.clone()));
                     }
                     Err(errors) => self.ws.load_errors = errors.0.clone(),
                 }
                 Vec::new()
             }
+            Msg::WorkspaceFilesChanged => vec![Cmd::ReloadWorkspace],
             Msg::FileChanged { prompt, text } => {
                 if let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == prompt) {
                     // Our own save coming back is nothing new; anything else is offered
@@ -308,7 +317,7 @@ impl App {
         }
         match ctx {
             // Overlays swallow other keys.
-            Context::Help | Context::Confirm => Vec::new(),
+            Context::Help | Context::Confirm | Context::Problems => Vec::new(),
             Context::Editor => self.type_in_editor(key),
             Context::FilterInput => self.type_in_filter(key),
             Context::ReleaseInput => self.type_in_release(key),
@@ -396,6 +405,13 @@ impl App {
                 self.overlay = match self.overlay {
                     Some(Overlay::Help { .. }) => None,
                     _ => Some(Overlay::Help { scroll: 0 }),
+                };
+                Vec::new()
+            }
+            Action::ToggleProblems => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Problems { .. }) => None,
+                    _ => Some(Overlay::Problems { scroll: 0 }),
                 };
                 Vec::new()
             }
@@ -686,7 +702,7 @@ impl App {
     /// Moves whatever the focused thing is: the help, the preview, the case detail, the
     /// suites or the cases.
     fn scroll(&mut self, step: isize) {
-        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+        if let Some(Overlay::Help { scroll } | Overlay::Problems { scroll }) = &mut self.overlay {
             *scroll = scroll.saturating_add_signed(step as i16);
             return;
         }

@@ -37,7 +37,7 @@ impl App {
     pub fn draft_workspace(&mut self, prompt: &str) -> Result<Shared<Workspace>, String> {
         let Some(loaded) = self.workspace.clone() else {
             return Err(
-                "the workspace has errors: fix them (see the problems, !) to run or release".into(),
+                "the workspace has errors: ! lists them; fix them to run or release".into(),
             );
         };
         self.draft_prompt(prompt)?;

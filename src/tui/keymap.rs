@@ -18,6 +18,7 @@ pub enum Context {
     ReleaseInput,
     Help,
     Confirm,
+    Problems,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,7 @@ pub enum Action {
     StartRollback,
     ConfirmInput,
     CancelInput,
+    ToggleProblems,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +156,38 @@ pub const BINDINGS: &[Binding] = &[
         "help",
         "Show this help",
         true,
+    ),
+    bind(
+        Global,
+        &[plain('!')],
+        Action::ToggleProblems,
+        "problems",
+        "List the workspace's load errors (file:line:col)",
+        false,
+    ),
+    bind(
+        Problems,
+        &[code(KeyCode::Esc), plain('!'), plain('q')],
+        Action::ToggleProblems,
+        "close",
+        "Close the problems",
+        true,
+    ),
+    bind(
+        Problems,
+        &[code(KeyCode::Up), plain('k')],
+        Action::Up,
+        "scroll up",
+        "Scroll the problems up",
+        false,
+    ),
+    bind(
+        Problems,
+        &[code(KeyCode::Down), plain('j')],
+        Action::Down,
+        "scroll down",
+        "Scroll the problems down",
+        false,
     ),
     bind(
         Global,

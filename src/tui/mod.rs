@@ -20,6 +20,8 @@ mod evals_tests;
 #[cfg(test)]
 mod feedback_tests;
 #[cfg(test)]
+mod problems_tests;
+#[cfg(test)]
 mod release_tests;
 #[cfg(test)]
 mod reload_tests;
@@ -207,7 +209,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
     let mut rt = Runtime {
         root: root.to_path_buf(),
         run: None,
-        watch: FileWatch::new(app),
+        watch: FileWatch::new(app, root),
     };
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     // The clock only ticks while a run is in progress: an idle app does no work.
@@ -422,13 +424,31 @@ fn start_run(
     });
 }
 
-/// Notices prompt files changed by another program (an editor, `git checkout`).
+/// Notices prompt files changed by another program (an editor, `git checkout`), and
+/// workspace.toml or a suite changed anywhere (then the workspace is read again, so a
+/// fix made in another editor clears the problems list).
 struct FileWatch {
     files: HashMap<String, (PathBuf, Option<SystemTime>, String)>,
+    config: Vec<(PathBuf, Option<SystemTime>)>,
 }
 
 impl FileWatch {
-    fn new(app: &App) -> FileWatch {
+    fn new(app: &App, root: &Path) -> FileWatch {
+        let mut config = vec![root.join(crate::workspace::WORKSPACE_FILE)];
+        if let Ok(dir) = std::fs::read_dir(root.join("evals")) {
+            config.extend(
+                dir.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml")),
+            );
+        }
+        let config = config
+            .into_iter()
+            .map(|p| {
+                let seen = mtime(&p);
+                (p, seen)
+            })
+            .collect();
         let files = app
             .prompts
             .entries
@@ -440,7 +460,7 @@ impl FileWatch {
                 )
             })
             .collect();
-        FileWatch { files }
+        FileWatch { files, config }
     }
 
     /// Our own save: its text is not news.
@@ -454,6 +474,17 @@ impl FileWatch {
 
     fn changes(&mut self) -> Vec<Msg> {
         let mut out = Vec::new();
+        let mut config_changed = false;
+        for (path, seen) in &mut self.config {
+            let now = mtime(path);
+            if now != *seen {
+                *seen = now;
+                config_changed = true;
+            }
+        }
+        if config_changed {
+            out.push(Msg::WorkspaceFilesChanged);
+        }
         for (name, (path, seen, known)) in &mut self.files {
             let now = mtime(path);
             if now == *seen {

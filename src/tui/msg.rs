@@ -37,6 +37,8 @@ pub enum Msg {
         prompt: String,
         text: String,
     },
+    /// workspace.toml or a suite changed on disk: read the workspace again.
+    WorkspaceFilesChanged,
     /// A run reported progress.
     Run(RunEvent),
     /// A run could not start (bad selection, missing key...), or failed to write.

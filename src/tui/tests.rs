@@ -226,6 +226,9 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
             Context::Confirm => {
                 app.update(ch('q'));
             }
+            Context::Problems => {
+                app.overlay = Some(Overlay::Problems { scroll: 5 });
+            }
             Context::Editor => {
                 app.update(key(KeyCode::Enter));
             }
@@ -709,7 +712,7 @@ fn screenshots_are_fresh() {
 fn the_file_watch_reports_changes_by_other_programs_only() {
     let ws = workspace();
     let app = app_for(ws.path());
-    let mut watch = super::FileWatch::new(&app);
+    let mut watch = super::FileWatch::new(&app, ws.path());
     assert!(watch.changes().is_empty(), "nothing changed yet");
     let path = ws.path().join("prompts/greet.toml");
     // Our own save is expected, so it is not news.

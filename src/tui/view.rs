@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::app::{App, Overlay, Tab};
 use super::panes::{diff_view, evals_view, release_view};
 use super::theme;
-use super::widgets::{confirm, help, status_bar};
+use super::widgets::{confirm, help, problems, status_bar};
 
 /// Below this the app shows only a "terminal too small" note.
 pub const MIN_WIDTH: u16 = 40;
@@ -83,7 +83,8 @@ pub fn draw(app: &App, f: &mut Frame) {
                 .and_then(|d| app.evals.suites.iter().find(|s| s.name == d.suite))
                 .and_then(|s| app.prompts.draft(&s.prompt));
             let ws = app.workspace.as_deref();
-            evals_view::view(&app.evals, ws, draft, f, a.body, app.now)
+            let problems = app.ws.load_errors.len();
+            evals_view::view(&app.evals, ws, draft, problems, f, a.body, app.now)
         }
         Tab::Diff => diff_view::view(&app.diff, f, a.body),
         Tab::Release => release_view::view(&app.release, f, a.body),
@@ -92,6 +93,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     match app.overlay {
         Some(Overlay::Help { scroll }) => help::view(app, f, a.body, scroll),
         Some(Overlay::ConfirmQuit) => confirm::view(app, f, a.body),
+        Some(Overlay::Problems { scroll }) => problems::view(app, f, a.body, scroll),
         None => {}
     }
 }

@@ -68,6 +68,7 @@ pub fn view(
     pane: &EvalsPane,
     ws: Option<&Workspace>,
     draft: Option<&Prompt>,
+    problems: usize,
     f: &mut Frame,
     body: Rect,
     now: Instant,
@@ -81,7 +82,7 @@ pub fn view(
     if let Some(s) = a.suites {
         view_suites(pane, f, s);
     }
-    view_cases(pane, f, a.cases);
+    view_cases(pane, problems, f, a.cases);
 }
 
 fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
@@ -214,7 +215,7 @@ fn headline(r: &CaseResult) -> String {
         .unwrap_or_default()
 }
 
-fn view_cases(pane: &EvalsPane, f: &mut Frame, area: Rect) {
+fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
     let mut title = vec![Span::styled(" Cases ", theme::title())];
     if let Some(s) = pane.suite() {
         title.push(Span::styled(
@@ -261,8 +262,22 @@ fn view_cases(pane: &EvalsPane, f: &mut Frame, area: Rect) {
             theme::border()
         });
     let Some(suite) = pane.suite() else {
+        let say = match problems {
+            0 => "No suites: add evals/SUITE.toml.".to_string(),
+            n => format!(
+                "The workspace did not load: ! lists its {} (file:line:col).",
+                crate::words::plural(n, "problem", "problems")
+            ),
+        };
+        let style = if problems == 0 {
+            Style::new()
+        } else {
+            theme::error()
+        };
         f.render_widget(
-            Paragraph::new("No suites: add evals/SUITE.toml.").block(block),
+            Paragraph::new(Line::styled(say, style))
+                .wrap(Wrap { trim: true })
+                .block(block),
             area,
         );
         return;

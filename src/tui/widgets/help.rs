@@ -24,6 +24,7 @@ fn title(ctx: Context) -> &'static str {
         Context::ReleaseInput => "Release: typing a note or a reason",
         Context::Help => "This help",
         Context::Confirm => "Quit confirmation",
+        Context::Problems => "Problems",
     }
 }
 

@@ -1,5 +1,6 @@
 pub mod confirm;
 pub mod help;
+pub mod problems;
 pub mod status_bar;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};

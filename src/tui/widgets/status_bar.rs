@@ -87,7 +87,7 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
         left.push(sep.clone());
         left.push(Span::styled(
             format!(
-                "✗ workspace: {} (promptwright check)",
+                "✗ workspace: {} (! lists them)",
                 crate::words::plural(app.ws.load_errors.len(), "error", "errors")
             ),
             theme::error(),

@@ -22,6 +22,8 @@ pub struct SyntaxError {
     /// 1-based column (in characters) inside that line, when known.
     pub col: Option<usize>,
     pub message: String,
+    /// How to fix it, when there is more to say than Jinja's syntax in general.
+    pub help: Option<String>,
 }
 
 /// Why a render failed, phrased for the person who has to fix the case or the prompt.
@@ -175,25 +177,16 @@ mod bounded {
 }
 
 impl Templates {
-    /// Compiles every message content; reports every syntax error, not just the first.
+    /// Compiles every message content; reports every syntax error, not just the first,
+    /// and every filter or test the environment does not have (minijinja itself finds
+    /// those only when a render reaches them: per case, at run time).
     pub fn compile(contents: &[String]) -> Result<Templates, Vec<SyntaxError>> {
         let mut env = environment();
         let mut errors = Vec::new();
         for (i, content) in contents.iter().enumerate() {
-            if let Err(e) = env.add_template_owned(i.to_string(), content.clone()) {
-                let col = e.range().and_then(|r| {
-                    let before = content.get(..r.start)?;
-                    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-                    Some(before[line_start..].chars().count() + 1)
-                });
-                errors.push(SyntaxError {
-                    message_index: i,
-                    line: e.line().unwrap_or(1),
-                    col,
-                    message: e
-                        .detail()
-                        .map_or_else(|| e.kind().to_string(), str::to_string),
-                });
+            match env.add_template_owned(i.to_string(), content.clone()) {
+                Err(e) => errors.push(syntax_error(i, content, &e)),
+                Ok(()) => errors.extend(unknown_names(&env, i, content)),
             }
         }
         if errors.is_empty() {
@@ -237,6 +230,225 @@ impl Templates {
             })
             .collect()
     }
+}
+
+/// 1-based line and character column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+/// The delimiters of a tag: what opens it and what must close it.
+const TAGS: [(&str, &str); 3] = [("{{", "}}"), ("{%", "%}"), ("{#", "#}")];
+
+/// The opening of a tag left unclosed before byte `at`: the last opener before it,
+/// when no closer follows that opener before the next tag opens (or the text ends).
+/// minijinja reports such a tag where parsing gave up (the next line, or the end),
+/// which is not where the mistake is.
+fn unclosed_opener(text: &str, at: usize) -> Option<(usize, &'static str, &'static str)> {
+    let upto = text.get(..at.min(text.len()))?;
+    let (start, open, close) = TAGS
+        .iter()
+        .filter_map(|(o, c)| upto.rfind(o).map(|p| (p, *o, *c)))
+        .max_by_key(|(p, ..)| *p)?;
+    let rest = &text[start + open.len()..];
+    let next_open = TAGS
+        .iter()
+        .filter_map(|(o, _)| rest.find(o))
+        .min()
+        .unwrap_or(rest.len());
+    (!rest[..next_open].contains(close)).then_some((start, open, close))
+}
+
+fn syntax_error(message_index: usize, content: &str, e: &minijinja::Error) -> SyntaxError {
+    let detail = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), str::to_string);
+    let at = e.range().map(|r| r.start);
+    if let Some((start, open, close)) = at.and_then(|a| unclosed_opener(content, a)) {
+        let (line, col) = line_col(content, start);
+        return SyntaxError {
+            message_index,
+            line,
+            col: Some(col),
+            message: format!("`{open}` is never closed ({detail})"),
+            help: Some(format!(
+                "close the tag with `{close}` on this line or a later one"
+            )),
+        };
+    }
+    let col = at.map(|a| line_col(content, a).1);
+    SyntaxError {
+        message_index,
+        line: e.line().unwrap_or(1),
+        col,
+        message: detail,
+        help: None,
+    }
+}
+
+/// Names of minijinja's built-in filters and tests, for a did-you-mean. Only those the
+/// environment really has are offered (each is looked up), so this list going stale
+/// with a minijinja upgrade can make a suggestion rarer, never wrong.
+const FILTER_NAMES: &[&str] = &[
+    "abs",
+    "attr",
+    "batch",
+    "bool",
+    "capitalize",
+    "chain",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "format",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "lines",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "pprint",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "split",
+    "string",
+    "sum",
+    "title",
+    "tojson",
+    "trim",
+    "unique",
+    "upper",
+    "urlencode",
+    "zip",
+];
+const TEST_NAMES: &[&str] = &[
+    "boolean",
+    "defined",
+    "divisibleby",
+    "endingwith",
+    "eq",
+    "equalto",
+    "escaped",
+    "even",
+    "false",
+    "filter",
+    "float",
+    "ge",
+    "gt",
+    "in",
+    "integer",
+    "iterable",
+    "le",
+    "lower",
+    "lt",
+    "mapping",
+    "ne",
+    "none",
+    "number",
+    "odd",
+    "safe",
+    "sameas",
+    "sequence",
+    "startingwith",
+    "string",
+    "test",
+    "true",
+    "undefined",
+    "upper",
+];
+
+/// Whether the environment has a filter (`test` false) or test by this name. Asked by
+/// calling it with no arguments: an unknown name fails as such before any call, a known
+/// one fails on its missing arguments (filters and tests are pure).
+fn has(state: &mut minijinja::State, name: &str, test: bool) -> bool {
+    let result = if test {
+        state.perform_test(name, &[]).map(|_| ())
+    } else {
+        state.apply_filter(name, &[]).map(|_| ())
+    };
+    !matches!(result, Err(e) if matches!(e.kind(), ErrorKind::UnknownFilter | ErrorKind::UnknownTest))
+}
+
+/// Every filter and test a compiled template applies that the environment lacks, at
+/// the name's position. The compiled instructions name each one with its span, so this
+/// covers blocks, macros and `{% filter %}` sections alike.
+fn unknown_names(env: &Environment<'static>, index: usize, content: &str) -> Vec<SyntaxError> {
+    use minijinja::machinery::{Instruction, get_compiled_template};
+    let Ok(t) = env.get_template(&index.to_string()) else {
+        return Vec::new();
+    };
+    let compiled = get_compiled_template(&t);
+    let mut state = env.empty_state();
+    let mut out = Vec::new();
+    for instrs in std::iter::once(&compiled.instructions).chain(compiled.blocks.values()) {
+        let mut idx = 0;
+        while let Some(instr) = instrs.get(idx) {
+            let here = idx;
+            idx += 1;
+            let (name, test) = match instr {
+                Instruction::ApplyFilter(name, ..) => (*name, false),
+                Instruction::PerformTest(name, ..) => (*name, true),
+                _ => continue,
+            };
+            if has(&mut state, name, test) {
+                continue;
+            }
+            let (line, col) = match instrs.get_span(here) {
+                Some(span) => {
+                    let (l, c) = line_col(content, span.start_offset as usize);
+                    (l, Some(c))
+                }
+                None => (instrs.get_line(here).unwrap_or(1), None),
+            };
+            let (what, names) = if test {
+                ("test", TEST_NAMES)
+            } else {
+                ("filter", FILTER_NAMES)
+            };
+            let available: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| has(&mut state, n, test))
+                .collect();
+            let suggestion = crate::workspace::error::did_you_mean(name, available.iter().copied())
+                .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+            out.push(SyntaxError {
+                message_index: index,
+                line,
+                col,
+                message: format!("unknown {what} `{name}`"),
+                help: Some(format!(
+                    "{suggestion}templates have the built-in {what}s {}",
+                    available.join(", ")
+                )),
+            });
+        }
+    }
+    out
 }
 
 /// What minijinja says is undefined: its detail reads "`ticket` is undefined" (also
@@ -374,6 +586,77 @@ mod tests {
     fn unclosed_expression_is_a_syntax_error() {
         let errs = Templates::compile(&["Hello {{ name".into()]).unwrap_err();
         assert_eq!(errs[0].line, 1);
+    }
+
+    #[test]
+    fn an_unclosed_tag_is_reported_at_its_opening() {
+        for (text, line, col, open) in [
+            ("Hi {{ name\nthe next line {{ x }}", 1, 4, "{{"),
+            ("one\n  {{ name\n\nlast", 2, 3, "{{"),
+            ("a\n{% if x \nb\n{% endif %}", 2, 1, "{%"),
+            ("x {{ name", 1, 3, "{{"),
+        ] {
+            let errs = Templates::compile(&[text.into()]).unwrap_err();
+            assert_eq!(
+                (errs[0].line, errs[0].col),
+                (line, Some(col)),
+                "{text:?}: {errs:?}"
+            );
+            assert!(
+                errs[0]
+                    .message
+                    .starts_with(&format!("`{open}` is never closed")),
+                "{errs:?}"
+            );
+        }
+        // A closed tag with a mistake inside keeps minijinja's own position.
+        let errs = Templates::compile(&["ok\n{{ a b }}".into()]).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].col), (2, Some(6)), "{errs:?}");
+    }
+
+    #[test]
+    fn unknown_filters_and_tests_are_compile_errors_at_their_name() {
+        let errs = Templates::compile(&[
+            "fine {{ x | upper }}".into(),
+            "line one\n  {{ x | truncate(12) }} and {% if y is evenn %}{% endif %}".into(),
+        ])
+        .unwrap_err();
+        let got: Vec<(usize, usize, Option<usize>, &str)> = errs
+            .iter()
+            .map(|e| (e.message_index, e.line, e.col, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, 2, Some(10), "unknown filter `truncate`"),
+                (1, 2, Some(41), "unknown test `evenn`")
+            ]
+        );
+        assert!(
+            errs[1]
+                .help
+                .as_deref()
+                .unwrap()
+                .starts_with("did you mean `even`?"),
+            "{errs:?}"
+        );
+        assert!(
+            errs[0].help.as_deref().unwrap().contains("upper"),
+            "{errs:?}"
+        );
+        // Inside a block, a macro and a filter section too; the bounded built-ins count.
+        for text in [
+            "{% macro m(v) %}{{ v | nope }}{% endmacro %}{{ m(1) }}",
+            "{% filter nope %}x{% endfilter %}",
+            "{% for i in xs if i is nope %}{% endfor %}",
+        ] {
+            let errs = Templates::compile(&[text.into()]).unwrap_err();
+            assert!(errs[0].message.ends_with("`nope`"), "{text}: {errs:?}");
+        }
+        assert!(
+            Templates::compile(&["{{ x | indent(2) | tojson | format | slice(2) }}".into()])
+                .is_ok()
+        );
     }
 
     #[test]

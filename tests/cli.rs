@@ -490,6 +490,40 @@ fn init_takes_its_folder_as_dir_or_as_w_and_refuses_two_different_ones() {
 }
 
 #[test]
+fn check_reports_an_unknown_param_and_an_unknown_filter_at_their_position() {
+    let ws = workspace();
+    write(
+        ws.path(),
+        "prompts/hello.toml",
+        "model = \"m1\"\n[params]\ntemperature = 0.0\n[[messages]]\nrole = \"user\"\ncontent = \"\"\"\nHello\n{{ name | truncate(12) }}\n\"\"\"\n",
+    );
+    let o = run_in(ws.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "prompts/hello.toml:8:11: template syntax error in message 1: unknown filter `truncate`"
+        ),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    write(
+        ws.path(),
+        "prompts/hello.toml",
+        "model = \"m1\"\n[params]\ntemprature = 0.0\n[[messages]]\nrole = \"user\"\ncontent = \"{{ name | upper }}\"\n",
+    );
+    let o = run_in(ws.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("prompts/hello.toml:3:1: unknown parameter `temprature` for provider `local`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `temperature`?"), "{err}");
+    assert!(err.contains("[params.extra]"), "{err}");
+}
+
+#[test]
 fn counts_of_one_are_singular() {
     let ws = workspace();
     write(

@@ -78,8 +78,9 @@ fn openai_request_carries_model_messages_params_and_key_and_usage_prices_the_cas
         let delay = if hit.user() == "Say w1" { 60 } else { 200 };
         chat(&format!("ok: {}", hit.user()), 1000, 500).after(Duration::from_millis(delay))
     });
+    // A parameter promptwright does not check goes under [params.extra], sent as written.
     let prompt = format!(
-        "{PROMPT}[params]\ntemperature = 0.2\nmax_tokens = 50\nresponse_format = {{ type = \"json_object\" }}\n"
+        "{PROMPT}[params]\ntemperature = 0.2\nmax_tokens = 50\n[params.extra]\nresponse_format = {{ type = \"json_object\" }}\nmin_p = 0.05\n"
     );
     let ws = workspace(
         &openai(
@@ -105,6 +106,8 @@ fn openai_request_carries_model_messages_params_and_key_and_usage_prices_the_cas
         assert_eq!(hit.body["temperature"], 0.2);
         assert_eq!(hit.body["max_tokens"], 50);
         assert_eq!(hit.body["response_format"], json!({"type": "json_object"}));
+        assert_eq!(hit.body["min_p"], 0.05);
+        assert!(hit.body.get("extra").is_none(), "{}", hit.body);
     }
     let c1 = hits.iter().find(|h| h.user() == "Say w1").unwrap();
     assert_eq!(

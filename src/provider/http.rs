@@ -106,13 +106,10 @@ pub(crate) fn error_message(body: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The start of every request body: the prompt's `[params]` as written, then the model.
+/// The start of every request body: the prompt's `[params]` as written, with the
+/// entries of `[params.extra]` beside them, then the model.
 pub(crate) fn body_with_params(req: &super::Request) -> serde_json::Map<String, Value> {
-    let mut body: serde_json::Map<String, Value> = req
-        .params
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut body = crate::workspace::params::body_params(&req.params);
     body.insert("model".into(), Value::from(req.model.clone()));
     body
 }

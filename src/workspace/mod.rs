@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod error;
+pub mod params;
 pub mod prompt;
 pub mod ranges;
 pub mod source;

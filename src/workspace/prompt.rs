@@ -104,7 +104,7 @@ pub(crate) struct PromptFile {
     provider: Option<Spanned<String>>,
     model: Option<String>,
     #[serde(default)]
-    params: BTreeMap<String, Value>,
+    params: BTreeMap<Spanned<String>, Value>,
     #[serde(default)]
     messages: Vec<MessageFile>,
 }
@@ -116,9 +116,11 @@ struct MessageFile {
     content: Spanned<String>,
 }
 
-/// Where a provider name was written, to check it exists.
-struct ProviderRef {
-    pub span: std::ops::Range<usize>,
+/// Where names were written, to check them against workspace.toml: the provider, and
+/// each key of `[params]`.
+struct Positions {
+    provider: Option<std::ops::Range<usize>>,
+    params: BTreeMap<String, std::ops::Range<usize>>,
 }
 
 /// File line where line 1 of a string literal's content sits: a multi-line string
@@ -229,7 +231,7 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
-fn parse(name: &str, src: &Source) -> Result<(Prompt, Option<ProviderRef>), Vec<Diagnostic>> {
+fn parse(name: &str, src: &Source) -> Result<(Prompt, Positions), Vec<Diagnostic>> {
     let file: PromptFile = toml::from_str(&src.text).map_err(|e| {
         let mut d = src.toml_error(&e);
         // `temperature = 0.2` at the top of the file is the usual slip: say where it goes.
@@ -273,19 +275,27 @@ fn parse(name: &str, src: &Source) -> Result<(Prompt, Option<ProviderRef>), Vec<
                     }
                 };
                 src.at_line_col(line, col, format!("template syntax error in message {}: {}", e.message_index + 1, e.message))
-                    .with_help("templates use Jinja syntax: {{ variable }}, {% if x %}...{% endif %}, {% for x in xs %}...{% endfor %}")
+                    .with_help(e.help.clone().unwrap_or_else(|| "templates use Jinja syntax: {{ variable }}, {% if x %}...{% endif %}, {% for x in xs %}...{% endfor %}".into()))
             })
             .collect::<Vec<_>>()
     })?;
-    let provider_ref = file
-        .provider
-        .as_ref()
-        .map(|p| ProviderRef { span: p.span() });
+    let positions = Positions {
+        provider: file.provider.as_ref().map(Spanned::span),
+        params: file
+            .params
+            .keys()
+            .map(|k| (k.get_ref().clone(), k.span()))
+            .collect(),
+    };
     let def = PromptDef {
         description: file.description,
         provider: file.provider.map(Spanned::into_inner),
         model: file.model,
-        params: file.params,
+        params: file
+            .params
+            .into_iter()
+            .map(|(k, v)| (k.into_inner(), v))
+            .collect(),
         messages: file
             .messages
             .into_iter()
@@ -305,41 +315,44 @@ fn parse(name: &str, src: &Source) -> Result<(Prompt, Option<ProviderRef>), Vec<
             templates: Arc::new(templates),
             variables,
         },
-        provider_ref,
+        positions,
     ))
 }
 
-/// Parses a prompt file on its own (the TUI's editor), checking its provider against
-/// `config` when there is one.
+/// Parses a prompt file on its own (the TUI's editor), checking its provider and its
+/// `[params]` against `config` when there is one (without, params are checked against
+/// every API's names).
 pub fn parse_prompt(
     name: &str,
     src: &Source,
     config: Option<&super::Config>,
 ) -> Result<Prompt, Vec<Diagnostic>> {
-    let (prompt, provider_ref) = parse(name, src)?;
+    let (prompt, positions) = parse(name, src)?;
+    let mut errors = Vec::new();
+    let provider = prompt
+        .def
+        .provider
+        .as_deref()
+        .or(config.and_then(|c| c.default_provider.as_deref()));
+    let kind = config
+        .zip(provider)
+        .and_then(|(c, p)| c.providers.get(p))
+        .map(|p| p.kind);
     // Ranges by the kind of provider the prompt will be sent to; offline providers take
     // the parameters of either vendor.
-    let kind = config
-        .and_then(|cfg| {
-            let provider = prompt
-                .def
-                .provider
-                .as_ref()
-                .or(cfg.default_provider.as_ref())?;
-            cfg.providers.get(provider).map(|p| p.kind)
-        })
-        .filter(|k| {
-            matches!(
-                k,
-                super::ProviderKind::Openai | super::ProviderKind::Anthropic
-            )
-        });
-    let mut errors = Vec::new();
-    super::ranges::check_params(src, kind, &mut errors);
+    let range_kind = kind.filter(|k| {
+        matches!(
+            k,
+            super::ProviderKind::Openai | super::ProviderKind::Anthropic
+        )
+    });
+    super::ranges::check_params(src, range_kind, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
-    if let (Some(cfg), Some(r), Some(provider)) = (config, provider_ref, &prompt.def.provider) {
+    if let (Some(cfg), Some(span), Some(provider)) =
+        (config, positions.provider.clone(), &prompt.def.provider)
+    {
         if !cfg.providers.contains_key(provider) {
             let help = match super::error::did_you_mean(
                 provider,
@@ -348,16 +361,35 @@ pub fn parse_prompt(
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("define [providers.{provider}] in workspace.toml"),
             };
-            return Err(vec![
+            errors.push(
                 src.at(
-                    r.span,
+                    span,
                     format!("provider `{provider}` is not defined in workspace.toml"),
                 )
                 .with_help(help),
-            ]);
+            );
         }
     }
-    Ok(prompt)
+    for e in super::params::check(&prompt.def.params, kind, provider) {
+        // A key inside [params.extra] is reported at `extra`: its entries keep no span.
+        let key = if e.in_extra {
+            super::params::EXTRA
+        } else {
+            &e.key
+        };
+        let at = positions.params.get(key).cloned().unwrap_or(0..0);
+        let message = if e.in_extra {
+            format!("[params.extra]: {}", e.message)
+        } else {
+            e.message
+        };
+        errors.push(src.at(at, message).with_help(e.help));
+    }
+    if errors.is_empty() {
+        Ok(prompt)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -366,6 +398,43 @@ mod tests {
 
     fn load(text: &str) -> Result<Prompt, Vec<Diagnostic>> {
         parse("p", &Source::new("prompts/p.toml", text)).map(|(p, _)| p)
+    }
+
+    #[test]
+    fn an_unknown_param_is_reported_at_its_key_with_a_did_you_mean() {
+        let text = "model = \"m\"\n[params]\nmax_tokens = 5\ntemprature = 0.0\n[params.extra]\nmin_p = 0.1\n[[messages]]\nrole = \"user\"\ncontent = \"x\"\n";
+        let errs = parse_prompt("p", &Source::new("prompts/p.toml", text), None).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].line, errs[0].col), (4, 1), "{}", errs[0]);
+        assert!(
+            errs[0].message.contains("unknown parameter `temprature`"),
+            "{}",
+            errs[0]
+        );
+        assert!(
+            errs[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .starts_with("did you mean `temperature`?")
+        );
+        // The same file with the typo fixed loads, and keeps [params.extra] as written.
+        let fixed = text.replace("temprature", "temperature");
+        let p = parse_prompt("p", &Source::new("prompts/p.toml", &fixed), None).unwrap();
+        assert_eq!(p.def.params["extra"], serde_json::json!({"min_p": 0.1}));
+        // A reserved key in [params.extra] is reported at `extra`.
+        let bad = text
+            .replace("temprature", "temperature")
+            .replace("min_p", "model");
+        let errs = parse_prompt("p", &Source::new("prompts/p.toml", &bad), None).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].col), (5, 9), "{}", errs[0]);
+        assert!(
+            errs[0]
+                .message
+                .starts_with("[params.extra]: `model` cannot be set"),
+            "{}",
+            errs[0]
+        );
     }
 
     #[test]

@@ -261,7 +261,14 @@ fn unclosed_opener(text: &str, at: usize) -> Option<(usize, &'static str, &'stat
         .filter_map(|(o, _)| rest.find(o))
         .min()
         .unwrap_or(rest.len());
-    (!rest[..next_open].contains(close)).then_some((start, open, close))
+    if rest[..next_open].contains(close) {
+        return None;
+    }
+    // On the tag's own line before the text ends, minijinja's position is the nearer
+    // one (`{{ x }` points at the lone `}`).
+    let later_line = text[start..at.min(text.len())].contains('\n');
+    let at_end = at >= text.trim_end().len();
+    (later_line || at_end).then_some((start, open, close))
 }
 
 fn syntax_error(message_index: usize, content: &str, e: &minijinja::Error) -> SyntaxError {
@@ -269,7 +276,13 @@ fn syntax_error(message_index: usize, content: &str, e: &minijinja::Error) -> Sy
         .detail()
         .map_or_else(|| e.kind().to_string(), str::to_string);
     let at = e.range().map(|r| r.start);
-    if let Some((start, open, close)) = at.and_then(|a| unclosed_opener(content, a)) {
+    // minijinja ranges an end-of-input error over the last token, not the end.
+    let searched_from = if detail.contains("unexpected end of input") {
+        Some(content.len())
+    } else {
+        at
+    };
+    if let Some((start, open, close)) = searched_from.and_then(|a| unclosed_opener(content, a)) {
         let (line, col) = line_col(content, start);
         return SyntaxError {
             message_index,
@@ -609,9 +622,12 @@ mod tests {
                 "{errs:?}"
             );
         }
-        // A closed tag with a mistake inside keeps minijinja's own position.
+        // A closed tag with a mistake inside keeps minijinja's own position, and so does
+        // a mistake on the tag's own line.
         let errs = Templates::compile(&["ok\n{{ a b }}".into()]).unwrap_err();
         assert_eq!((errs[0].line, errs[0].col), (2, Some(6)), "{errs:?}");
+        let errs = Templates::compile(&["Q: {{ question } more".into()]).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].col), (1, Some(16)), "{errs:?}");
     }
 
     #[test]

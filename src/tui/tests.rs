@@ -473,6 +473,29 @@ fn the_editor_validates_live_and_shows_errors_at_line_and_col() {
 }
 
 #[test]
+fn live_validation_reports_an_unknown_filter_at_its_name() {
+    let ws = workspace();
+    let mut app = app_for(ws.path());
+    app.update(key(KeyCode::Enter));
+    for _ in 0..5 {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::End));
+    app.update(key(KeyCode::Left));
+    type_text(&mut app, " {{ company | truncate(3) }}");
+    let e = app.prompts.current().unwrap();
+    assert_eq!(e.errors.len(), 1, "{:?}", e.errors);
+    let line6 = e.text().lines().nth(5).unwrap().to_string();
+    let col = line6[..line6.find("truncate").unwrap()].chars().count() + 1;
+    assert_eq!((e.errors[0].line, e.errors[0].col), (6, col), "{line6}");
+    assert!(
+        e.errors[0].message.contains("unknown filter `truncate`"),
+        "{}",
+        e.errors[0].message
+    );
+}
+
+#[test]
 fn typing_q_in_the_editor_types_it_and_keys_there_are_text() {
     let ws = workspace();
     let mut app = app_for(ws.path());

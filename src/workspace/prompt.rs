@@ -104,7 +104,7 @@ pub(crate) struct PromptFile {
     provider: Option<Spanned<String>>,
     model: Option<String>,
     #[serde(default)]
-    params: BTreeMap<Spanned<String>, Value>,
+    params: BTreeMap<String, Value>,
     #[serde(default)]
     messages: Vec<MessageFile>,
 }
@@ -213,6 +213,28 @@ fn value_offsets(src: &Source, span: &std::ops::Range<usize>, value: &str) -> Op
     (decoded == value).then_some(map)
 }
 
+/// Where each key of `[params]` is written. A second, lenient read of a file that
+/// already parsed: the file's own struct keeps plain keys (its shape is what the
+/// reference documents).
+fn param_spans(src: &Source) -> BTreeMap<String, std::ops::Range<usize>> {
+    #[derive(Deserialize)]
+    struct Keys {
+        #[serde(default)]
+        params: BTreeMap<Spanned<String>, serde::de::IgnoredAny>,
+    }
+    toml::from_str::<Keys>(&src.text)
+        .map(|k| {
+            k.params
+                .into_keys()
+                .map(|k| {
+                    let span = k.span();
+                    (k.into_inner(), span)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Byte offset in `text` of a 1-based line and character column.
 fn offset_of(text: &str, line: usize, col: usize) -> usize {
     let mut seen = 0;
@@ -281,21 +303,13 @@ fn parse(name: &str, src: &Source) -> Result<(Prompt, Positions), Vec<Diagnostic
     })?;
     let positions = Positions {
         provider: file.provider.as_ref().map(Spanned::span),
-        params: file
-            .params
-            .keys()
-            .map(|k| (k.get_ref().clone(), k.span()))
-            .collect(),
+        params: param_spans(src),
     };
     let def = PromptDef {
         description: file.description,
         provider: file.provider.map(Spanned::into_inner),
         model: file.model,
-        params: file
-            .params
-            .into_iter()
-            .map(|(k, v)| (k.into_inner(), v))
-            .collect(),
+        params: file.params,
         messages: file
             .messages
             .into_iter()

@@ -31,6 +31,12 @@ pub struct SyntaxError {
 pub enum RenderError {
     #[error("missing variable `{name}`: add it to the case's vars")]
     MissingVariable { name: String },
+    #[error(
+        "template output over {} MiB in message {} (all messages of a prompt share one budget): render less",
+        MAX_RENDER_BYTES >> 20,
+        message_index + 1
+    )]
+    TooLarge { message_index: usize },
     #[error("template error in message {}: {detail}", message_index + 1)]
     Other {
         message_index: usize,
@@ -38,8 +44,9 @@ pub enum RenderError {
     },
 }
 
-/// Work units one render may spend: ample for any real prompt (a loop over 10,000
-/// items costs about 100,000), small enough to stop `range(100000)` nested twice.
+/// Work units one render may spend, all messages of the prompt together: ample for any
+/// real prompt (a loop over 10,000 items costs about 100,000), small enough to stop
+/// `range(100000)` nested twice. A unit also pays for 64 bytes of data made.
 pub const FUEL: u64 = 5_000_000;
 
 fn environment() -> Environment<'static> {
@@ -214,21 +221,70 @@ impl Templates {
         vars
     }
 
-    /// Renders every message with `vars`.
+    /// Renders every message with `vars`. All the messages of one render share one fuel
+    /// budget ([`FUEL`]) and one output budget ([`MAX_RENDER_BYTES`]): four messages of
+    /// `"x" * 100000000` cost one budget, not four.
     pub fn render<S: Serialize>(&self, vars: &S) -> Result<Vec<String>, RenderError> {
         let ctx = minijinja::Value::from(minijinja::value::Serde(vars));
-        (0..self.count)
-            .map(|i| {
-                let t = self
-                    .env
-                    .get_template(&i.to_string())
-                    .map_err(|e| RenderError::Other {
-                        message_index: i,
-                        detail: e.to_string(),
-                    })?;
-                t.render(&ctx).map_err(|e| classify(i, t.source(), &e))
-            })
-            .collect()
+        // A copy whose fuel can be set to what the earlier messages left.
+        let mut env = self.env.clone();
+        let mut fuel_left = FUEL;
+        let mut out = Capped {
+            buf: Vec::new(),
+            left: MAX_RENDER_BYTES,
+        };
+        let mut messages = Vec::with_capacity(self.count);
+        for i in 0..self.count {
+            env.set_fuel(Some(fuel_left));
+            let t = env
+                .get_template(&i.to_string())
+                .map_err(|e| RenderError::Other {
+                    message_index: i,
+                    detail: e.to_string(),
+                })?;
+            let rendered = t.render_captured_to(ctx.clone(), &mut out);
+            let captured = rendered.map_err(|e| {
+                if out.left == 0 {
+                    RenderError::TooLarge { message_index: i }
+                } else {
+                    classify(i, t.source(), &e)
+                }
+            })?;
+            let used = captured.state().fuel_levels().map_or(0, |(used, _)| used);
+            fuel_left = fuel_left.saturating_sub(used).max(1);
+            let text = String::from_utf8(std::mem::take(&mut out.buf))
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            messages.push(text);
+        }
+        Ok(messages)
+    }
+}
+
+/// Everything one render may write, all messages together: far above any real prompt
+/// (a long-context model's whole window is a few MiB of text).
+pub const MAX_RENDER_BYTES: usize = 16 << 20;
+
+/// A writer that refuses to grow past its budget.
+struct Capped {
+    buf: Vec<u8>,
+    left: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if data.len() > self.left {
+            self.left = 0;
+            return Err(std::io::Error::other(
+                "the render is over its output budget",
+            ));
+        }
+        self.left -= data.len();
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -480,7 +536,8 @@ fn classify(message_index: usize, source: &str, e: &minijinja::Error) -> RenderE
         return RenderError::Other {
             message_index,
             detail: format!(
-                "the template did more than {FUEL} steps of work: a runaway loop? Bound its ranges"
+                "the template did more than {FUEL} steps of work (all messages of a prompt share \
+                 one budget): a runaway loop? Bound its ranges"
             ),
         };
     }
@@ -672,6 +729,35 @@ mod tests {
         assert!(
             Templates::compile(&["{{ x | indent(2) | tojson | format | slice(2) }}".into()])
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn all_messages_share_one_fuel_and_one_output_budget() {
+        // Each message alone fits the budgets; together they do not.
+        let big = "{{ 'x' * 5000000 }}";
+        let one = t(&[big]);
+        assert_eq!(one.render(&json!({})).unwrap()[0].len(), 5_000_000);
+        let four = t(&[big, big, big, big]);
+        let err = four.render(&json!({})).unwrap_err();
+        assert_eq!(err, RenderError::TooLarge { message_index: 3 }, "{err}");
+        assert!(
+            err.to_string().contains("over 16 MiB in message 4"),
+            "{err}"
+        );
+        // Work: data made and dropped, never written, that one message may make and
+        // three may not.
+        let busy = "{% set y = 'y' * 60000000 %}{{ y | length }}";
+        assert!(t(&[busy]).render(&json!({})).is_ok());
+        let err = t(&[busy, busy, busy]).render(&json!({})).unwrap_err();
+        assert!(err.to_string().contains("message 3"), "{err}");
+        assert!(err.to_string().contains("share one budget"), "{err}");
+        // What the issue measured: four messages of 100 MB each stop at the first.
+        let huge = "{{ 'x' * 100000000 }}";
+        let err = t(&[huge, huge, huge, huge]).render(&json!({})).unwrap_err();
+        assert!(
+            matches!(err, RenderError::TooLarge { message_index: 0 }),
+            "{err}"
         );
     }
 

@@ -285,6 +285,9 @@ fn check_template(contents: &[String], vars: &Map<String, Value>) {
                         "reported `{name}` missing, but the vars have it: {vars:?}"
                     );
                 }
+                Err(RenderError::TooLarge { message_index }) => {
+                    assert!(message_index < contents.len())
+                }
                 Err(e @ RenderError::Other { .. }) => {
                     // Undefined, but not a variable: `[1][5]` or `(...)[...]`.
                     let text = e.to_string();

@@ -12,10 +12,11 @@ use ratatui::layout::{Position, Rect};
 use super::keymap::{self, Action, Context};
 use super::msg::{Cmd, Msg};
 use super::panes::diff::{DiffMode, DiffPane};
+use super::panes::doc_view::{self, DocPos};
 use super::panes::evals::{Detail, EvalsFocus, EvalsPane, Jump};
-use super::panes::evals_view;
 use super::panes::prompts::{self, Focus, PromptsPane};
 use super::panes::release::{Input, ReleasePane};
+use super::panes::{diff_view, evals_view};
 use super::view;
 use crate::diff::View;
 use crate::plan::PlanRequest;
@@ -84,6 +85,8 @@ pub struct App {
     /// A one-line note for the status bar (saved, save failed, ...).
     pub note: Option<String>,
     pub quitting: bool,
+    /// The editor's last search, offered again by Ctrl-F.
+    pub last_search: String,
 }
 
 impl From<super::Loaded> for App {
@@ -112,6 +115,7 @@ impl App {
             size: Rect::new(0, 0, 80, 24),
             note: None,
             quitting: false,
+            last_search: String::new(),
         };
         let config = app.ws.config.clone();
         for e in &mut app.prompts.entries {
@@ -133,6 +137,9 @@ impl App {
     /// The focused pane's context, overlays aside (what the help describes).
     pub fn pane_context(&self) -> Context {
         match self.tab {
+            Tab::Prompts if self.prompts.focus == Focus::Editor && self.prompts.bar.is_some() => {
+                Context::EditorBar
+            }
             Tab::Prompts if self.prompts.focus == Focus::Editor => Context::Editor,
             Tab::Prompts => Context::PromptList,
             Tab::Evals if self.evals.filter_editing => Context::FilterInput,
@@ -298,6 +305,7 @@ impl App {
                 Vec::new()
             }
             Msg::WorkspaceFilesChanged => vec![Cmd::ReloadWorkspace],
+            Msg::ExternalEdited { prompt, result } => self.on_external_edited(&prompt, result),
             Msg::FileChanged { prompt, text } => {
                 if let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == prompt) {
                     // Our own save coming back is nothing new; anything else is offered
@@ -319,6 +327,7 @@ impl App {
             // Overlays swallow other keys.
             Context::Help | Context::Confirm | Context::Problems => Vec::new(),
             Context::Editor => self.type_in_editor(key),
+            Context::EditorBar => self.type_in_bar(key),
             Context::FilterInput => self.type_in_filter(key),
             Context::ReleaseInput => self.type_in_release(key),
             Context::PromptList
@@ -432,6 +441,7 @@ impl App {
                     View::Unified => View::SideBySide,
                 };
                 self.diff.scroll = 0;
+                self.diff.skip = 0;
                 Vec::new()
             }
             Action::ToggleOutputs => {
@@ -605,7 +615,7 @@ impl App {
                     .is_some_and(|v| !v.regressions.is_empty())
                 {
                     self.release.case_open = true;
-                    self.release.case_scroll = 0;
+                    self.release.case_pos = DocPos::default();
                 }
                 Vec::new()
             }
@@ -618,7 +628,7 @@ impl App {
                     && self.diff.outputs().is_some_and(|o| !o.cases.is_empty())
                 {
                     self.diff.case_open = true;
-                    self.diff.case_scroll = 0;
+                    self.diff.case_pos = DocPos::default();
                 }
                 Vec::new()
             }
@@ -696,6 +706,14 @@ impl App {
                 self.edit_case();
                 Vec::new()
             }
+            Action::Undo
+            | Action::Redo
+            | Action::StartSearch
+            | Action::StartGoTo
+            | Action::BarConfirm
+            | Action::SearchPrev
+            | Action::CloseBar
+            | Action::OpenExternal => self.act_editor(action),
         }
     }
 
@@ -733,9 +751,13 @@ impl App {
                 }
             }
             Tab::Release => {
+                let width = doc_view::inner_width(view::areas(self.size).body);
                 let r = &mut self.release;
                 if r.case_open {
-                    r.case_scroll = r.case_scroll.saturating_add_signed(step);
+                    if let Some(c) = r.verdict.as_ref().and_then(|v| v.regressions.get(r.cursor)) {
+                        let doc = c.output_diff();
+                        doc_view::scroll(&doc, View::SideBySide, width, &mut r.case_pos, step);
+                    }
                 } else {
                     let n = r.verdict.as_ref().map_or(0, |v| v.regressions.len());
                     r.cursor = r
@@ -745,20 +767,30 @@ impl App {
                 }
             }
             Tab::Diff => {
+                let width =
+                    doc_view::inner_width(diff_view::areas(view::areas(self.size).body).body);
                 let d = &mut self.diff;
                 if d.case_open {
-                    d.case_scroll = d.case_scroll.saturating_add_signed(step);
+                    let doc = d
+                        .outputs()
+                        .and_then(|o| o.cases.get(d.cursor))
+                        .map(|c| c.output_diff());
+                    if let Some(doc) = doc {
+                        doc_view::scroll(&doc, View::SideBySide, width, &mut d.case_pos, step);
+                    }
                 } else if d.mode == DiffMode::Outputs {
                     let n = d.outputs().map_or(0, |o| o.cases.len());
                     d.cursor = d
                         .cursor
                         .saturating_add_signed(step)
                         .min(n.saturating_sub(1));
-                } else {
-                    d.scroll = d
-                        .scroll
-                        .saturating_add_signed(step)
-                        .min(d.rows().saturating_sub(1));
+                } else if let Some(doc) = d.prompt_diff().map(|p| &p.doc) {
+                    let mut pos = DocPos {
+                        row: d.scroll,
+                        skip: d.skip,
+                    };
+                    doc_view::scroll(doc, d.view, width, &mut pos, step);
+                    (d.scroll, d.skip) = (pos.row, pos.skip);
                 }
             }
         }
@@ -801,6 +833,7 @@ impl App {
         };
         if self.diff.prompt.as_ref() != Some(&entry.name) {
             self.diff.scroll = 0;
+            self.diff.skip = 0;
             self.diff.cursor = 0;
             self.diff.case_open = false;
         }

@@ -18,7 +18,7 @@ use crate::diff::{CaseChange, View};
 use crate::release::{Evidence, Ref, ReleaseFile, ReleaseInfo};
 use crate::workspace::{PromptDef, Workspace};
 
-const V1: &str = r#"description = "Greets a customer"
+pub(super) const V1: &str = r#"description = "Greets a customer"
 model = "m0"
 
 [[messages]]
@@ -30,7 +30,7 @@ role = "user"
 content = "Hello, I am {{ name }}."
 "#;
 
-const DRAFT: &str = r#"description = "Greets a customer"
+pub(super) const DRAFT: &str = r#"description = "Greets a customer"
 model = "m1"
 
 [[messages]]
@@ -97,7 +97,7 @@ fn release_v1(root: &Path, text: &str) {
     write(root, "releases/greet.toml", &toml);
 }
 
-fn workspace() -> tempfile::TempDir {
+pub(super) fn workspace() -> tempfile::TempDir {
     let dir = echo_workspace("");
     let root = dir.path();
     write(root, "prompts/greet.toml", DRAFT);
@@ -107,7 +107,7 @@ fn workspace() -> tempfile::TempDir {
 }
 
 /// Runs every suite of `greet` as `text` defines it (the runner keys records by content).
-fn run_as(root: &Path, text: &str) {
+pub(super) fn run_as(root: &Path, text: &str) {
     run_cases_as(root, text, None);
 }
 
@@ -135,14 +135,14 @@ fn run_cases_as(root: &Path, text: &str, only: Option<&[(&str, &str)]>) {
     });
 }
 
-fn frame(app: &App, w: u16, h: u16) -> String {
+pub(super) fn frame(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     super::render(&mut t, app).unwrap();
     t.backend().to_string()
 }
 
 /// Performs the `LoadDiff` commands as the event loop would.
-fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
+pub(super) fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
     for cmd in cmds {
         let Cmd::LoadDiff {
             prompt,
@@ -158,7 +158,7 @@ fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
     }
 }
 
-fn open(root: &Path) -> App {
+pub(super) fn open(root: &Path) -> App {
     let mut app = App::from(super::load(root));
     app.update(Msg::Resize(120, 30));
     let cmds = app.update(ch('3'));

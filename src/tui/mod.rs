@@ -4,6 +4,8 @@
 
 pub mod app;
 mod draft;
+mod editor_actions;
+mod external;
 pub mod keymap;
 pub mod msg;
 pub mod panes;
@@ -16,9 +18,13 @@ pub mod widgets;
 #[cfg(test)]
 mod diff_tests;
 #[cfg(test)]
+mod editor_tests;
+#[cfg(test)]
 mod evals_tests;
 #[cfg(test)]
 mod feedback_tests;
+#[cfg(test)]
+mod layout_tests;
 #[cfg(test)]
 mod problems_tests;
 #[cfg(test)]
@@ -152,6 +158,7 @@ pub fn load(root: &Path) -> Loaded {
             selected: 0,
             focus: Focus::List,
             preview_scroll: 0,
+            bar: None,
         },
         evals,
     }
@@ -247,6 +254,24 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
                 rt.run = None;
             }
             for cmd in app.update(m) {
+                if let Cmd::EditExternally {
+                    prompt,
+                    path,
+                    unsaved,
+                } = cmd
+                {
+                    // The editor owns the terminal meanwhile: no event reader may race it.
+                    drop(events);
+                    let edited = external::edit(terminal, &path, unsaved.as_deref(), |p, t| {
+                        rt.watch.expect(p, t)
+                    });
+                    events = EventStream::new();
+                    let _ = tx.send(Msg::ExternalEdited {
+                        prompt,
+                        result: edited,
+                    });
+                    continue;
+                }
                 if perform(cmd, &tx, &mut rt) {
                     if let Some(token) = &rt.run {
                         token.cancel();
@@ -262,6 +287,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
 fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool {
     match cmd {
         Cmd::Quit => return true,
+        // Needs the terminal: the event loop runs it.
+        Cmd::EditExternally { .. } => {}
         Cmd::Save { prompt, path, text } => {
             let tx = tx.clone();
             rt.watch.expect(&path, &text);

@@ -39,6 +39,11 @@ pub enum Msg {
     },
     /// workspace.toml or a suite changed on disk: read the workspace again.
     WorkspaceFilesChanged,
+    /// `$EDITOR` exited: the file's text now, or why it could not run.
+    ExternalEdited {
+        prompt: String,
+        result: Result<String, String>,
+    },
     /// A run reported progress.
     Run(RunEvent),
     /// A run could not start (bad selection, missing key...), or failed to write.
@@ -77,6 +82,13 @@ pub enum Cmd {
         prompt: String,
         generation: u64,
         after: Duration,
+    },
+    /// Suspend the TUI and edit `path` in `$VISUAL`/`$EDITOR`, after writing `unsaved`
+    /// (the editor's unsaved text) to it; `Msg::ExternalEdited` reports the file after.
+    EditExternally {
+        prompt: String,
+        path: PathBuf,
+        unsaved: Option<String>,
     },
     /// Plan and start a run on `ws` (the workspace as the editor shows it); its events
     /// come back as `Msg::Run`.

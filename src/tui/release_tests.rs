@@ -14,9 +14,9 @@ use super::panes::prompts::ReleaseStatus;
 use super::panes::release::Input;
 use super::testing::{ch, echo_workspace, key, perform, write};
 
-const PROMPT: &str = "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"You work for {{ company }}. Be brief.\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi, I am {{ name }}.\"\n";
+pub(super) const PROMPT: &str = "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"You work for {{ company }}. Be brief.\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi, I am {{ name }}.\"\n";
 
-const SUITE: &str = r#"prompt = "greet"
+pub(super) const SUITE: &str = r#"prompt = "greet"
 [[cases]]
 id = "brief"
 vars = { company = "Acme", name = "Ada" }
@@ -32,7 +32,7 @@ type = "icontains"
 value = "acme"
 "#;
 
-fn workspace() -> tempfile::TempDir {
+pub(super) fn workspace() -> tempfile::TempDir {
     let dir = echo_workspace("[gate]\nmin_pass_rate = 1.0\n");
     let root = dir.path();
     write(root, "prompts/greet.toml", PROMPT);
@@ -42,8 +42,12 @@ fn workspace() -> tempfile::TempDir {
 
 /// The frame, with what differs between machines and runs masked: times and the author
 /// (from git config or $USER).
-fn frame(app: &App) -> String {
-    let mut t = Terminal::new(TestBackend::new(120, 32)).unwrap();
+pub(super) fn frame(app: &App) -> String {
+    frame_at(app, 120, 32)
+}
+
+pub(super) fn frame_at(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     super::render(&mut t, app).unwrap();
     let text = t.backend().to_string();
     let text = regex::Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
@@ -59,7 +63,7 @@ fn frame(app: &App) -> String {
     }
 }
 
-fn open(root: &Path) -> App {
+pub(super) fn open(root: &Path) -> App {
     let mut app = App::from(super::load(root));
     app.update(Msg::Resize(120, 32));
     let cmds = app.update(ch('4'));
@@ -72,14 +76,14 @@ fn open(root: &Path) -> App {
     app
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(super) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         app.update(ch(c));
     }
 }
 
 /// Gates and exports the draft with `note`.
-fn release_now(app: &mut App, root: &Path, note: &str) {
+pub(super) fn release_now(app: &mut App, root: &Path, note: &str) {
     let cmds = app.update(ch('g'));
     perform(app, root, cmds);
     assert!(

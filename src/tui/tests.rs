@@ -153,7 +153,7 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
             Context::Help | Context::Confirm => Context::PromptList,
             c => c,
         };
-        let text: String = help::lines(under)
+        let text: String = help::lines(under, 400)
             .iter()
             .map(|l| l.to_string() + "\n")
             .collect();
@@ -231,6 +231,10 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
             }
             Context::Editor => {
                 app.update(key(KeyCode::Enter));
+            }
+            Context::EditorBar => {
+                app.update(key(KeyCode::Enter));
+                app.update(ctrl('f'));
             }
             _ => {}
         }
@@ -379,6 +383,8 @@ fn prepare_diff(app: &mut App, root: &Path, action: Action) {
                 .unwrap();
         }
     });
+    // The diff below is greet's: scrolling needs the pane to show it.
+    app.prompts.select(0);
     app.act(Action::Tab(2));
     app.diff.from = crate::release::Ref::Draft;
     let loaded = super::panes::diff::load(root, "greet", app.diff.from, app.diff.to, None);
@@ -418,25 +424,27 @@ fn snapshot_state(app: &App) -> String {
         app.prompts.current().map_or(0, |e| e.case_index),
         app.note,
         app.evals.run.as_ref().map(|r| r.cancelling)
-    ) + &format!(
-        " {:?} {:?} {} {} {} {:?} {:?}",
-        app.diff.view,
-        app.diff.mode,
-        app.diff.scroll,
-        app.diff.cursor,
-        app.diff.case_open,
-        app.diff.from,
-        app.diff.to
-    ) + &format!(
-        " | {:?} {:?} {} {} {} {} {}",
-        app.release.input,
-        app.release.message,
-        app.release.cursor,
-        app.release.case_open,
-        app.release.gating.is_some(),
-        app.release.rollback.is_some(),
-        app.release.note
-    )
+    ) + &format!(" {:?}", app.prompts.bar)
+        + &format!(
+            " {:?} {:?} {} {} {} {:?} {:?}",
+            app.diff.view,
+            app.diff.mode,
+            app.diff.scroll,
+            app.diff.cursor,
+            app.diff.case_open,
+            app.diff.from,
+            app.diff.to
+        )
+        + &format!(
+            " | {:?} {:?} {} {} {} {} {}",
+            app.release.input,
+            app.release.message,
+            app.release.cursor,
+            app.release.case_open,
+            app.release.gating.is_some(),
+            app.release.rollback.is_some(),
+            app.release.note
+        )
 }
 
 #[test]

@@ -39,3 +39,9 @@ pub fn focused_border() -> Style {
 pub fn border() -> Style {
     Style::new().fg(MUTED)
 }
+
+/// How overlays and details wrap text: at spaces only, so `per-case` or a path stays
+/// whole.
+pub fn wrap_options(width: usize) -> textwrap::Options<'static> {
+    textwrap::Options::new(width).word_splitter(textwrap::WordSplitter::NoHyphenation)
+}

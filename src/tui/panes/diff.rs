@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::doc_view::DocPos;
 use crate::diff::{OutputDiff, PromptDiff, View};
 use crate::release::{self, Ref};
 use crate::workspace::PromptDef;
@@ -37,13 +38,14 @@ pub struct DiffPane {
     pub to: Ref,
     pub view: View,
     pub mode: DiffMode,
-    /// First visible row of the prompt diff.
+    /// First visible row of the prompt diff, and its wrapped lines scrolled past.
     pub scroll: usize,
+    pub skip: usize,
     /// Selected case in the outputs view.
     pub cursor: usize,
     /// The selected case's two outputs, side by side.
     pub case_open: bool,
-    pub case_scroll: usize,
+    pub case_pos: DocPos,
     pub loaded: Option<DiffLoaded>,
     pub loading: bool,
 }
@@ -57,9 +59,10 @@ impl Default for DiffPane {
             view: View::SideBySide,
             mode: DiffMode::Prompt,
             scroll: 0,
+            skip: 0,
             cursor: 0,
             case_open: false,
-            case_scroll: 0,
+            case_pos: DocPos::default(),
             loaded: None,
             loading: false,
         }
@@ -115,16 +118,15 @@ impl DiffPane {
             .prompt_diff
             .as_ref()
             .map_or(0, |d| d.doc.len(self.view));
-        let first = loaded
-            .prompt_diff
-            .as_ref()
-            .ok()
-            .and_then(|d| d.doc.hunks(self.view).first().copied());
-        self.scroll = match first {
-            // A new pair of sides opens on its first change, with a little context.
-            Some(first) if fresh => first.saturating_sub(3),
-            _ => self.scroll.min(n.saturating_sub(1)),
-        };
+        // A new pair of sides opens at the top, where the changed settings and variables
+        // are listed; `n` goes to the first change. A refresh keeps the reader's place.
+        if fresh {
+            self.scroll = 0;
+            self.skip = 0;
+        } else if self.scroll >= n {
+            self.scroll = n.saturating_sub(1);
+            self.skip = 0;
+        }
         let cases = loaded.outputs.as_ref().map_or(0, |o| o.cases.len());
         self.cursor = self.cursor.min(cases.saturating_sub(1));
         self.loaded = Some(loaded);
@@ -150,6 +152,7 @@ impl DiffPane {
                 match next {
                     Some(n) => {
                         self.scroll = n;
+                        self.skip = 0;
                         true
                     }
                     None => false,
@@ -167,7 +170,7 @@ impl DiffPane {
                 match next {
                     Some(n) => {
                         self.cursor = n;
-                        self.case_scroll = 0;
+                        self.case_pos = DocPos::default();
                         true
                     }
                     None => false,

@@ -4,17 +4,15 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::diff::{DiffMode, DiffPane};
-use crate::diff::{CaseChange, CaseKind, Document, Row, RowKind, Sign, View};
+use super::doc_view::{DocPos, view_document};
+use crate::diff::{CaseChange, CaseKind, View};
 use crate::store::Status;
 use crate::tui::theme;
-
-const DEL_BG: Color = Color::Rgb(70, 20, 25);
-const INS_BG: Color = Color::Rgb(20, 60, 30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -52,7 +50,13 @@ pub fn view(pane: &DiffPane, f: &mut Frame, body: Rect) {
             Ok(d) if d.is_identical() => {
                 message(f, a.body, "The two sides are identical.", theme::muted())
             }
-            Ok(d) => view_document(f, a.body, &d.doc, pane.view, pane.scroll, " Prompt "),
+            Ok(d) => {
+                let pos = DocPos {
+                    row: pane.scroll,
+                    skip: pane.skip,
+                };
+                view_document(f, a.body, &d.doc, pane.view, pos, " Prompt ")
+            }
             Err(e) => message(f, a.body, e, Style::new().fg(theme::WARN)),
         },
         DiffMode::Outputs => match &loaded.outputs {
@@ -65,7 +69,7 @@ pub fn view(pane: &DiffPane, f: &mut Frame, body: Rect) {
                         a.body,
                         &c.output_diff(),
                         View::SideBySide,
-                        pane.case_scroll,
+                        pane.case_pos,
                         &title,
                     );
                 }
@@ -152,133 +156,6 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
             .border_style(theme::border()),
     );
     f.render_widget(p, area);
-}
-
-/// A line's spans with changed words highlighted on the side's colour.
-fn styled(line: &crate::diff::Line, base: Style, word: Style, width: usize) -> Vec<Span<'static>> {
-    let mut out = Vec::new();
-    let mut used = 0;
-    for (text, changed) in line.segments() {
-        if used >= width {
-            break;
-        }
-        let piece: String = text
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(width - used)
-            .collect();
-        used += piece.chars().count();
-        out.push(Span::styled(piece, if changed { word } else { base }));
-    }
-    out
-}
-
-fn number(n: Option<usize>) -> String {
-    n.map_or("    ".into(), |n| format!("{n:>4}"))
-}
-
-fn side(
-    line: Option<&crate::diff::Line>,
-    kind: RowKind,
-    left: bool,
-    width: usize,
-) -> Vec<Span<'static>> {
-    let Some(line) = line else {
-        return vec![Span::styled(" ".repeat(width), theme::muted())];
-    };
-    let (base, word) = match (kind, left) {
-        (RowKind::Header, _) => (theme::key(), theme::key()),
-        (RowKind::Equal, _) => (Style::new(), Style::new()),
-        (_, true) => (
-            Style::new().bg(DEL_BG),
-            Style::new()
-                .bg(theme::BAD)
-                .fg(Color::Black)
-                .add_modifier(Modifier::BOLD),
-        ),
-        (_, false) => (
-            Style::new().bg(INS_BG),
-            Style::new()
-                .bg(theme::OK)
-                .fg(Color::Black)
-                .add_modifier(Modifier::BOLD),
-        ),
-    };
-    let mut spans = vec![Span::styled(
-        format!("{} ", number(line.number)),
-        theme::muted(),
-    )];
-    let text_width = width.saturating_sub(5);
-    spans.extend(styled(line, base, word, text_width));
-    spans
-}
-
-fn row_line(row: &Row, half: usize) -> Line<'static> {
-    let mut spans = side(row.left.as_ref(), row.kind, true, half);
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    spans.push(Span::raw(" ".repeat(half.saturating_sub(used))));
-    spans.push(Span::styled("│", theme::border()));
-    spans.extend(side(row.right.as_ref(), row.kind, false, half));
-    Line::from(spans)
-}
-
-fn unified_line(u: &crate::diff::UnifiedLine, width: usize) -> Line<'static> {
-    let (sign_style, base, word) = match u.sign {
-        Sign::Header => (theme::key(), theme::key(), theme::key()),
-        Sign::Context => (theme::muted(), Style::new(), Style::new()),
-        Sign::Delete => (
-            Style::new().fg(theme::BAD),
-            Style::new().bg(DEL_BG),
-            Style::new().bg(theme::BAD).fg(Color::Black),
-        ),
-        Sign::Insert => (
-            Style::new().fg(theme::OK),
-            Style::new().bg(INS_BG),
-            Style::new().bg(theme::OK).fg(Color::Black),
-        ),
-    };
-    let mut spans = vec![
-        Span::styled(format!("{} ", number(u.line.number)), theme::muted()),
-        Span::styled(format!("{} ", u.sign.as_char()), sign_style),
-    ];
-    spans.extend(styled(&u.line, base, word, width.saturating_sub(7)));
-    Line::from(spans)
-}
-
-pub fn view_document(
-    f: &mut Frame,
-    area: Rect,
-    doc: &Document,
-    view: View,
-    scroll: usize,
-    title: &str,
-) {
-    let block = Block::bordered()
-        .title(Span::styled(title.to_string(), theme::title()))
-        .border_style(theme::focused_border());
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let height = inner.height as usize;
-    let width = inner.width as usize;
-    let lines: Vec<Line> = match view {
-        View::SideBySide => {
-            let half = width.saturating_sub(1) / 2;
-            doc.rows
-                .iter()
-                .skip(scroll)
-                .take(height)
-                .map(|r| row_line(r, half))
-                .collect()
-        }
-        View::Unified => doc
-            .unified
-            .iter()
-            .skip(scroll)
-            .take(height)
-            .map(|u| unified_line(u, width))
-            .collect(),
-    };
-    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn status_label(s: Option<Status>) -> &'static str {

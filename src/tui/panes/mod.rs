@@ -1,5 +1,7 @@
 pub mod diff;
 pub mod diff_view;
+pub mod doc_view;
+pub mod editor;
 pub mod evals;
 pub mod evals_view;
 pub mod prompts;

@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 use ratatui_textarea::TextArea;
 use serde_json::{Map, Value};
 
+use super::editor::{self, Bar};
 use crate::tui::msg::Cmd;
 use crate::tui::theme;
 use crate::workspace::prompt::parse_prompt;
@@ -68,14 +69,6 @@ pub struct PromptEntry {
     pub disk_text: Option<String>,
 }
 
-fn editor_for(text: &str) -> TextArea<'static> {
-    let mut ta = TextArea::new(text.lines().map(str::to_string).collect());
-    ta.set_line_number_style(theme::muted());
-    ta.set_cursor_line_style(Style::new());
-    ta.set_tab_length(2);
-    ta
-}
-
 impl PromptEntry {
     pub fn new(
         name: String,
@@ -89,7 +82,7 @@ impl PromptEntry {
             name,
             rel_path,
             path,
-            editor: editor_for(&text),
+            editor: editor::editor_for(&text),
             saved_text: text,
             parsed: None,
             errors: Vec::new(),
@@ -135,7 +128,7 @@ impl PromptEntry {
     }
 
     pub fn replace_text(&mut self, text: String, config: Option<&Config>) {
-        self.editor = editor_for(&text);
+        self.editor = editor::editor_for(&text);
         self.saved_text = text;
         self.disk_text = None;
         self.generation += 1;
@@ -191,6 +184,8 @@ pub struct PromptsPane {
     pub selected: usize,
     pub focus: Focus,
     pub preview_scroll: u16,
+    /// The editor's search or go-to-line bar, while it is open.
+    pub bar: Option<Bar>,
 }
 
 /// The pane's areas for a body rectangle, shared by drawing and mouse hit-testing.
@@ -271,7 +266,13 @@ impl PromptsPane {
             f.render_widget(msg, a.editor);
             return;
         };
-        view_editor(f, a.editor, entry, self.focus == Focus::Editor);
+        editor::view(
+            f,
+            a.editor,
+            entry,
+            self.focus == Focus::Editor,
+            self.bar.as_ref(),
+        );
         if a.info.height > 0 {
             view_info(f, a.info, entry);
         }
@@ -343,46 +344,6 @@ impl PromptsPane {
                         .border_style(theme::border()),
                 );
             f.render_widget(p, desc_area);
-        }
-    }
-}
-
-fn view_editor(f: &mut Frame, area: Rect, entry: &PromptEntry, focused: bool) {
-    let mut title = vec![Span::styled(
-        format!(" {} ", entry.rel_path),
-        theme::title(),
-    )];
-    if entry.is_dirty() {
-        title.push(Span::styled("● unsaved ", Style::new().fg(theme::WARN)));
-    }
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .border_style(if focused {
-            theme::focused_border()
-        } else {
-            theme::border()
-        });
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let mut ta = entry.editor.clone();
-    ta.set_cursor_style(if focused {
-        Style::new().add_modifier(Modifier::REVERSED)
-    } else {
-        Style::new()
-    });
-    f.render_widget(&ta, inner);
-    // Highlight the lines with errors (the textarea has no per-line style of its own).
-    let (top, _) = entry.editor.scroll_offset();
-    let gutter = entry.editor.line_number_width();
-    for e in &entry.errors {
-        if e.line == 0 {
-            continue;
-        }
-        let row = (e.line - 1) as i64 - top as i64;
-        if row >= 0 && (row as u16) < inner.height {
-            let y = inner.y + row as u16;
-            let line = Rect::new(inner.x + gutter, y, inner.width.saturating_sub(gutter), 1);
-            f.buffer_mut().set_style(line, theme::error_line());
         }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::doc_view::DocPos;
 use crate::plan::PlanRequest;
 use crate::release::{self, LogEntry, Proposal, RollbackPlan, Verdict};
 use crate::runner::RunEvent;
@@ -70,7 +71,7 @@ pub struct ReleasePane {
     pub cursor: usize,
     /// The selected regression's two outputs, side by side.
     pub case_open: bool,
-    pub case_scroll: usize,
+    pub case_pos: DocPos,
     /// A rollback shown as a dry run, waiting for a reason and a confirmation.
     pub rollback: Option<Shared<RollbackPlan>>,
     /// The last thing that happened, for the header.

@@ -6,9 +6,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 
-use super::diff_view::view_document;
+use super::doc_view::{DocPos, view_document};
 use super::release::{Input, ReleasePane};
 use crate::diff::View;
 use crate::release::LogEntry;
@@ -25,14 +25,19 @@ pub struct Areas {
 
 /// `message_lines`: rows the last message needs, so what an action did is never cut off.
 pub fn areas(body: Rect, message_lines: u16) -> Areas {
+    // A short terminal gives the history less room, never the header: the verdict stays.
+    let history = if body.height >= 24 { 8 } else { 0 };
     let [header, middle, history] = Layout::vertical([
         Constraint::Length(5 + message_lines.min(3)),
-        Constraint::Min(6),
-        Constraint::Length(8),
+        Constraint::Min(3),
+        Constraint::Length(history),
     ])
     .areas(body);
-    let [checks, regressions] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
+    let [checks, regressions] = if middle.width >= 90 {
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle)
+    } else {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle)
+    };
     Areas {
         header,
         checks,
@@ -60,7 +65,7 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
                 body,
                 &c.output_diff(),
                 View::SideBySide,
-                pane.case_scroll,
+                pane.case_pos,
                 &title,
             );
             return;
@@ -103,7 +108,7 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
                 diff,
             );
         } else {
-            view_document(f, diff, &d.doc, View::Unified, 0, &title);
+            view_document(f, diff, &d.doc, View::Unified, DocPos::default(), &title);
         }
         let cursor = if pane.input == Some(Input::Reason) {
             "▏"
@@ -139,27 +144,6 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect) {
                 Some(v) => format!("against current v{v}"),
                 None => "first release: no baseline".into(),
             };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{} → v{}", p.name, p.next_version), theme::title()),
-                Span::styled(
-                    format!("  · {baseline} · suites: {}", p.suites.join(", ")),
-                    theme::muted(),
-                ),
-            ]));
-            let cursor = if pane.input == Some(Input::Note) {
-                "▏"
-            } else {
-                ""
-            };
-            let note = if pane.note.is_empty() && pane.input != Some(Input::Note) {
-                Span::styled("(none yet: m writes one)", theme::muted())
-            } else {
-                Span::raw(format!("{}{cursor}", pane.note))
-            };
-            lines.push(Line::from(vec![
-                Span::styled("note: ", theme::muted()),
-                note,
-            ]));
             let status = match (&pane.verdict, p.is_unchanged()) {
                 (_, true) => Line::styled(
                     "the draft equals the current release: nothing to release",
@@ -191,7 +175,29 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect) {
                     )),
                 ]),
             };
+            // The verdict first: on a short terminal it is what must stay in view.
             lines.push(status);
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} → v{}", p.name, p.next_version), theme::title()),
+                Span::styled(
+                    format!("  · {baseline} · suites: {}", p.suites.join(", ")),
+                    theme::muted(),
+                ),
+            ]));
+            let cursor = if pane.input == Some(Input::Note) {
+                "▏"
+            } else {
+                ""
+            };
+            let note = if pane.note.is_empty() && pane.input != Some(Input::Note) {
+                Span::styled("(none yet: m writes one)", theme::muted())
+            } else {
+                Span::raw(format!("{}{cursor}", pane.note))
+            };
+            lines.push(Line::from(vec![
+                Span::styled("note: ", theme::muted()),
+                note,
+            ]));
         }
     }
     if let Some(m) = &pane.message {
@@ -236,41 +242,40 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect) {
     }
 }
 
+/// Every check on one line (mark, name, required, actual), its detail wrapped under it,
+/// so nothing is cut at any width.
 fn view_checks(pane: &ReleasePane, f: &mut Frame, area: Rect) {
     let Some(v) = &pane.verdict else {
         f.render_widget(Paragraph::new("").block(block("Checks")), area);
         return;
     };
-    let rows: Vec<Row> = v
-        .checks
-        .iter()
-        .map(|c| {
-            let (mark, style) = if c.passed {
-                ("✓", Style::new().fg(theme::OK))
-            } else {
-                ("✗", theme::error())
-            };
-            Row::new(vec![
-                Line::styled(mark, style),
-                Line::styled(c.name.clone(), if c.passed { Style::new() } else { style }),
-                Line::raw(c.required_text()),
-                Line::raw(c.actual_text()),
-                Line::styled(c.detail.clone(), theme::muted()),
-            ])
-        })
-        .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(34),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Min(10),
-    ];
-    let t = Table::new(rows, widths)
-        .header(Row::new(["", "check", "required", "actual", ""]).style(theme::muted()))
-        .column_spacing(1)
-        .block(block("Checks"));
-    f.render_widget(t, area);
+    let name_width = v.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let detail_width = area.width.saturating_sub(2 + 4).max(10) as usize;
+    let mut lines = Vec::new();
+    for c in &v.checks {
+        let (mark, style) = if c.passed {
+            ("✓", Style::new().fg(theme::OK))
+        } else {
+            ("✗", theme::error())
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} "), style),
+            Span::styled(
+                format!("{:<name_width$}", c.name),
+                if c.passed { Style::new() } else { style },
+            ),
+            Span::styled("  required ", theme::muted()),
+            Span::raw(c.required_text()),
+            Span::styled("  actual ", theme::muted()),
+            Span::raw(c.actual_text()),
+        ]));
+        lines.extend(
+            textwrap::wrap(&c.detail, theme::wrap_options(detail_width))
+                .into_iter()
+                .map(|l| Line::styled(format!("    {l}"), theme::muted())),
+        );
+    }
+    f.render_widget(Paragraph::new(lines).block(block("Checks")), area);
 }
 
 fn view_regressions(pane: &ReleasePane, f: &mut Frame, area: Rect) {

@@ -12,11 +12,23 @@ use crate::tui::keymap::{self, Context};
 use crate::tui::theme;
 
 /// The hints for a context: its own keys marked for the bar, then the global ones.
+/// Neighbours with one label share a hint, their keys written short: `Ctrl-N/P cases`.
 pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = keymap::bindings(ctx)
-        .filter(|b| b.in_bar)
-        .map(|b| (keymap::keys_label(b), b.label))
-        .collect();
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for b in keymap::bindings(ctx).filter(|b| b.in_bar) {
+        let keys = keymap::keys_label(b);
+        match out.last_mut() {
+            Some((k, label)) if *label == b.label => {
+                let short = match (k.split_once('-'), keys.split_once('-')) {
+                    (Some((m1, _)), Some((m2, rest))) if m1 == m2 => rest.to_string(),
+                    _ => keys,
+                };
+                k.push('/');
+                k.push_str(&short);
+            }
+            _ => out.push((keys, b.label)),
+        }
+    }
     if matches!(
         ctx,
         Context::PromptList
@@ -93,18 +105,32 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
             theme::error(),
         ));
     }
-    left.push(sep);
+    let mut tail = Vec::new();
     match &app.note {
-        Some(note) => left.push(Span::styled(note.clone(), Style::new().fg(theme::OK))),
+        Some(note) => tail.push(Span::styled(note.clone(), Style::new().fg(theme::OK))),
         None => {
             for (i, (keys, label)) in hints(app.context()).into_iter().enumerate() {
                 if i > 0 {
-                    left.push(Span::raw("  "));
+                    tail.push(Span::raw("  "));
                 }
-                left.push(Span::styled(keys, theme::key()));
-                left.push(Span::raw(format!(" {label}")));
+                tail.push(Span::styled(keys, theme::key()));
+                tail.push(Span::raw(format!(" {label}")));
             }
         }
     }
+    // In the editor every key but these types text: naming them all beats naming the
+    // workspace and model again (the editor's title names the file and marks it unsaved).
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    if matches!(app.context(), Context::Editor | Context::EditorBar)
+        && width(&left) + sep.width() + width(&tail) > area.width as usize
+    {
+        left.clear();
+    }
+    if !left.is_empty() {
+        left.push(sep);
+    } else {
+        left.push(Span::raw(" "));
+    }
+    left.extend(tail);
     f.render_widget(Paragraph::new(Line::from(left)), area);
 }

@@ -4,6 +4,7 @@
 pub mod assert;
 pub mod cli;
 pub mod diff;
+pub mod failpoint;
 pub mod fsutil;
 pub mod keys;
 pub mod plan;

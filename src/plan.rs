@@ -365,7 +365,15 @@ fn recorder(ws: &Workspace) -> Result<Recorder, PlanError> {
             ));
         }
     };
-    let path = cfg.cassette.clone().unwrap_or_default();
+    let given = cfg.cassette.clone().unwrap_or_default();
+    // Checked again at the last moment: a link made since loading must not redirect
+    // the appends out of the workspace.
+    let path = crate::workspace::confine::inside(&ws.root, &given).map_err(|e| {
+        PlanError::new(
+            format!("cassette {}: {e}", given.display()),
+            e.help("a cassette"),
+        )
+    })?;
     Recorder::open(&path).map_err(|e| {
         PlanError::new(
             format!("cannot open cassette {}: {e}", path.display()),

@@ -79,6 +79,11 @@ pub enum RunError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot write the response cache: {0}")]
+    Cache(std::io::Error),
+    /// `eval --resume` of a run another process is writing.
+    #[error("run {run_id} is being continued by another promptwright process")]
+    InUse { run_id: String },
 }
 
 pub fn new_run_id() -> String {
@@ -103,7 +108,15 @@ pub async fn run(
     let total = plan.suites.iter().map(|s| s.cases.len()).sum();
     let (header, mut writer, recorded) = match plan.resume {
         Some(r) => {
-            let writer = RunWriter::append_to(&r.path).map_err(store_err(&r.path))?;
+            let writer = RunWriter::append_to(&plan.root, &r.path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::WouldBlock {
+                    RunError::InUse {
+                        run_id: r.header.run_id.clone(),
+                    }
+                } else {
+                    store_err(&r.path)(e)
+                }
+            })?;
             // Errors got no answer: they are asked again.
             let recorded: HashMap<(String, String), CaseResult> = r
                 .recorded
@@ -131,8 +144,25 @@ pub async fn run(
     };
     let _ = events.send(RunEvent::Started(header.clone()));
 
+    // A write that fails (a full disk) stops the run at once: cases in flight are
+    // dropped, the record is left incomplete, and `eval --resume` continues it later.
+    let stop = cancel.child_token();
+    let failure: Arc<std::sync::Mutex<Option<RunError>>> = Arc::default();
+    let fail = {
+        let (stop, failure) = (stop.clone(), failure.clone());
+        move |e: RunError| {
+            failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_or_insert(e);
+            stop.cancel();
+        }
+    };
     let cache = Cache::new(&plan.root);
-    let (cache_queue, cache_written) = cache.writer();
+    let (cache_queue, cache_written) = cache.writer({
+        let fail = fail.clone();
+        move |e| fail(RunError::Cache(e))
+    });
     let shared = Arc::new(Shared {
         prompt: plan.prompt,
         suites: plan.suites,
@@ -162,7 +192,7 @@ pub async fn run(
     let (done_tx, mut done_rx) = mpsc::channel::<(usize, CaseResult)>(plan.concurrency.max(1) * 2);
 
     let producer = {
-        let cancel = cancel.clone();
+        let cancel = stop.clone();
         let events = events.clone();
         let shared = shared.clone();
         async move {
@@ -203,14 +233,23 @@ pub async fn run(
         }
     };
 
-    let consumer = async {
-        let mut fresh = Vec::new();
-        while let Some((order, result)) = done_rx.recv().await {
-            writer.append(&result).map_err(store_err(&writer.path))?;
-            let _ = events.send(RunEvent::CaseScored(Box::new(result.clone())));
-            fresh.push((order, result));
+    // The consumer owns the receiver: when it stops on a failed write, the receiver is
+    // gone and no task can block sending to it.
+    let consumer = {
+        let (events, fail) = (events.clone(), fail.clone());
+        let writer = &mut writer;
+        async move {
+            let mut fresh = Vec::new();
+            while let Some((order, result)) = done_rx.recv().await {
+                if let Err(e) = writer.append(&result) {
+                    fail(store_err(&writer.path)(e));
+                    break;
+                }
+                let _ = events.send(RunEvent::CaseScored(Box::new(result.clone())));
+                fresh.push((order, result));
+            }
+            fresh
         }
-        Ok::<_, RunError>(fresh)
     };
 
     // The producer holds the last sender clones through its tasks; when every task has
@@ -219,7 +258,13 @@ pub async fn run(
     // The last tasks drop their share of `shared` (and its cache queue) as they end.
     drop(shared);
     let _ = tokio::task::spawn_blocking(move || cache_written.wait()).await;
-    results.extend(fresh?);
+    let failed = failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(e) = failed {
+        // Best effort: a record with no end line reads as incomplete all the same.
+        let _ = writer.finish(false);
+        return Err(e);
+    }
+    results.extend(fresh);
     results.sort_by_key(|(order, _)| *order);
     let cases: Vec<CaseResult> = results.into_iter().map(|(_, r)| r).collect();
     let complete = !cancel.is_cancelled() && cases.len() == header.total;
@@ -706,6 +751,48 @@ mod tests {
         let stored = crate::store::read_run(&path).unwrap();
         assert!(stored.complete);
         assert_eq!(stored.summary.errors, 6);
+    }
+
+    #[tokio::test]
+    async fn a_cache_that_cannot_be_written_ends_the_run_with_an_incomplete_record() {
+        let (dir, ws) = workspace(400);
+        // A file where the cache folder goes: every cache write fails.
+        std::fs::create_dir_all(dir.path().join(".promptwright")).unwrap();
+        std::fs::write(dir.path().join(".promptwright/cache"), "").unwrap();
+        let mut p = plan(&ws, Arc::new(Echo), 32);
+        p.provider.cache_scope = Some("echo".into());
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let started = Instant::now();
+        let err = run(p, tx, CancellationToken::new()).await.unwrap_err();
+        assert!(matches!(err, RunError::Cache(_)), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        let file = crate::store::run_files_newest_first(dir.path()).remove(0);
+        let stored = crate::store::read_run(&file).unwrap();
+        assert!(!stored.complete);
+        assert!(stored.cases.len() < 400, "{} cases", stored.cases.len());
+    }
+
+    #[tokio::test]
+    async fn a_run_being_written_cannot_be_resumed_by_another_writer() {
+        let (dir, ws) = workspace(3);
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let record = run(plan(&ws, Arc::new(Echo), 2), tx, CancellationToken::new())
+            .await
+            .unwrap();
+        let path = crate::store::runs_dir(dir.path()).join(format!("{}.jsonl", record.run_id));
+        let first = RunWriter::append_to(dir.path(), &path).unwrap();
+        let header = crate::store::read_header(&path).unwrap();
+        let mut p = plan(&ws, Arc::new(Echo), 2);
+        p.resume = Some(Resume {
+            path: path.clone(),
+            header,
+            recorded: Vec::new(),
+        });
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let err = run(p, tx, CancellationToken::new()).await.unwrap_err();
+        assert!(matches!(err, RunError::InUse { .. }), "{err}");
+        drop(first);
+        assert!(RunWriter::append_to(dir.path(), &path).is_ok());
     }
 
     #[test]

@@ -11,11 +11,20 @@ use super::{Check, CompileError, Field, Kind, err, excerpt, one_line};
 pub(super) fn compile_schema(
     value: Option<&Value>,
     base_dir: &Path,
+    root: &Path,
 ) -> Result<jsonschema::Validator, CompileError> {
     let schema = match value {
         Some(Value::Object(_)) => value.cloned().unwrap_or_default(),
         Some(Value::String(path)) => {
-            let full = base_dir.join(path);
+            // Never read (nor quote, in an error) a file outside the workspace.
+            let full =
+                crate::workspace::confine::inside(root, &base_dir.join(path)).map_err(|e| {
+                    err(
+                        Field::Value,
+                        format!("schema file `{path}` {e}"),
+                        e.help("a schema file"),
+                    )
+                })?;
             let text = std::fs::read_to_string(&full).map_err(|e| {
                 err(
                     Field::Value,

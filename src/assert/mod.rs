@@ -108,8 +108,13 @@ const NOT_NEGATABLE: &[&str] = &["latency", "cost", "llm-rubric"];
 pub const DEFAULT_LEVENSHTEIN_DISTANCE: f64 = 5.0;
 
 impl Assertion {
-    /// Validates a spec. `base_dir` resolves a `json-schema` file path.
-    pub fn compile(spec: &AssertSpec, base_dir: &Path) -> Result<Assertion, CompileError> {
+    /// Validates a spec. `base_dir` resolves a `json-schema` file path, which must stay
+    /// inside the workspace at `root`.
+    pub fn compile(
+        spec: &AssertSpec,
+        base_dir: &Path,
+        root: &Path,
+    ) -> Result<Assertion, CompileError> {
         let (negate, base) = match spec.type_name.strip_prefix("not-") {
             Some(b) => (true, b),
             None => (false, spec.type_name.as_str()),
@@ -165,7 +170,7 @@ impl Assertion {
                 ));
             }
         }
-        let kind = compile_kind(base, spec.value.as_ref(), base_dir)?;
+        let kind = compile_kind(base, spec.value.as_ref(), base_dir, root)?;
         Ok(Assertion {
             type_name: spec.type_name.clone(),
             kind,
@@ -345,7 +350,12 @@ pub fn combine(scored: Vec<(f64, AssertionResult)>, threshold: Option<f64>) -> C
     }
 }
 
-fn compile_kind(base: &str, value: Option<&Value>, base_dir: &Path) -> Result<Kind, CompileError> {
+fn compile_kind(
+    base: &str,
+    value: Option<&Value>,
+    base_dir: &Path,
+    root: &Path,
+) -> Result<Kind, CompileError> {
     let needs = |what: &str, example: &str| {
         err(
             Field::Value,
@@ -414,7 +424,7 @@ fn compile_kind(base: &str, value: Option<&Value>, base_dir: &Path) -> Result<Ki
             no_value()?;
             Kind::ContainsJson
         }
-        "json-schema" => Kind::JsonSchema(Arc::new(json::compile_schema(value, base_dir)?)),
+        "json-schema" => Kind::JsonSchema(Arc::new(json::compile_schema(value, base_dir, root)?)),
         "min-length" => Kind::MinLength(count("50")? as usize),
         "max-length" => Kind::MaxLength(count("800")? as usize),
         "latency" => Kind::Latency(count("2000")?),

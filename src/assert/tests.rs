@@ -22,7 +22,7 @@ fn spec(type_name: &str, value: Option<Value>) -> AssertSpec {
 }
 
 fn compile_spec(s: &AssertSpec) -> Assertion {
-    Assertion::compile(s, Path::new("."))
+    Assertion::compile(s, Path::new("."), Path::new("."))
         .unwrap_or_else(|e| panic!("`{}` should compile: {e:?}", s.type_name))
 }
 
@@ -37,7 +37,7 @@ fn compile_bare(type_name: &str) -> Assertion {
 }
 
 fn compile_err_spec(s: &AssertSpec) -> CompileError {
-    match Assertion::compile(s, Path::new(".")) {
+    match Assertion::compile(s, Path::new("."), Path::new(".")) {
         Ok(a) => panic!("`{}` should not compile, got {a:?}", s.type_name),
         Err(e) => e,
     }
@@ -645,6 +645,7 @@ fn json_schema_from_a_file_relative_to_base_dir() {
     let a = Assertion::compile(
         &spec("json-schema", Some(json!("schemas/ticket.json"))),
         dir.path(),
+        dir.path(),
     )
     .expect("schema file should compile");
 
@@ -659,6 +660,7 @@ fn json_schema_missing_file_is_a_compile_error() {
     let dir = tempfile::tempdir().unwrap();
     let e = Assertion::compile(
         &spec("json-schema", Some(json!("missing.json"))),
+        dir.path(),
         dir.path(),
     )
     .unwrap_err();
@@ -678,8 +680,12 @@ fn json_schema_missing_file_is_a_compile_error() {
 fn json_schema_file_with_invalid_json_is_a_compile_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.json"), "{ type: object ").unwrap();
-    let e =
-        Assertion::compile(&spec("json-schema", Some(json!("bad.json"))), dir.path()).unwrap_err();
+    let e = Assertion::compile(
+        &spec("json-schema", Some(json!("bad.json"))),
+        dir.path(),
+        dir.path(),
+    )
+    .unwrap_err();
     assert_eq!(e.field, Field::Value);
     assert!(
         e.message
@@ -702,8 +708,12 @@ fn json_schema_invalid_inline_schema_is_a_compile_error() {
 fn json_schema_invalid_schema_in_a_file_is_a_compile_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.json"), r#"{"minLength": -1}"#).unwrap();
-    let e =
-        Assertion::compile(&spec("json-schema", Some(json!("s.json"))), dir.path()).unwrap_err();
+    let e = Assertion::compile(
+        &spec("json-schema", Some(json!("s.json"))),
+        dir.path(),
+        dir.path(),
+    )
+    .unwrap_err();
     assert_eq!(e.field, Field::Value);
     assert!(e.message.starts_with("invalid JSON schema: "), "{e:?}");
 }

@@ -58,7 +58,15 @@ where
     result
 }
 
-/// A run that could not write its record: bad input or environment (exit 2).
+/// A run that could not write its record or cache: bad input or environment (exit 2).
 pub(crate) fn store_error(e: RunError) -> CliError {
-    CliError::usage(e.to_string(), "check that the workspace folder is writable")
+    let help = match &e {
+        RunError::InUse { .. } => {
+            "wait for the other process to finish, or run without --resume to start a new run"
+        }
+        RunError::Store { .. } | RunError::Cache(_) => {
+            "free some space (or fix the folder's permissions), then `promptwright eval --resume` continues the run"
+        }
+    };
+    CliError::usage(e.to_string(), help)
 }

@@ -56,19 +56,34 @@ impl Cache {
     /// request it saves (~150 µs here), and on the async workers that time would delay
     /// every answer waiting behind it. The thread ends once every [`CacheQueue`] clone
     /// is dropped; [`CacheWritten::wait`] then returns.
-    pub fn writer(&self) -> (CacheQueue, CacheWritten) {
+    ///
+    /// The first write that fails goes to `on_error` and ends the writing: a cache that
+    /// cannot be written is a disk that is full or read-only, and the run record is
+    /// next; the run stops rather than carry on asking the model for answers it cannot
+    /// keep.
+    pub fn writer(
+        &self,
+        on_error: impl FnOnce(std::io::Error) + Send + 'static,
+    ) -> (CacheQueue, CacheWritten) {
         let (tx, rx) = std::sync::mpsc::channel::<(String, CachedAnswer)>();
         let cache = self.clone();
         let thread = std::thread::spawn(move || {
-            for (key, answer) in rx {
-                // A cache that cannot be written costs a repeat call later, not this run.
-                let _ = cache.put(&key, &answer);
+            for (key, answer) in rx.iter() {
+                if let Err(e) = cache.put(&key, &answer) {
+                    on_error(e);
+                    // Drained, not dropped: senders never see a closed queue.
+                    rx.iter().for_each(drop);
+                    return;
+                }
             }
         });
         (CacheQueue(tx), CacheWritten(thread))
     }
 
     pub fn put(&self, key: &str, answer: &CachedAnswer) -> std::io::Result<()> {
+        if crate::failpoint::value("cache-write-fails").is_some() {
+            return Err(std::io::ErrorKind::StorageFull.into());
+        }
         let path = self.path(key);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -153,7 +168,7 @@ mod tests {
     fn the_writer_thread_has_written_everything_once_waited_for() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(dir.path());
-        let (queue, written) = cache.writer();
+        let (queue, written) = cache.writer(|e| panic!("{e}"));
         let answer = |n: u64| CachedAnswer {
             output: format!("answer {n}"),
             tokens: None,

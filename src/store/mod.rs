@@ -3,6 +3,7 @@
 //! end line was killed: it is incomplete, and its cases so far are still readable.
 
 pub mod cache;
+pub mod lock;
 pub mod record;
 
 use std::fs::{File, OpenOptions};
@@ -42,14 +43,52 @@ pub enum Line {
     End { complete: bool, finished_at: String },
 }
 
-/// Appends to one run record; every line is written whole and flushed at once.
+/// Appends to one run record; every line is written whole and flushed at once. The
+/// record is locked while it is written, so two `eval --resume` cannot continue one
+/// run (the lock goes with the process, however it ends).
 pub struct RunWriter {
     file: File,
     pub path: PathBuf,
+    /// Lines written, for the `record-write-fails-after=N` failpoint.
+    lines: usize,
+}
+
+/// Why a record cannot be continued: another process holds it.
+pub fn in_use(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::WouldBlock,
+        format!(
+            "{} is being written by another promptwright process",
+            path.display()
+        ),
+    )
+}
+
+fn lock(file: &File, path: &Path) -> io::Result<()> {
+    match lock::try_lock(file)? {
+        true => Ok(()),
+        false => Err(in_use(path)),
+    }
+}
+
+/// Refuses a `.promptwright/` (or its `runs/`, `cache/`, `locks/`) that a link sends out
+/// of the workspace: run records and cache files would be written wherever it points.
+pub fn check_state_dir(root: &Path) -> io::Result<()> {
+    for rel in ["", "runs", "cache", "locks"] {
+        let path = Path::new(STATE_DIR).join(rel);
+        crate::workspace::confine::inside(root, &path).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{} {e}", root.join(&path).display()),
+            )
+        })?;
+    }
+    Ok(())
 }
 
 impl RunWriter {
     pub fn create(root: &Path, header: &RunHeader) -> io::Result<RunWriter> {
+        check_state_dir(root)?;
         let dir = runs_dir(root);
         std::fs::create_dir_all(&dir)?;
         ensure_gitignore(&root.join(STATE_DIR))?;
@@ -58,23 +97,31 @@ impl RunWriter {
             .create_new(true)
             .append(true)
             .open(&path)?;
-        let mut w = RunWriter { file, path };
+        lock(&file, &path)?;
+        let mut w = RunWriter {
+            file,
+            path,
+            lines: 0,
+        };
         w.write(&Line::Run(header.clone()))?;
         Ok(w)
     }
 
     /// Continues an existing record (`eval --resume`). A torn last line is cut first, so
-    /// the next line starts clean.
-    pub fn append_to(path: &Path) -> io::Result<RunWriter> {
+    /// the next line starts clean. Fails with `ErrorKind::WouldBlock` while another
+    /// process writes the record.
+    pub fn append_to(root: &Path, path: &Path) -> io::Result<RunWriter> {
+        check_state_dir(root)?;
+        let mut file = OpenOptions::new().read(true).write(true).open(path)?;
+        lock(&file, path)?;
         let text = std::fs::read(path)?;
         let whole = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        let file = OpenOptions::new().write(true).open(path)?;
         file.set_len(whole as u64)?;
-        drop(file);
-        let file = OpenOptions::new().append(true).open(path)?;
+        std::io::Seek::seek(&mut file, io::SeekFrom::End(0))?;
         Ok(RunWriter {
             file,
             path: path.to_path_buf(),
+            lines: 0,
         })
     }
 
@@ -92,6 +139,12 @@ impl RunWriter {
     fn write(&mut self, line: &Line) -> io::Result<()> {
         let mut buf = serde_json::to_vec(line).map_err(io::Error::other)?;
         buf.push(b'\n');
+        if let Some(n) = crate::failpoint::value("record-write-fails-after") {
+            if self.lines >= n.parse().unwrap_or(0) {
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+        }
+        self.lines += 1;
         // One write per line: a kill can tear at most the last line, never interleave.
         self.file.write_all(&buf)?;
         self.file.flush()

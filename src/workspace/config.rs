@@ -276,6 +276,19 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             }
         }
         let base_url_at = p.base_url.as_ref().map(|u| src.at(u.span(), String::new()));
+        // Confined to the workspace: `--record` appends to it.
+        let cassette = p.cassette.and_then(|c| {
+            match super::confine::inside(root, std::path::Path::new(c.get_ref())) {
+                Ok(real) => Some(real),
+                Err(e) => {
+                    errors.push(
+                        src.at(c.span(), format!("cassette `{}` {e}", c.get_ref()))
+                            .with_help(e.help("a cassette")),
+                    );
+                    None
+                }
+            }
+        });
         let base_url = p.base_url.map(Spanned::into_inner).or(match kind {
             ProviderKind::Openai => Some("https://api.openai.com/v1".into()),
             ProviderKind::Anthropic => Some("https://api.anthropic.com".into()),
@@ -298,7 +311,7 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                 max_response_mb: p
                     .max_response_mb
                     .map_or(DEFAULT_MAX_RESPONSE_MB, Spanned::into_inner),
-                cassette: p.cassette.map(|c| root.join(c.into_inner())),
+                cassette,
                 base_url_at,
             },
         );

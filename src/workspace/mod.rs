@@ -2,6 +2,7 @@
 //! Loading never stops at the first problem: every error found is reported at once.
 
 pub mod config;
+pub mod confine;
 pub mod error;
 pub mod params;
 pub mod prompt;
@@ -132,7 +133,7 @@ impl Workspace {
             let Some(src) = read_source(&path, shown(&rel), &mut errors) else {
                 continue;
             };
-            match suite::parse(&name, &src, &evals_dir, "evals", &shown) {
+            match suite::parse(&name, &src, root, &evals_dir, "evals", &shown) {
                 Ok((s, pref)) => {
                     prompt_refs.push((src, pref.span, s.prompt.clone()));
                     suites.insert(name, s);
@@ -278,7 +279,16 @@ fn toml_files(
     // and whatever refers to it would fail somewhere else.
     files.retain(|(name, p)| {
         if p.is_file() {
-            return true;
+            // A link out of the workspace is never read: its content would be quoted
+            // in errors, and CI logs are public.
+            let Err(e) = confine::inside(root, p) else {
+                return true;
+            };
+            errors.push(
+                Diagnostic::file(shown(&format!("{dir}/{name}.toml")), e.to_string())
+                    .with_help(e.help("a prompt or suite file")),
+            );
+            return false;
         }
         let what = if p.is_dir() {
             "this is a folder, not a file"

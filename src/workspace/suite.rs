@@ -131,6 +131,7 @@ pub(crate) struct PromptRef {
 fn compile_toml_asserts(
     src: &Source,
     dir: &Path,
+    root: &Path,
     asserts: Vec<AssertFile>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<Assertion> {
@@ -142,7 +143,7 @@ fn compile_toml_asserts(
             weight: a.weight.as_ref().map(|w| *w.get_ref()),
             threshold: a.threshold.as_ref().map(|t| *t.get_ref()),
         };
-        match Assertion::compile(&spec, dir) {
+        match Assertion::compile(&spec, dir, root) {
             Ok(compiled) => out.push(compiled),
             Err(e) => {
                 let span = match e.field {
@@ -182,6 +183,7 @@ fn check_threshold(
 pub(crate) fn parse(
     name: &str,
     src: &Source,
+    root: &Path,
     suite_dir: &Path,
     rel_dir: &str,
     shown: &dyn Fn(&str) -> String,
@@ -189,7 +191,7 @@ pub(crate) fn parse(
     let file: SuiteFile = toml::from_str(&src.text).map_err(|e| vec![src.toml_error(&e)])?;
     let mut errors = Vec::new();
     let threshold = check_threshold(src, &file.threshold, &mut errors);
-    let assertions = compile_toml_asserts(src, suite_dir, file.asserts, &mut errors);
+    let assertions = compile_toml_asserts(src, suite_dir, root, file.asserts, &mut errors);
     let mut cases = Vec::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let suite_file: Arc<str> = src.path.as_str().into();
@@ -217,7 +219,7 @@ pub(crate) fn parse(
             );
         }
         let case_threshold = check_threshold(src, &c.threshold, &mut errors);
-        let case_asserts = compile_toml_asserts(src, suite_dir, c.asserts, &mut errors);
+        let case_asserts = compile_toml_asserts(src, suite_dir, root, c.asserts, &mut errors);
         cases.push(Case {
             id,
             description: c.description,
@@ -232,13 +234,24 @@ pub(crate) fn parse(
     }
     let dataset = file.dataset.as_ref().map(|d| d.get_ref().clone());
     if let Some(d) = &file.dataset {
-        let path = suite_dir.join(d.get_ref());
         let rel = normalize(&format!("{rel_dir}/{}", d.get_ref()));
+        // Never read (nor quote, in an error) a file outside the workspace.
+        let path = match super::confine::inside(root, &suite_dir.join(d.get_ref())) {
+            Ok(path) => path,
+            Err(e) => {
+                errors.push(
+                    src.at(d.span(), format!("dataset `{}` {e}", d.get_ref()))
+                        .with_help(e.help("a dataset")),
+                );
+                return Err(errors);
+            }
+        };
         let data_dir = path.parent().unwrap_or(suite_dir);
         let data_shown = shown(&rel);
         let mut dataset = Dataset {
             shown: data_shown.as_str().into(),
             dir: data_dir,
+            root,
             suite: name,
             ids: &mut ids,
             errors: &mut errors,
@@ -303,6 +316,8 @@ struct Dataset<'a> {
     shown: Arc<str>,
     /// Relative paths in assertions (schema files) start here.
     dir: &'a Path,
+    /// The workspace root: schema files must stay inside it.
+    root: &'a Path,
     suite: &'a str,
     /// Case ids so far in the suite: ids must be unique across it and its dataset.
     ids: &'a mut BTreeSet<String>,
@@ -329,7 +344,8 @@ impl Dataset<'_> {
                 }
             }
             let line = text_of(std::mem::take(&mut buf), &self.shown, n)?;
-            if let Some(case) = parse_line(&line, n, &self.shown, self.dir, self.errors) {
+            if let Some(case) = parse_line(&line, n, &self.shown, self.dir, self.root, self.errors)
+            {
                 if !self.ids.insert(case.id.clone()) {
                     self.errors.push(
                         at_line(&self.shown, n, &line, 1, format!("duplicate case id `{}` in suite `{}`", case.id, self.suite))
@@ -350,6 +366,7 @@ fn parse_line(
     n: usize,
     file: &Arc<str>,
     dir: &Path,
+    root: &Path,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Case> {
     let at = |col: usize, message: String| at_line(file, n, line, col, message);
@@ -413,7 +430,7 @@ fn parse_line(
             weight: a.weight,
             threshold: a.threshold,
         };
-        match Assertion::compile(&spec, dir) {
+        match Assertion::compile(&spec, dir, root) {
             Ok(c) => assertions.push(c),
             Err(e) => errors.push(
                 at(
@@ -455,7 +472,10 @@ mod tests {
         std::fs::write(dir.path().join("cases.jsonl"), data).unwrap();
         let src = Source::new("evals/s.toml", suite);
         SCANNED.with(|s| s.set(0));
-        let (parsed, _) = parse("s", &src, dir.path(), "evals", &|p| p.to_string()).unwrap();
+        let (parsed, _) = parse("s", &src, dir.path(), dir.path(), "evals", &|p| {
+            p.to_string()
+        })
+        .unwrap();
         assert_eq!(parsed.cases.len(), 2 * n);
         assert_eq!(
             parsed.cases[n - 1].origin.to_string(),

@@ -22,6 +22,7 @@ pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut tmp = temp_for(path, None)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
+    crate::failpoint::kill_at(&format!("rename:{}", name_of(path)));
     tmp.persist_noclobber(path).map_err(|e| e.error)?;
     sync_dir(parent(path))
 }
@@ -30,8 +31,13 @@ pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// 0666, less the umask the kernel applies at creation; a replacement starts private
 /// (0600) and gets the old file's mode from [`keep_mode`] once written, so its content
 /// is never exposed beyond what the old file allowed.
+///
+/// Named `.NAME.XXXXXX.tmp` beside `path`: never mistaken for the file itself, and
+/// traceable to it when a kill leaves one behind.
 fn temp_for(path: &Path, existing: Option<&std::fs::Permissions>) -> io::Result<NamedTempFile> {
+    let prefix = format!(".{}.", name_of(path));
     let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
     if existing.is_none() {
         use std::os::unix::fs::PermissionsExt;
@@ -53,6 +59,11 @@ fn keep_mode(tmp: &NamedTempFile, existing: Option<std::fs::Permissions>) -> io:
 /// own sync covers its content, not its name).
 fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
 fn parent(path: &Path) -> &Path {
@@ -105,6 +116,7 @@ fn write_with(
     if sync {
         tmp.as_file().sync_all()?;
     }
+    crate::failpoint::kill_at(&format!("rename:{}", name_of(path)));
     tmp.persist(path).map_err(|e| e.error)?;
     if sync {
         sync_dir(parent(path))?;

@@ -29,8 +29,13 @@ pub struct ReleaseArgs {
     pub name: String,
 
     /// Why this version: it goes into the release file and the log
-    #[arg(long, value_name = "TEXT")]
-    pub note: String,
+    #[arg(long, value_name = "TEXT", required_unless_present = "repair")]
+    pub note: Option<String>,
+
+    /// Finish a release or rollback that was interrupted between its writes (as
+    /// `check` reports), and remove temporary files it left; no gate runs
+    #[arg(long, conflicts_with = "note")]
+    pub repair: bool,
 
     /// Cases in flight at once (default: the provider's `concurrency`)
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -38,7 +43,11 @@ pub struct ReleaseArgs {
 }
 
 pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError> {
-    if args.note.trim().is_empty() {
+    if args.repair {
+        return repair(dir, &args.name);
+    }
+    let note = args.note.clone().unwrap_or_default();
+    if note.trim().is_empty() {
         return Err(release_error(ReleaseError::Empty { what: "note" }));
     }
     let ws = load_workspace(dir)?;
@@ -70,7 +79,7 @@ pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError>
         );
         return Ok(exit_code(&verdict));
     }
-    let request = ReleaseRequest::now(args.note.clone(), release::default_author(&ws.root));
+    let request = ReleaseRequest::now(note, release::default_author(&ws.root));
     let exported =
         release::export(&ws.root, &proposal, &verdict, &request).map_err(release_error)?;
     let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
@@ -100,4 +109,20 @@ fn where_to_look(proposal: &Proposal) -> String {
         Some(_) => format!("`promptwright diff {name} --outputs` shows what changed"),
         None => format!("`promptwright eval --prompt {name}` shows each failing case and why"),
     }
+}
+
+/// `release NAME --repair`: finish an interrupted release or rollback.
+fn repair(dir: Option<&Path>, name: &str) -> Result<ExitCode, CliError> {
+    let root = super::workspace_root(dir)?;
+    let done = release::repair(&root, name).map_err(release_error)?;
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
+    if done.is_empty() {
+        anstream::println!(
+            "{green}ok{green:#}: the releases of `{name}` are whole: nothing to repair"
+        );
+    }
+    for line in &done {
+        anstream::println!("{green}repaired{green:#} `{name}`: {line}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -122,7 +122,7 @@ pub fn run(dir: Option<&Path>, args: &RollbackArgs) -> Result<ExitCode, CliError
         "{green}rolled back{green:#} `{}` to v{to} (was v{from}) by {author}",
         plan.name
     );
-    anstream::println!("  wrote {}", release::current_rel(&plan.name));
     anstream::println!("  wrote {}", release::log::log_rel(&plan.name));
+    anstream::println!("  wrote {}", release::current_rel(&plan.name));
     Ok(ExitCode::SUCCESS)
 }

@@ -30,6 +30,10 @@ pub enum ReleaseError {
     AlreadyCurrent { name: String, version: u32 },
     /// A file could not be written.
     Io { path: String, message: String },
+    /// A release path that a link sends out of the workspace.
+    Outside { path: String, message: String },
+    /// A release or rollback killed between two writes: `release --repair` finishes it.
+    Interrupted { name: String, what: String },
 }
 
 impl fmt::Display for ReleaseError {
@@ -73,6 +77,12 @@ impl fmt::Display for ReleaseError {
                 write!(f, "v{version} is the current release of `{name}` already")
             }
             ReleaseError::Io { path, message } => write!(f, "cannot write {path}: {message}"),
+            ReleaseError::Outside { path, message } => {
+                write!(f, "{path} {message}; nothing is written through it")
+            }
+            ReleaseError::Interrupted { name, what } => {
+                write!(f, "the releases of `{name}` are half-written: {what}")
+            }
         }
     }
 }
@@ -123,6 +133,13 @@ impl ReleaseError {
                 "`promptwright history {name}` lists the versions; pick another with --to N"
             ),
             ReleaseError::Io { .. } => "check that the workspace folder is writable".into(),
+            ReleaseError::Outside { .. } => {
+                "release folders and files live inside the workspace: replace the link with the real folder or file".into()
+            }
+            ReleaseError::Interrupted { name, .. } => format!(
+                "finish it with `{}`, then run the command again",
+                super::consistency::repair_command(name)
+            ),
         }
     }
 }

@@ -5,12 +5,29 @@
 
 use std::path::Path;
 
+use super::consistency::{HalfState, release_event};
 use super::error::ReleaseError;
 use super::gate::Verdict;
-use super::log::{LogEntry, ReleaseEvent, append_log, log_rel};
+use super::log::{LogEntry, append_log, log_rel};
 use super::proposal::Proposal;
 use super::{Ref, RefError, ReleaseFile, ReleaseInfo, current_rel, resolve, version_rel, versions};
 use crate::fsutil::{write_atomic, write_atomic_new};
+
+/// Refuses to write on top of a half-written or tampered release folder.
+pub(crate) fn refuse_half_written(root: &Path, name: &str) -> Result<(), ReleaseError> {
+    let plain = |rel: &str| rel.to_string();
+    let state = super::repair::inspect(root, name, &plain).map_err(ReleaseError::Invalid)?;
+    if !state.errors.is_empty() {
+        return Err(ReleaseError::Invalid(state.errors));
+    }
+    match state.half.first() {
+        Some(h) => Err(ReleaseError::Interrupted {
+            name: name.to_string(),
+            what: HalfState::describe(h, name),
+        }),
+        None => Ok(()),
+    }
+}
 
 /// Who releases, why, when.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +88,10 @@ pub fn export(
             failing: verdict.failing().map(|c| c.name.clone()).collect(),
         });
     }
+    // One release, rollback or repair of this prompt at a time; a release folder half
+    // written by a killed process is finished by `--repair` before anything else.
+    let _lock = super::lock::lock_folder(root, name)?;
+    refuse_half_written(root, name)?;
     // The verdict must be about this draft and this baseline, and the releases must not
     // have moved since the proposal was read.
     let on_disk = match resolve(root, name, &Ref::Current) {
@@ -124,30 +145,18 @@ pub fn export(
             io(&version_path)(e)
         }
     })?;
-    let current_path = current_rel(name);
-    write_atomic(&root.join(&current_path), text.as_bytes()).map_err(io(&current_path))?;
-    let e = &release.evidence;
-    let entry = LogEntry::Release(ReleaseEvent {
-        prompt: name.clone(),
-        version: release.version,
-        parent_version: release.parent_version,
-        at: release.released_at.clone(),
-        author: release.author.clone(),
-        note: release.note.clone(),
-        content_sha256: release.content_sha256.clone(),
-        run_id: e.run_id.clone(),
-        cases: e.cases,
-        passed: e.passed,
-        pass_rate: e.pass_rate,
-        regressions: e.regressions,
-        fixes: e.fixes,
-        baseline_version: e.baseline_version,
-    });
+    crate::failpoint::kill_at("release:after-version");
+    // The log next, the current file last: a kill in between leaves a state `check`
+    // names and `release --repair` finishes (see `consistency`).
+    let entry = LogEntry::Release(release_event(name, &release));
     let log_path = log_rel(name);
     append_log(root, name, &entry).map_err(io(&log_path))?;
+    crate::failpoint::kill_at("release:after-log");
+    let current_path = current_rel(name);
+    write_atomic(&root.join(&current_path), text.as_bytes()).map_err(io(&current_path))?;
     Ok(Exported {
         release,
-        written: vec![version_path, current_path, log_path],
+        written: vec![version_path, log_path, current_path],
         entry,
     })
 }

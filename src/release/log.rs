@@ -105,6 +105,11 @@ pub fn read_log(root: &Path, name: &str, shown: &str) -> Result<Vec<LogEntry>, V
 
 /// Parses a log's text; see [`read_log`].
 pub fn parse_log(src: &Source) -> Result<Vec<LogEntry>, Vec<Diagnostic>> {
+    parse_log_lines(src).map(|entries| entries.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Like [`parse_log`], each entry with its 1-based line number.
+pub fn parse_log_lines(src: &Source) -> Result<Vec<(usize, LogEntry)>, Vec<Diagnostic>> {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in src.text.lines().enumerate() {
@@ -112,7 +117,7 @@ pub fn parse_log(src: &Source) -> Result<Vec<LogEntry>, Vec<Diagnostic>> {
             continue;
         }
         match serde_json::from_str::<LogEntry>(line) {
-            Ok(e) => entries.push(e),
+            Ok(e) => entries.push((i + 1, e)),
             Err(e) => errors.push(
                 src.at_line_col(
                     i + 1,

@@ -6,15 +6,18 @@
 //! (the one [`Verdict`]) → [`export`]; and back: [`plan_rollback`] → [`rollback`].
 //! [`history`], [`stats`] and [`verify`] read what those wrote.
 
+pub mod consistency;
 pub mod error;
 pub mod export;
 pub mod file;
 pub mod gate;
 pub mod gatelog;
 pub mod history;
+pub mod lock;
 pub mod log;
 pub mod proposal;
 pub mod refs;
+pub mod repair;
 pub mod rollback;
 pub mod runs;
 pub mod stats;
@@ -31,6 +34,7 @@ pub use history::history;
 pub use log::{LogEntry, ReleaseEvent, RollbackEvent, read_log};
 pub use proposal::{Current, GatePlans, GateRuns, Proposal, run_gate};
 pub use refs::{Ref, RefError, RefParseError, Resolved, load_ref, resolve, versions};
+pub use repair::repair;
 pub use rollback::{RollbackPlan, plan_rollback, rollback};
 pub use runs::{SideResults, latest_run, side_results};
 pub use stats::PromptStats;

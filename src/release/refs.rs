@@ -303,7 +303,13 @@ fn release(reference: &Ref, rel: String, text: String) -> Result<Resolved, RefEr
 
 /// A workspace file's text; `None` when it does not exist.
 fn read(root: &Path, rel: &str) -> Result<Option<String>, RefError> {
-    match std::fs::read_to_string(root.join(rel)) {
+    // A link out of the workspace is never read: its content would be quoted in errors.
+    let path = crate::workspace::confine::inside(root, Path::new(rel)).map_err(|e| {
+        RefError::Invalid(vec![
+            Diagnostic::file(rel.to_string(), e.to_string()).with_help(e.help("a release file")),
+        ])
+    })?;
+    match std::fs::read_to_string(path) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(RefError::Invalid(vec![

@@ -93,17 +93,13 @@ pub fn rollback(
     if reason.trim().is_empty() {
         return Err(ReleaseError::Empty { what: "reason" });
     }
+    let _lock = super::lock::lock_folder(root, name)?;
+    super::export::refuse_half_written(root, name)?;
     let now_current = resolve(root, name, &Ref::Current)?.version;
     if now_current != Some(plan.from.version) {
         return Err(ReleaseError::Stale { name: name.clone() });
     }
-    let current_path = current_rel(name);
-    write_atomic(&root.join(&current_path), plan.to_text.as_bytes()).map_err(|e| {
-        ReleaseError::Io {
-            path: current_path.clone(),
-            message: e.to_string(),
-        }
-    })?;
+    // The log first, the current file last, as a release does.
     let entry = LogEntry::Rollback(RollbackEvent {
         prompt: name.clone(),
         version: plan.to.version,
@@ -116,6 +112,14 @@ pub fn rollback(
     append_log(root, name, &entry).map_err(|e| ReleaseError::Io {
         path: log_rel(name),
         message: e.to_string(),
+    })?;
+    crate::failpoint::kill_at("rollback:after-log");
+    let current_path = current_rel(name);
+    write_atomic(&root.join(&current_path), plan.to_text.as_bytes()).map_err(|e| {
+        ReleaseError::Io {
+            path: current_path.clone(),
+            message: e.to_string(),
+        }
     })?;
     Ok(entry)
 }

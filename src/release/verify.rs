@@ -9,8 +9,10 @@
 
 use std::path::Path;
 
+use super::consistency::{HalfState, repair_command, stray_temp_files};
 use super::file::key_span;
 use super::log::{log_rel, parse_log};
+use super::repair::inspect;
 use super::{RELEASES_DIR, ReleaseFile, current_rel, prompt_names, version_rel, versions};
 use crate::workspace::{Diagnostic, Source};
 
@@ -55,6 +57,12 @@ fn read(
 }
 
 fn verify_prompt(root: &Path, name: &str, shown: &dyn Fn(&str) -> String, out: &mut Verification) {
+    // A link out of the workspace is never read: its content would be quoted.
+    if let Err(e) = super::lock::confine_release_paths(root, name) {
+        out.errors
+            .push(Diagnostic::file(shown(&current_rel(name)), e.to_string()).with_help(e.help()));
+        return;
+    }
     let mut intact: Vec<(u32, ReleaseFile)> = Vec::new();
     for v in versions(root, name) {
         let rel = version_rel(name, v);
@@ -131,7 +139,8 @@ fn verify_prompt(root: &Path, name: &str, shown: &dyn Fn(&str) -> String, out: &
                 None => out.errors.extend(diags),
             },
         },
-        None if !intact.is_empty() => out.warnings.push(
+        // With a log, the log says which version is current: the cross-check below.
+        None if !intact.is_empty() && !root.join(log_rel(name)).exists() => out.warnings.push(
             Diagnostic::file(
                 shown(&rel),
                 format!("`{name}` has released versions but no current release"),
@@ -144,10 +153,57 @@ fn verify_prompt(root: &Path, name: &str, shown: &dyn Fn(&str) -> String, out: &
     }
 
     let rel = log_rel(name);
-    if let Some(src) = read(root, &rel, shown, out) {
-        if let Err(diags) = parse_log(&src) {
+    let log_ok = match read(root, &rel, shown, out) {
+        Some(src) => match parse_log(&src) {
+            Ok(_) => true,
+            Err(diags) => {
+                out.errors.extend(diags);
+                false
+            }
+        },
+        None => true,
+    };
+    if log_ok {
+        cross_check_log(root, name, shown, out);
+    }
+}
+
+/// The log against the files: tampering is an error; a release or rollback killed
+/// between two writes is an error naming the state and the command that finishes it.
+fn cross_check_log(
+    root: &Path,
+    name: &str,
+    shown: &dyn Fn(&str) -> String,
+    out: &mut Verification,
+) {
+    let state = match inspect(root, name, shown) {
+        Ok(s) => s,
+        Err(diags) => {
             out.errors.extend(diags);
+            return;
         }
+    };
+    out.errors.extend(state.errors);
+    for half in &state.half {
+        let rel = match half {
+            HalfState::Unlogged { version } => version_rel(name, *version),
+            HalfState::CurrentBehind { .. } => current_rel(name),
+        };
+        out.errors.push(
+            Diagnostic::file(shown(&rel), half.describe(name))
+                .with_help(format!("finish it with `{}`", repair_command(name))),
+        );
+    }
+    for temp in stray_temp_files(root, name) {
+        let rel = temp
+            .strip_prefix(root)
+            .unwrap_or(&temp)
+            .display()
+            .to_string();
+        out.warnings.push(
+            Diagnostic::file(shown(&rel), "a temporary file left by an interrupted write")
+                .with_help(format!("`{}` removes it", repair_command(name))),
+        );
     }
 }
 

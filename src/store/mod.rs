@@ -152,7 +152,7 @@ impl RunWriter {
 }
 
 /// The state folder holds caches and records that never belong in git.
-fn ensure_gitignore(state_dir: &Path) -> io::Result<()> {
+pub(crate) fn ensure_gitignore(state_dir: &Path) -> io::Result<()> {
     let path = state_dir.join(".gitignore");
     if !path.exists() {
         std::fs::write(path, "*\n")?;

@@ -190,7 +190,11 @@ fn check_workspace_text(text: &str) {
 /// prompt that loads renders without panicking.
 fn check_prompt_text(text: &str) {
     let src = Source::new("prompts/p.toml", text);
-    let cfg = config::parse(&Source::new("workspace.toml", WORKSPACE), Path::new("/w")).unwrap();
+    let cfg = config::parse(
+        &Source::new("workspace.toml", WORKSPACE),
+        &std::env::temp_dir(),
+    )
+    .unwrap();
     for cfg in [None, Some(&cfg)] {
         match prompt::parse_prompt("p", &src, cfg) {
             Ok(p) => {
@@ -1069,12 +1073,18 @@ fn regression_a_file_that_is_not_utf8_is_reported_at_the_byte() {
 #[test]
 fn regression_pricing_and_range_errors_have_positions_and_plain_words() {
     let ws = WORKSPACE.replace("input = 0.15", "input = -0.15");
-    let errors =
-        config::parse(&Source::new("workspace.toml", ws.as_str()), Path::new("/w")).unwrap_err();
+    let errors = config::parse(
+        &Source::new("workspace.toml", ws.as_str()),
+        &std::env::temp_dir(),
+    )
+    .unwrap_err();
     assert_eq!((errors[0].line, errors[0].col), (21, 8), "{}", errors[0]);
     let ws = WORKSPACE.replace("max_retries = 2", "max_retries = 4294967296");
-    let errors =
-        config::parse(&Source::new("workspace.toml", ws.as_str()), Path::new("/w")).unwrap_err();
+    let errors = config::parse(
+        &Source::new("workspace.toml", ws.as_str()),
+        &std::env::temp_dir(),
+    )
+    .unwrap_err();
     let text = errors[0].to_string();
     assert!(
         text.contains("expected a whole number from 0 to 4294967295"),

@@ -15,8 +15,12 @@ use crate::release::{self, Proposal, ReleaseError, ReleaseRequest};
 
 pub const LONG_ABOUT: &str = "Gate the draft of prompt NAME (as `promptwright gate NAME` does) and, only when \
 every check holds, export it as the next version: write releases/NAME/vN.toml (N = the last version + 1, \
-never overwriting one), replace releases/NAME.toml (what applications load) with the same content, and append \
-the release to releases/NAME/log.jsonl. Each write goes through a temporary file and a rename.\n\n\
+never overwriting one), append the release to releases/NAME/log.jsonl, and replace releases/NAME.toml (what \
+applications load) with the same content. Each write goes through a temporary file and a rename, under a lock \
+that one release, rollback or repair of NAME holds at a time.\n\n\
+With --repair, finish a release or rollback that was killed between its writes (`check` names such a state): \
+log a version written but not logged, make current the version the log's last line names, remove temporary \
+files. No gate runs.\n\n\
 A draft with the same content hash as the current release is refused (nothing to release). The author is \
 `git config user.name`, else $USER.\n\n\
 Exit 0 when released, 1 when the gate blocked it (the failing checks are shown, nothing is written), 2 on bad \

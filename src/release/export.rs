@@ -1,5 +1,6 @@
-//! Writing a release: `releases/NAME/vN.toml`, then `releases/NAME.toml`, then a line
-//! in `releases/NAME/log.jsonl` — each through a temporary file and a rename. Only a
+//! Writing a release: `releases/NAME/vN.toml`, then a line in `releases/NAME/log.jsonl`,
+//! then `releases/NAME.toml` — each through a temporary file and a rename, under the
+//! prompt's release lock. Only a
 //! passing verdict on this very draft gets here; the checks are repeated at the last
 //! moment, so no front end can export a blocked or stale proposal by mistake.
 

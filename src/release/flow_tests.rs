@@ -106,8 +106,8 @@ fn propose_gate_export_rollback_history_verify() {
         out.written,
         [
             "releases/greet/v1.toml",
-            "releases/greet.toml",
-            "releases/greet/log.jsonl"
+            "releases/greet/log.jsonl",
+            "releases/greet.toml"
         ]
     );
     assert_eq!(out.release.evidence.run_id, v1.draft.run_id);

@@ -89,7 +89,9 @@ fn an_export_shows_the_version_and_the_files_it_wrote() {
     assert!(root.join("releases/greet/v1.toml").is_file());
     let shown = flat(&screen(&app));
     assert!(
-        shown.contains("released greet v1: wrote releases/greet/v1.toml, releases/greet.toml"),
+        shown.contains(
+            "released greet v1: wrote releases/greet/v1.toml, releases/greet/log.jsonl, releases/greet.toml"
+        ),
         "{}",
         screen(&app)
     );

@@ -240,8 +240,9 @@ fn show(v: Option<u32>) -> String {
     v.map_or("no version".into(), |v| format!("v{v}"))
 }
 
-/// Temporary files a killed write left in the release folder of `name`.
-pub fn stray_temp_files(root: &Path, name: &str) -> Vec<PathBuf> {
+/// Temporary files a killed write left in the release folder of `name`: each as its
+/// path and as the workspace-relative name messages show.
+pub fn stray_temp_files(root: &Path, name: &str) -> Vec<(PathBuf, String)> {
     let top = format!(".{name}.toml.");
     let mut out = Vec::new();
     for (dir, prefix) in [
@@ -259,5 +260,14 @@ pub fn stray_temp_files(root: &Path, name: &str) -> Vec<PathBuf> {
         }
     }
     out.sort();
-    out
+    out.into_iter()
+        .map(|path| {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            (path, rel)
+        })
+        .collect()
 }

@@ -61,12 +61,7 @@ pub fn inspect(
 pub fn repair(root: &Path, name: &str) -> Result<Vec<String>, ReleaseError> {
     let _lock = lock_folder(root, name)?;
     let mut done = Vec::new();
-    for temp in stray_temp_files(root, name) {
-        let rel = temp
-            .strip_prefix(root)
-            .unwrap_or(&temp)
-            .display()
-            .to_string();
+    for (temp, rel) in stray_temp_files(root, name) {
         std::fs::remove_file(&temp).map_err(|e| ReleaseError::Io {
             path: rel.clone(),
             message: e.to_string(),

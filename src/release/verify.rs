@@ -194,12 +194,7 @@ fn cross_check_log(
                 .with_help(format!("finish it with `{}`", repair_command(name))),
         );
     }
-    for temp in stray_temp_files(root, name) {
-        let rel = temp
-            .strip_prefix(root)
-            .unwrap_or(&temp)
-            .display()
-            .to_string();
+    for (_, rel) in stray_temp_files(root, name) {
         out.warnings.push(
             Diagnostic::file(shown(&rel), "a temporary file left by an interrupted write")
                 .with_help(format!("`{}` removes it", repair_command(name))),

@@ -155,6 +155,11 @@ impl App {
         self.evals.run.is_some()
     }
 
+    /// A run or a gate is in progress: the clock must tick for the gauges' ETA.
+    pub fn busy(&self) -> bool {
+        self.running() || self.release.gating.is_some()
+    }
+
     /// Case rows visible in the Evals table at the current size.
     fn table_height(&self) -> usize {
         evals_view::table_height(view::areas(self.size).body)
@@ -230,7 +235,7 @@ impl App {
                 Vec::new()
             }
             Msg::GateEvent(ev) => {
-                self.release.on_gate_event(&ev);
+                self.release.on_gate_event(&ev, self.now);
                 Vec::new()
             }
             Msg::GateDone(result) => {

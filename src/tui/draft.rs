@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::app::App;
 use super::msg::Cmd;
-use super::panes::release::Shared;
+use super::panes::release::{Gating, Shared};
 use crate::workspace::{Prompt, Workspace};
 
 impl App {
@@ -71,7 +71,7 @@ impl App {
             self.release.message = Some(why);
             return Vec::new();
         }
-        self.release.gating = Some(Default::default());
+        self.release.gating = Some(Gating::new(self.now));
         self.release.verdict = None;
         self.release.message = None;
         vec![Cmd::RunGate { ws, proposal: p }]

@@ -5,6 +5,7 @@
 pub mod app;
 mod draft;
 mod editor_actions;
+mod eta;
 mod external;
 pub mod keymap;
 pub mod msg;
@@ -19,6 +20,8 @@ pub mod widgets;
 mod diff_tests;
 #[cfg(test)]
 mod editor_tests;
+#[cfg(test)]
+mod eta_tests;
 #[cfg(test)]
 mod evals_tests;
 #[cfg(test)]
@@ -232,7 +235,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
                 None => return Ok(()),
             },
             Some(m) = rx.recv() => Some(m),
-            _ = ticks.tick(), if app.running() => Some(Msg::Tick(Instant::now())),
+            _ = ticks.tick(), if app.busy() => Some(Msg::Tick(Instant::now())),
             _ = every_second.tick() => {
                 for m in rt.watch.changes() {
                     let _ = tx.send(m);
@@ -247,6 +250,11 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
             batch.push(m);
         }
         for m in batch {
+            // Events say when they happened by the app's clock, which does not tick while
+            // idle: set it, so a run's start and completions are timed right.
+            if matches!(m, Msg::Run(_) | Msg::GateEvent(_)) {
+                app.now = Instant::now();
+            }
             if let Msg::Run(crate::runner::RunEvent::Finished(_))
             | Msg::RunFailed(_)
             | Msg::GateDone(_) = &m

@@ -362,7 +362,7 @@ fn prepare_release(app: &mut App, root: &Path, action: Action, ctx: Context) {
             app.release.verdict = Some(Shared(std::sync::Arc::new(v)));
         }
         Action::Close => app.release.case_open = true,
-        Action::CancelRun => app.release.gating = Some(Default::default()),
+        Action::CancelRun => app.release.gating = Some(super::panes::release::Gating::new(app.now)),
         _ => {}
     }
     if ctx == Context::ReleaseInput {

@@ -87,7 +87,7 @@ pub fn draw(app: &App, f: &mut Frame) {
             evals_view::view(&app.evals, ws, draft, problems, f, a.body, app.now)
         }
         Tab::Diff => diff_view::view(&app.diff, f, a.body),
-        Tab::Release => release_view::view(&app.release, f, a.body),
+        Tab::Release => release_view::view(&app.release, f, a.body, app.now),
     }
     status_bar::view(app, f, a.status);
     match app.overlay {

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crate::runner::RunEvent;
 use crate::store::{CaseResult, Status};
+use crate::tui::eta::Eta;
 
 pub struct SuiteRow {
     pub name: String,
@@ -68,8 +69,8 @@ pub struct RunProgress {
     pub total: usize,
     pub counts: Counts,
     pub cost_usd: f64,
-    pub started: Instant,
     pub cancelling: bool,
+    pub eta: Eta,
 }
 
 /// How the last run ended, for the gauge and the resume key.
@@ -322,8 +323,8 @@ impl EvalsPane {
                     total: h.total,
                     counts: Counts::default(),
                     cost_usd: 0.0,
-                    started: now,
                     cancelling: false,
+                    eta: Eta::new(now),
                 });
                 None
             }
@@ -332,6 +333,7 @@ impl EvalsPane {
                 if let Some(run) = &mut self.run {
                     run.counts.add(r.status, 1);
                     run.cost_usd += r.cost_usd;
+                    run.eta.record(now, r.cached);
                 }
                 self.record(*r);
                 None

@@ -13,7 +13,7 @@ use ratatui::widgets::{
 
 use super::evals::{EvalsFocus, EvalsPane};
 use crate::store::{CaseResult, Status};
-use crate::tui::theme;
+use crate::tui::{eta, theme};
 use crate::workspace::{Prompt, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,14 +55,6 @@ fn status_span(s: Option<Status>) -> Span<'static> {
     }
 }
 
-fn secs(s: u64) -> String {
-    if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
-    }
-}
-
 /// `draft` is the detail's prompt as the editor shows it (what renders the messages).
 pub fn view(
     pane: &EvalsPane,
@@ -96,12 +88,7 @@ fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
         } else {
             done as f64 / run.total as f64
         };
-        let elapsed = now.saturating_duration_since(run.started).as_secs_f64();
-        let eta = if done > 0 && done < run.total {
-            secs((elapsed / done as f64 * (run.total - done) as f64).ceil() as u64)
-        } else {
-            "–".into()
-        };
+        let eta = eta::show(run.eta.remaining(now, run.total.saturating_sub(done)));
         let label = format!(
             "{} · {done}/{} · ✓{} ✗{} !{} · ${:.4} · ETA {eta}{}",
             run.prompt,

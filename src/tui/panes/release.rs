@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -14,6 +15,7 @@ use super::doc_view::DocPos;
 use crate::plan::PlanRequest;
 use crate::release::{self, LogEntry, Proposal, RollbackPlan, Verdict};
 use crate::runner::RunEvent;
+use crate::tui::eta::Eta;
 use crate::tui::panes::evals::Counts;
 use crate::workspace::Workspace;
 
@@ -43,11 +45,23 @@ pub enum Input {
 }
 
 /// The gate in progress: both runs' cases as they come in.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Gating {
     pub total: usize,
     pub counts: Counts,
     pub runs_started: usize,
+    pub eta: Eta,
+}
+
+impl Gating {
+    pub fn new(now: Instant) -> Gating {
+        Gating {
+            total: 0,
+            counts: Counts::default(),
+            runs_started: 0,
+            eta: Eta::new(now),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -111,18 +125,21 @@ impl ReleasePane {
         }
     }
 
-    pub fn on_gate_event(&mut self, ev: &RunEvent) {
+    pub fn on_gate_event(&mut self, ev: &RunEvent, now: Instant) {
         let Some(g) = &mut self.gating else { return };
         match ev {
             RunEvent::Started(h) => {
                 g.runs_started += 1;
                 g.total += h.total;
             }
-            RunEvent::CaseScored(c) => match c.status {
-                crate::store::Status::Pass => g.counts.passed += 1,
-                crate::store::Status::Fail => g.counts.failed += 1,
-                crate::store::Status::Error => g.counts.errors += 1,
-            },
+            RunEvent::CaseScored(c) => {
+                g.eta.record(now, c.cached);
+                match c.status {
+                    crate::store::Status::Pass => g.counts.passed += 1,
+                    crate::store::Status::Fail => g.counts.failed += 1,
+                    crate::store::Status::Error => g.counts.errors += 1,
+                }
+            }
             _ => {}
         }
     }

@@ -2,6 +2,8 @@
 //! required against actual, the regressions to review, the history of releases and
 //! rollbacks; a rollback's dry-run diff with its reason; a regression's two outputs.
 
+use std::time::Instant;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -12,8 +14,8 @@ use super::doc_view::{DocPos, view_document};
 use super::release::{Input, ReleasePane};
 use crate::diff::View;
 use crate::release::LogEntry;
-use crate::tui::theme;
 use crate::tui::widgets::centered;
+use crate::tui::{eta, theme};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -52,7 +54,7 @@ fn block(title: &str) -> Block<'static> {
         .border_style(theme::border())
 }
 
-pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
+pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect, now: Instant) {
     if pane.case_open {
         if let Some(c) = pane
             .verdict
@@ -76,7 +78,7 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
         m.chars().count().div_ceil(width) as u16
     });
     let a = areas(body, message_lines);
-    view_header(pane, f, a.header);
+    view_header(pane, f, a.header, now);
     view_checks(pane, f, a.checks);
     view_regressions(pane, f, a.regressions);
     view_history(pane, f, a.history);
@@ -134,7 +136,7 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect) {
     }
 }
 
-fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect) {
+fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect, now: Instant) {
     let mut lines = Vec::new();
     match &pane.proposal {
         None => lines.push(Line::styled("Loading…", theme::muted())),
@@ -218,8 +220,9 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect) {
         } else {
             done as f64 / g.total as f64
         };
+        let eta = eta::show(g.eta.remaining(now, g.total.saturating_sub(done)));
         let label = format!(
-            "gate: run {} of 2 · {done}/{} · ✓{} ✗{} !{}",
+            "gate: run {} of 2 · {done}/{} · ✓{} ✗{} !{} · ETA {eta}",
             g.runs_started.max(1),
             g.total,
             g.counts.passed,

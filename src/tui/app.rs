@@ -15,7 +15,7 @@ use super::panes::diff::{DiffMode, DiffPane};
 use super::panes::doc_view::{self, DocPos};
 use super::panes::evals::{Detail, EvalsFocus, EvalsPane, Jump};
 use super::panes::prompts::{self, Focus, PromptsPane};
-use super::panes::release::{Input, ReleasePane};
+use super::panes::release::{Input, KeptNote, ReleasePane};
 use super::panes::{diff_view, evals_view};
 use super::view;
 use crate::diff::View;
@@ -263,7 +263,7 @@ impl App {
                 if ok {
                     self.release.verdict = None;
                     self.release.rollback = None;
-                    self.release.note.clear();
+                    self.release.take_note();
                     self.release.reason.clear();
                     // Releases changed: the proposal, and with it the list's status.
                     return self.load_release();
@@ -374,7 +374,11 @@ impl App {
 
     fn type_in_release(&mut self, key: KeyEvent) -> Vec<Cmd> {
         let field = match self.release.input {
-            Some(Input::Note) => &mut self.release.note,
+            Some(Input::Note) => {
+                // Typed for the draft shown now.
+                self.release.note_draft = self.release.draft_sha();
+                &mut self.release.note
+            }
             Some(Input::Reason) => &mut self.release.reason,
             None => return Vec::new(),
         };
@@ -476,7 +480,7 @@ impl App {
                 cmds
             }
             Action::EditNote => {
-                self.release.input = Some(Input::Note);
+                self.release.edit_note();
                 Vec::new()
             }
             Action::Export => {
@@ -813,17 +817,27 @@ impl App {
 
     /// Asks for the Release pane's proposal and history of the selected prompt.
     fn load_release(&mut self) -> Vec<Cmd> {
-        let Some(entry) = self.prompts.current() else {
-            self.release.prompt = None;
-            return Vec::new();
-        };
-        let name = entry.name.clone();
-        if self.release.prompt.as_ref() != Some(&name) {
+        let name = self.prompts.current().map(|e| e.name.clone());
+        if self.release.prompt != name {
+            // Each prompt keeps its own note while another is shown.
+            let mut notes = std::mem::take(&mut self.release.notes);
+            if let Some(old) = self.release.prompt.take() {
+                let kept = self.release.take_note();
+                if kept != KeptNote::default() {
+                    notes.insert(old, kept);
+                }
+            }
+            let kept = name.as_ref().and_then(|n| notes.remove(n));
             self.release = ReleasePane {
-                prompt: Some(name.clone()),
+                prompt: name.clone(),
+                notes,
                 ..ReleasePane::default()
             };
+            self.release.restore_note(kept.unwrap_or_default());
         }
+        let Some(name) = name else {
+            return Vec::new();
+        };
         vec![Cmd::LoadRelease {
             ws: self.draft_workspace(&name),
             prompt: name,

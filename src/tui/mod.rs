@@ -29,6 +29,8 @@ mod feedback_tests;
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
+mod note_tests;
+#[cfg(test)]
 mod problems_tests;
 #[cfg(test)]
 mod release_tests;

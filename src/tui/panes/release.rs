@@ -64,6 +64,15 @@ impl Gating {
     }
 }
 
+/// A release note with the draft it was written for (content hash), kept per prompt.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeptNote {
+    pub text: String,
+    pub draft: Option<String>,
+    /// A note written for an earlier draft, set aside when the draft changed.
+    pub set_aside: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReleaseLoaded {
     pub prompt: String,
@@ -79,6 +88,13 @@ pub struct ReleasePane {
     pub verdict: Option<Shared<Verdict>>,
     pub gating: Option<Gating>,
     pub note: String,
+    /// The content hash of the draft `note` was written for, once known.
+    pub note_draft: Option<String>,
+    /// The note of an earlier draft of this prompt, set aside when the draft changed:
+    /// the note editor offers it again rather than losing it.
+    pub note_set_aside: Option<String>,
+    /// The notes of the other prompts, kept while this one is shown.
+    pub notes: std::collections::HashMap<String, KeptNote>,
     pub reason: String,
     pub input: Option<Input>,
     /// Selected regression.
@@ -123,6 +139,65 @@ impl ReleasePane {
             Ok(h) => self.history = h,
             Err(e) => self.message = Some(e),
         }
+        self.check_note();
+    }
+
+    /// The shown draft's content hash.
+    pub fn draft_sha(&self) -> Option<String> {
+        self.proposal().map(|p| p.draft.content_sha256.clone())
+    }
+
+    /// A note is about one draft: when the draft changed, it is set aside (and said so)
+    /// rather than carried over to a proposal nobody wrote it for.
+    fn check_note(&mut self) {
+        let Some(sha) = self.draft_sha() else { return };
+        if self.note.trim().is_empty() {
+            self.note_draft = Some(sha);
+            return;
+        }
+        match &self.note_draft {
+            Some(d) if *d != sha => {
+                self.note_set_aside = Some(std::mem::take(&mut self.note));
+                self.note_draft = Some(sha);
+                if self.input == Some(Input::Note) {
+                    self.input = None;
+                }
+                self.message = Some(
+                    "the draft changed: the note written for the earlier one was set aside (m offers it again)"
+                        .into(),
+                );
+            }
+            Some(_) => {}
+            None => self.note_draft = Some(sha),
+        }
+    }
+
+    /// `m`: edit the note; an empty one starts from the note set aside, if any.
+    pub fn edit_note(&mut self) {
+        self.input = Some(Input::Note);
+        if self.note.is_empty()
+            && let Some(old) = self.note_set_aside.take()
+        {
+            self.note = old;
+            self.note_draft = self.draft_sha();
+            self.message =
+                Some("the earlier draft's note, to edit for this one: Enter keeps it".into());
+        }
+    }
+
+    /// Takes this prompt's note out, to keep while another prompt is shown.
+    pub fn take_note(&mut self) -> KeptNote {
+        KeptNote {
+            text: std::mem::take(&mut self.note),
+            draft: self.note_draft.take(),
+            set_aside: self.note_set_aside.take(),
+        }
+    }
+
+    pub fn restore_note(&mut self, kept: KeptNote) {
+        self.note = kept.text;
+        self.note_draft = kept.draft;
+        self.note_set_aside = kept.set_aside;
     }
 
     pub fn on_gate_event(&mut self, ev: &RunEvent, now: Instant) {

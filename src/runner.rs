@@ -452,7 +452,7 @@ async fn run_case(
                 )
                 .await
             }
-            _ => a.score(&obs),
+            _ => score_off_worker(a, &obs),
         };
         match r {
             Ok(r) => scored.push((a.weight, r)),
@@ -473,6 +473,20 @@ async fn run_case(
     result.assertions = score.results;
     result.output = Some(response.output);
     result
+}
+
+/// Scores one assertion. Scoring is CPU work (an edit distance over a long answer), so
+/// on a multi-threaded runtime the worker hands its other tasks off for the duration
+/// and requests in flight keep moving; a current-thread runtime (tests) scores inline.
+fn score_off_worker(
+    a: &crate::assert::Assertion,
+    obs: &Observation<'_>,
+) -> Result<AssertionResult, String> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| a.score(obs)),
+        _ => a.score(obs),
+    }
 }
 
 /// A case's result before it is answered: an error, with `error` as the reason.

@@ -211,6 +211,22 @@ fn a_429_with_retry_after_is_waited_for_then_retried() {
 }
 
 #[test]
+fn a_retry_after_too_large_for_a_duration_is_no_panic_and_the_case_ends() {
+    // 1e300 seconds once panicked converting to a Duration; it is now clamped to a
+    // minute. No retries here, so the run ends at once with the server's 429.
+    let server = Server::always(api_error(429, "slow down").header("retry-after", "1e300"));
+    let providers = openai(&server.url, "").replace("max_retries = 2", "max_retries = 0");
+    let ws = workspace(&providers, PROMPT, &suite(1));
+    let run = eval(ws.path(), &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.error("c1");
+    assert!(err.contains("429") && err.contains("slow down"), "{err}");
+    assert!(!err.contains("panic") && !err.contains("Duration"), "{err}");
+    assert_eq!(server.count(), 1);
+    assert!(run.elapsed < Duration::from_secs(30), "{:?}", run.elapsed);
+}
+
+#[test]
 fn a_500_then_success_passes_after_one_retry() {
     let server = Server::script(vec![
         Reply::new(500, "internal error"),

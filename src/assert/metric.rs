@@ -8,6 +8,7 @@ pub(super) fn latency(max_ms: u64, latency_ms: u64) -> Check {
         subject: "response",
         expectation: format!("take at most {max_ms} ms"),
         observed: Some(format!("it took {latency_ms} ms")),
+        undecided: false,
     }
 }
 
@@ -17,5 +18,6 @@ pub(super) fn cost(max_usd: f64, cost_usd: f64) -> Check {
         subject: "call",
         expectation: format!("cost at most ${max_usd}"),
         observed: Some(format!("it cost ${cost_usd:.6}")),
+        undecided: false,
     }
 }

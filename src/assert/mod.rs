@@ -1,6 +1,7 @@
 //! Assertions: compiled once at load time from a suite or dataset, then scored against
 //! each output. Scoring is pure: output, latency and cost in, a result with a reason out.
 
+mod distance;
 mod json;
 mod metric;
 pub mod rubric;
@@ -202,7 +203,7 @@ impl Assertion {
             ),
             other => text::check(other, obs.output),
         };
-        let passed = check.ok != self.negate;
+        let passed = !check.undecided && check.ok != self.negate;
         let reason = if passed {
             check.pass_reason(self.negate)
         } else {
@@ -235,6 +236,8 @@ pub(crate) struct Check {
     pub expectation: String,
     /// What was seen, when it helps: `it was "..."`, `it has 12`.
     pub observed: Option<String>,
+    /// The check could not be decided (a work limit): it fails, negated or not.
+    pub undecided: bool,
 }
 
 impl Check {
@@ -244,6 +247,15 @@ impl Check {
             subject: "output",
             expectation: expectation.into(),
             observed: None,
+            undecided: false,
+        }
+    }
+
+    /// A check that could not be decided; `why` becomes the observation.
+    pub fn undecided(expectation: impl Into<String>, why: impl Into<String>) -> Check {
+        Check {
+            undecided: true,
+            ..Check::new(false, expectation).observed(why)
         }
     }
 

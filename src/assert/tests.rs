@@ -865,6 +865,49 @@ fn levenshtein_counts_characters_not_bytes() {
 }
 
 #[test]
+fn levenshtein_on_long_texts_reports_only_that_the_bound_is_exceeded() {
+    // Past a small table the band stops at the threshold, so the exact distance of a
+    // far-off answer is not known, and the reason says so.
+    let expected = "abc ".repeat(1_000);
+    let r = run(&levenshtein(&expected, Some(2.0)), &"xyz ".repeat(1_000));
+    assert_outcome(
+        &r,
+        false,
+        "expected output to be within edit distance 2 of ",
+        &["distance is more than 2"],
+    );
+    let mut near = expected.clone();
+    near.push_str("de");
+    let r = run(&levenshtein(&expected, Some(2.0)), &near);
+    assert_outcome(
+        &r,
+        true,
+        "output is within edit distance 2",
+        &["distance is 2"],
+    );
+}
+
+#[test]
+fn levenshtein_too_large_to_compare_fails_negated_or_not_naming_the_limit() {
+    let expected = "a".repeat(1_000_000);
+    let output = "b".repeat(1_000_000);
+    let limit = "more than 50000000 table cells (the limit)";
+    for type_name in ["levenshtein", "not-levenshtein"] {
+        let a = compile_spec(&AssertSpec {
+            threshold: Some(1_000.0),
+            ..spec(type_name, Some(json!(expected)))
+        });
+        let r = run(&a, &output);
+        assert_outcome(
+            &r,
+            false,
+            "expected output ",
+            &[limit, "1000000 and 1000000"],
+        );
+    }
+}
+
+#[test]
 fn levenshtein_threshold_may_exceed_1() {
     let a = levenshtein("kitten", Some(10.0));
     assert_eq!(a.threshold, Some(10.0));

@@ -1,6 +1,7 @@
 //! Text assertions: equality, containment, prefixes, patterns, lengths, edit distance.
 //! Lengths count characters (Unicode scalar values), never bytes.
 
+use super::distance::{self, Distance};
 use super::{Check, Kind, excerpt};
 
 const EXCERPT: usize = 80;
@@ -102,15 +103,34 @@ pub(super) fn check(kind: &Kind, output: &str) -> Check {
     }
 }
 
-/// Edit distance in characters between the output and the expected text.
+/// Edit distance in characters between the output and the expected text, computed only
+/// as far as the threshold needs (see `distance`); a comparison too large to decide
+/// within the work limit fails whichever way it is negated.
 pub(super) fn levenshtein(expected: &str, output: &str, max_distance: f64) -> Check {
-    let distance = strsim::levenshtein(expected, output);
-    Check::new(
-        distance as f64 <= max_distance,
-        format!(
-            "be within edit distance {max_distance} of {}",
-            excerpt(expected, EXCERPT)
+    // Distances are whole numbers; `as` saturates a huge threshold.
+    let bound = max_distance.floor() as usize;
+    let mut cells = 0;
+    let expectation = format!(
+        "be within edit distance {max_distance} of {}",
+        excerpt(expected, EXCERPT)
+    );
+    match distance::within(expected, output, bound, &mut cells) {
+        Distance::Exact(d) => {
+            Check::new(d <= bound, expectation).observed(format!("distance is {d}"))
+        }
+        Distance::MoreThan(b) => {
+            Check::new(false, expectation).observed(format!("distance is more than {b}"))
+        }
+        Distance::TooLarge => Check::undecided(
+            expectation,
+            format!(
+                "not compared: texts of {} and {} characters with this threshold need \
+                 more than {} table cells (the limit); lower the threshold or compare a \
+                 shorter text",
+                expected.chars().count(),
+                output.chars().count(),
+                distance::MAX_CELLS
+            ),
         ),
-    )
-    .observed(format!("distance is {distance}"))
+    }
 }

@@ -60,7 +60,7 @@ impl RetryPolicy {
             .min(self.max_delay);
         let jittered = exp.mul_f64(fastrand::f64());
         match retry_after {
-            Some(ra) => ra.min(Duration::from_secs(60)).max(jittered),
+            Some(ra) => ra.min(MAX_RETRY_AFTER).max(jittered),
             None => jittered,
         }
     }
@@ -94,11 +94,20 @@ where
     }
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// The longest a server's `Retry-After` may make a case wait before its next try.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// `Retry-After` as seconds or an HTTP date, clamped to [`MAX_RETRY_AFTER`]. The value
+/// comes from the server: negative, NaN or infinite seconds are ignored, and a finite
+/// number too large for a `Duration` (`1e300`) is the maximum, never a panic.
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        if !(secs.is_finite() && secs >= 0.0) {
+            return None;
+        }
+        let wait = Duration::try_from_secs_f64(secs).unwrap_or(MAX_RETRY_AFTER);
+        return Some(wait.min(MAX_RETRY_AFTER));
     }
     let when = httpdate::parse_http_date(v).ok()?;
     Some(
@@ -127,6 +136,16 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-1"), None);
+    }
+
+    #[test]
+    fn hostile_retry_after_values_are_clamped_or_ignored_never_a_panic() {
+        assert_eq!(parse_retry_after("1e300"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("1e19"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("3600"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("inf"), None);
+        assert_eq!(parse_retry_after("-1e300"), None);
     }
 
     #[test]

@@ -49,35 +49,7 @@ impl Proposal {
                 name: name.to_string(),
             }));
         };
-        let current = match resolve(&ws.root, name, &Ref::Current) {
-            Ok(r) => {
-                let release = r
-                    .release
-                    .expect("a resolved `current` carries its release file");
-                let rel = format!("{} (v{})", r.rel_path, release.version);
-                let prompt =
-                    Prompt::from_def(name, &rel, release.prompt_def()).map_err(|errs| {
-                        ReleaseError::Invalid(
-                            errs.into_iter()
-                                .map(|e| {
-                                    Diagnostic::file(
-                                        ws.shown(&r.rel_path),
-                                        format!(
-                                            "template syntax error in message {}: {}",
-                                            e.message_index + 1,
-                                            e.message
-                                        ),
-                                    )
-                                })
-                                .collect(),
-                        )
-                    })?;
-                Some(Current { release, prompt })
-            }
-            // Never released: a first release.
-            Err(RefError::NoRelease { versions, .. }) if versions.is_empty() => None,
-            Err(e) => return Err(e.into()),
-        };
+        let current = load_current(ws, name)?;
         let next_version = versions(&ws.root, name).last().map_or(1, |v| v + 1);
         let suites: Vec<String> = ws.suites_of(name).map(|s| s.name.clone()).collect();
         if suites.is_empty() {
@@ -147,6 +119,39 @@ impl Proposal {
             config: &ws.config.gate,
             suites: &self.suites,
         })
+    }
+}
+
+/// The current release of `name`, compiled so it can be run (what the gate runs as the
+/// baseline); `None` before the first release.
+pub fn load_current(ws: &Workspace, name: &str) -> Result<Option<Current>, ReleaseError> {
+    match resolve(&ws.root, name, &Ref::Current) {
+        Ok(r) => {
+            let release = r
+                .release
+                .expect("a resolved `current` carries its release file");
+            let rel = format!("{} (v{})", r.rel_path, release.version);
+            let prompt = Prompt::from_def(name, &rel, release.prompt_def()).map_err(|errs| {
+                ReleaseError::Invalid(
+                    errs.into_iter()
+                        .map(|e| {
+                            Diagnostic::file(
+                                ws.shown(&r.rel_path),
+                                format!(
+                                    "template syntax error in message {}: {}",
+                                    e.message_index + 1,
+                                    e.message
+                                ),
+                            )
+                        })
+                        .collect(),
+                )
+            })?;
+            Ok(Some(Current { release, prompt }))
+        }
+        // Never released: a first release.
+        Err(RefError::NoRelease { versions, .. }) if versions.is_empty() => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 

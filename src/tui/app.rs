@@ -155,9 +155,10 @@ impl App {
         self.evals.run.is_some()
     }
 
-    /// A run or a gate is in progress: the clock must tick for the gauges' ETA.
+    /// Any run in progress (the Evals pane's, the gate, the current release's from the
+    /// Diff pane): the clock ticks for the gauges' ETA, and only one runs at a time.
     pub fn busy(&self) -> bool {
-        self.running() || self.release.gating.is_some()
+        self.running() || self.release.gating.is_some() || self.diff.running.is_some()
     }
 
     /// Case rows visible in the Evals table at the current size.
@@ -285,6 +286,21 @@ impl App {
             Msg::DiffLoaded(loaded) => {
                 self.diff.apply(*loaded);
                 Vec::new()
+            }
+            Msg::DiffRunEvent(ev) => {
+                if let Some(g) = &mut self.diff.running {
+                    g.on_event(&ev, self.now);
+                }
+                Vec::new()
+            }
+            Msg::DiffRunDone(result) => {
+                self.diff.running = None;
+                self.note = Some(match result {
+                    Ok(m) => m,
+                    Err(e) => format!("the current release could not run: {e}"),
+                });
+                // The new run is the release side's results now.
+                self.load_diff()
             }
             Msg::Tick(now) => {
                 self.now = now;
@@ -470,7 +486,7 @@ impl App {
             Action::Refresh if self.tab == Tab::Release => self.load_release(),
             Action::Refresh => self.load_diff(),
             Action::RunGate => {
-                if self.release.gating.is_some() || self.running() {
+                if self.busy() {
                     self.note = Some("a run is in progress: c cancels it".into());
                     return Vec::new();
                 }
@@ -661,6 +677,16 @@ impl App {
             }
             Action::RunSuite | Action::RunPrompt | Action::ResumeRun | Action::RerunCase => {
                 self.start_run(action)
+            }
+            Action::RunCurrent => self.run_current(),
+            Action::CancelRun if self.tab == Tab::Diff => {
+                if self.diff.running.is_some() {
+                    self.note = Some("cancelling the current release's run…".into());
+                    vec![Cmd::CancelRun]
+                } else {
+                    self.note = Some("no run in progress".into());
+                    Vec::new()
+                }
             }
             Action::CancelRun if self.tab == Tab::Release => {
                 if self.release.gating.is_some() {
@@ -866,9 +892,31 @@ impl App {
         }]
     }
 
+    /// `R` in the Diff pane: the current release of the selected prompt on its suites.
+    fn run_current(&mut self) -> Vec<Cmd> {
+        if self.busy() {
+            self.note = Some("a run is in progress: c cancels it".into());
+            return Vec::new();
+        }
+        let Some(prompt) = self.prompts.current().map(|e| e.name.clone()) else {
+            return Vec::new();
+        };
+        let Some(ws) = self.workspace.clone() else {
+            self.note =
+                Some("the workspace has errors: ! lists them; fix them to run or release".into());
+            return Vec::new();
+        };
+        self.diff.running = Some(super::panes::release::Gating::new(self.now));
+        self.note = Some(format!("running the current release of {prompt}…"));
+        vec![Cmd::RunCurrent {
+            ws: super::panes::release::Shared(ws),
+            prompt,
+        }]
+    }
+
     /// The run a key asks for, as a plan request for the event loop.
     fn start_run(&mut self, action: Action) -> Vec<Cmd> {
-        if self.running() {
+        if self.busy() {
             self.note = Some("a run is in progress: c cancels it".into());
             return Vec::new();
         }

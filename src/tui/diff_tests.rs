@@ -393,3 +393,68 @@ fn a_large_diff_scrolls_drawing_only_what_shows() {
     // Not a timing assertion: a sanity bound 100× above the measured figure.
     assert!(start.elapsed().as_secs() < 20);
 }
+
+#[test]
+fn r_runs_the_current_release_and_the_outputs_compare_both_sides() {
+    let ws = workspace();
+    run_as(ws.path(), DRAFT);
+    let mut app = open(ws.path());
+    app.update(ch('o'));
+    // Only the draft has run: the hint names the key that runs the release, here.
+    let text = frame(&app, 120, 30);
+    assert!(text.contains("press R to run its suites"), "{text}");
+    assert!(!text.contains("Evals pane"), "{text}");
+    insta::assert_snapshot!("diff_outputs_release_not_run", text);
+    let draft_brief = app.evals.result("s", "brief").cloned();
+    assert_eq!(
+        draft_brief.as_ref().map(|r| r.status),
+        Some(crate::store::Status::Fail)
+    );
+
+    let cmds = app.update(ch('R'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::RunCurrent { prompt, .. }] if prompt == "greet"),
+        "{cmds:?}"
+    );
+    assert!(app.diff.running.is_some());
+    assert!(frame(&app, 120, 30).contains("running current: 0/0"));
+    // A second run waits for this one.
+    assert!(app.update(ch('R')).is_empty());
+    super::testing::perform(&mut app, ws.path(), cmds);
+
+    assert!(app.diff.running.is_none());
+    let o = app.diff.outputs().expect("both sides have runs now");
+    let order: Vec<(CaseChange, &str)> =
+        o.cases.iter().map(|c| (c.change, c.id.as_str())).collect();
+    assert_eq!(
+        order,
+        vec![
+            (CaseChange::Regression, "brief"),
+            (CaseChange::Fix, "warm"),
+            (CaseChange::Unchanged, "same")
+        ]
+    );
+    let text = frame(&app, 120, 30);
+    assert!(
+        text.contains("ran current (v1): 3 cases · ✓2 ✗1 !0"),
+        "{text}"
+    );
+    insta::assert_snapshot!("diff_outputs_after_running_current", text);
+    // The release's results are not the draft's: the Evals pane still shows the draft.
+    assert_eq!(app.evals.result("s", "brief").cloned(), draft_brief);
+    assert!(app.evals.run.is_none() && app.evals.last_run.is_none());
+}
+
+#[test]
+fn r_without_a_current_release_says_so() {
+    let ws = workspace();
+    std::fs::remove_dir_all(ws.path().join("releases")).unwrap();
+    let mut app = open(ws.path());
+    let cmds = app.update(ch('R'));
+    super::testing::perform(&mut app, ws.path(), cmds);
+    let text = frame(&app, 120, 30);
+    assert!(
+        text.contains("the current release could not run: greet has no release yet"),
+        "{text}"
+    );
+}

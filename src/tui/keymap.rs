@@ -80,6 +80,7 @@ pub enum Action {
     SearchPrev,
     CloseBar,
     OpenExternal,
+    RunCurrent,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -723,7 +724,7 @@ pub const BINDINGS: &[Binding] = &[
         Diff,
         &[plain('s')],
         Action::ToggleView,
-        "side-by-side/unified",
+        "split/unified",
         "Toggle side-by-side and unified",
         true,
     ),
@@ -731,7 +732,7 @@ pub const BINDINGS: &[Binding] = &[
         Diff,
         &[plain('o')],
         Action::ToggleOutputs,
-        "prompt/outputs",
+        "outputs",
         "Toggle the prompt diff and the per-case output changes",
         true,
     ),
@@ -739,7 +740,7 @@ pub const BINDINGS: &[Binding] = &[
         Diff,
         &[plain('n')],
         Action::NextHunk,
-        "next change",
+        "next",
         "Next hunk (or regression / fix in the outputs)",
         true,
     ),
@@ -797,6 +798,22 @@ pub const BINDINGS: &[Binding] = &[
         Action::Close,
         "back",
         "Back to the list of cases",
+        false,
+    ),
+    bind(
+        Diff,
+        &[plain('R')],
+        Action::RunCurrent,
+        "run current",
+        "Run the current release on its suites (to compare outputs; the draft runs in Evals)",
+        true,
+    ),
+    bind(
+        Diff,
+        &[plain('c')],
+        Action::CancelRun,
+        "cancel",
+        "Cancel the current release's run",
         false,
     ),
     bind(

@@ -259,7 +259,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
             }
             if let Msg::Run(crate::runner::RunEvent::Finished(_))
             | Msg::RunFailed(_)
-            | Msg::GateDone(_) = &m
+            | Msg::GateDone(_)
+            | Msg::DiffRunDone(_) = &m
             {
                 rt.run = None;
             }
@@ -369,6 +370,25 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
                 let _ = tx.send(Msg::GateDone(
                     result.map(|v| panes::release::Shared(Arc::new(v))),
                 ));
+            });
+        }
+        Cmd::RunCurrent { ws, prompt } => {
+            let token = CancellationToken::new();
+            rt.run = Some(token.clone());
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (etx, mut erx) = mpsc::unbounded_channel();
+                let forward = {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        while let Some(ev) = erx.recv().await {
+                            let _ = tx.send(Msg::DiffRunEvent(ev));
+                        }
+                    })
+                };
+                let result = panes::diff_run::run_current(ws.0, prompt, etx, token).await;
+                let _ = forward.await;
+                let _ = tx.send(Msg::DiffRunDone(result));
             });
         }
         Cmd::Export {

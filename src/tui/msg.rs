@@ -60,6 +60,10 @@ pub enum Msg {
     GateEvent(RunEvent),
     /// The gate's verdict, or why it could not run.
     GateDone(Result<Shared<Verdict>, String>),
+    /// Progress of the current release's run from the Diff pane.
+    DiffRunEvent(RunEvent),
+    /// That run finished (what ran), or why it could not.
+    DiffRunDone(Result<String, String>),
     /// What an export wrote, or why it did not.
     Exported(Result<String, String>),
     /// A rollback's dry run, or why there is none.
@@ -117,6 +121,12 @@ pub enum Cmd {
     RunGate {
         ws: Shared<Workspace>,
         proposal: Shared<Proposal>,
+    },
+    /// Run the current release of `prompt` on its suites (cancelled by `CancelRun`);
+    /// its events come back as `Msg::DiffRunEvent`.
+    RunCurrent {
+        ws: Shared<Workspace>,
+        prompt: String,
     },
     /// Export a release whose verdict passed.
     Export {

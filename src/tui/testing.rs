@@ -94,6 +94,21 @@ pub fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
                 }
                 out
             }
+            Cmd::RunCurrent { ws, prompt } => {
+                let (tx, mut rx) = mpsc::unbounded_channel();
+                let result = runtime().block_on(super::panes::diff_run::run_current(
+                    ws.0,
+                    prompt,
+                    tx,
+                    CancellationToken::new(),
+                ));
+                let mut out = Vec::new();
+                while let Ok(ev) = rx.try_recv() {
+                    out.push(Msg::DiffRunEvent(ev));
+                }
+                out.push(Msg::DiffRunDone(result));
+                out
+            }
             Cmd::Export {
                 proposal,
                 verdict,

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::doc_view::DocPos;
+use super::release::Gating;
 use crate::diff::{OutputDiff, PromptDiff, View};
 use crate::release::{self, Ref};
 use crate::workspace::PromptDef;
@@ -48,6 +49,8 @@ pub struct DiffPane {
     pub case_pos: DocPos,
     pub loaded: Option<DiffLoaded>,
     pub loading: bool,
+    /// The current release's run started with `R`, in progress.
+    pub running: Option<Gating>,
 }
 
 impl Default for DiffPane {
@@ -65,6 +68,7 @@ impl Default for DiffPane {
             case_pos: DocPos::default(),
             loaded: None,
             loading: false,
+            running: None,
         }
     }
 }
@@ -203,14 +207,10 @@ pub fn load(root: &Path, prompt: &str, from: Ref, to: Ref, draft: Option<PromptD
     };
     let outputs = match (&a, &b) {
         (Ok(a), Ok(b)) => {
-            let run = |sha: &str, label: &str| {
-                release::side_results(root, prompt, sha).ok_or_else(|| {
-                    format!(
-                        "{label} has no run yet: run its suites (Evals pane, R) to compare outputs"
-                    )
-                })
+            let run = |r: Ref, sha: &str, label: &str| {
+                release::side_results(root, prompt, sha).ok_or_else(|| no_run_hint(r, label))
             };
-            match (run(&a.2, &a.1), run(&b.2, &b.1)) {
+            match (run(from, &a.2, &a.1), run(to, &b.2, &b.1)) {
                 (Ok(x), Ok(y)) => Ok(OutputDiff::of_latest(&x.cases, &y.cases)),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             }
@@ -226,5 +226,31 @@ pub fn load(root: &Path, prompt: &str, from: Ref, to: Ref, draft: Option<PromptD
         labels,
         prompt_diff,
         outputs,
+    }
+}
+
+/// What to do about a side with no run: the draft runs from the Evals pane, the current
+/// release from here, with the key the keymap gives it.
+fn no_run_hint(side: Ref, label: &str) -> String {
+    let key = |ctx, action| {
+        crate::tui::keymap::bindings(ctx)
+            .find(|b| b.action == action)
+            .map_or_else(String::new, crate::tui::keymap::keys_label)
+    };
+    use crate::tui::keymap::{Action, Context};
+    match side {
+        Ref::Draft => format!(
+            "{label} has no run yet: run its suites (Evals pane, {}) to compare outputs",
+            key(Context::EvalsList, Action::RunPrompt)
+        ),
+        Ref::Current => format!(
+            "{label} has no run yet: press {} to run its suites and compare outputs",
+            key(Context::Diff, Action::RunCurrent)
+        ),
+        Ref::Version(_) => format!(
+            "{label} has no run yet: only the draft and the current release can be run here \
+             (press f or t to pick current, then {})",
+            key(Context::Diff, Action::RunCurrent)
+        ),
     }
 }

@@ -150,6 +150,19 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
             }),
         ));
     }
+    if let Some(g) = &pane.running {
+        spans.push(Span::styled(
+            format!(
+                " · running current: {}/{} ✓{} ✗{} !{}",
+                g.counts.total(),
+                g.total,
+                g.counts.passed,
+                g.counts.failed,
+                g.counts.errors
+            ),
+            Style::new().fg(theme::ACCENT),
+        ));
+    }
     let p = Paragraph::new(Line::from(spans)).block(
         Block::bordered()
             .title(Span::styled(" Diff ", theme::title()))

@@ -1,4 +1,5 @@
 pub mod diff;
+pub mod diff_run;
 pub mod diff_view;
 pub mod doc_view;
 pub mod editor;

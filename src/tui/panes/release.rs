@@ -44,7 +44,8 @@ pub enum Input {
     Reason,
 }
 
-/// The gate in progress: both runs' cases as they come in.
+/// The gate (or the current release's run from the Diff pane) in progress: the cases as
+/// they come in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gating {
     pub total: usize,
@@ -60,6 +61,25 @@ impl Gating {
             counts: Counts::default(),
             runs_started: 0,
             eta: Eta::new(now),
+        }
+    }
+
+    /// Counts a case (and feeds the ETA) or a run starting.
+    pub fn on_event(&mut self, ev: &RunEvent, now: Instant) {
+        match ev {
+            RunEvent::Started(h) => {
+                self.runs_started += 1;
+                self.total += h.total;
+            }
+            RunEvent::CaseScored(c) => {
+                self.eta.record(now, c.cached);
+                match c.status {
+                    crate::store::Status::Pass => self.counts.passed += 1,
+                    crate::store::Status::Fail => self.counts.failed += 1,
+                    crate::store::Status::Error => self.counts.errors += 1,
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -201,21 +221,8 @@ impl ReleasePane {
     }
 
     pub fn on_gate_event(&mut self, ev: &RunEvent, now: Instant) {
-        let Some(g) = &mut self.gating else { return };
-        match ev {
-            RunEvent::Started(h) => {
-                g.runs_started += 1;
-                g.total += h.total;
-            }
-            RunEvent::CaseScored(c) => {
-                g.eta.record(now, c.cached);
-                match c.status {
-                    crate::store::Status::Pass => g.counts.passed += 1,
-                    crate::store::Status::Fail => g.counts.failed += 1,
-                    crate::store::Status::Error => g.counts.errors += 1,
-                }
-            }
-            _ => {}
+        if let Some(g) = &mut self.gating {
+            g.on_event(ev, now);
         }
     }
 

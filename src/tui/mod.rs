@@ -356,15 +356,7 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
             rt.run = Some(token.clone());
             let tx = tx.clone();
             tokio::spawn(async move {
-                let (etx, mut erx) = mpsc::unbounded_channel();
-                let forward = {
-                    let tx = tx.clone();
-                    tokio::spawn(async move {
-                        while let Some(ev) = erx.recv().await {
-                            let _ = tx.send(Msg::GateEvent(ev));
-                        }
-                    })
-                };
+                let (etx, forward) = forward_events(&tx, Msg::GateEvent);
                 let result = panes::release::gate(ws, proposal, etx, token).await;
                 let _ = forward.await;
                 let _ = tx.send(Msg::GateDone(
@@ -377,15 +369,7 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
             rt.run = Some(token.clone());
             let tx = tx.clone();
             tokio::spawn(async move {
-                let (etx, mut erx) = mpsc::unbounded_channel();
-                let forward = {
-                    let tx = tx.clone();
-                    tokio::spawn(async move {
-                        while let Some(ev) = erx.recv().await {
-                            let _ = tx.send(Msg::DiffRunEvent(ev));
-                        }
-                    })
-                };
+                let (etx, forward) = forward_events(&tx, Msg::DiffRunEvent);
                 let result = panes::diff_run::run_current(ws.0, prompt, etx, token).await;
                 let _ = forward.await;
                 let _ = tx.send(Msg::DiffRunDone(result));
@@ -459,15 +443,7 @@ fn start_run(
             }
         };
         for plan in plans {
-            let (etx, mut erx) = mpsc::unbounded_channel();
-            let forward = {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    while let Some(ev) = erx.recv().await {
-                        let _ = tx.send(Msg::Run(ev));
-                    }
-                })
-            };
+            let (etx, forward) = forward_events(&tx, Msg::Run);
             let result = crate::runner::run(plan, etx, cancel.clone()).await;
             let _ = forward.await;
             if let Err(e) = result {
@@ -479,6 +455,26 @@ fn start_run(
             }
         }
     });
+}
+
+/// A sender for a run's events, which reach the loop as `wrap(event)`, and the task that
+/// forwards them: await it before sending the run's last message, so no event of the run
+/// arrives after it.
+fn forward_events(
+    tx: &mpsc::UnboundedSender<Msg>,
+    wrap: fn(crate::runner::RunEvent) -> Msg,
+) -> (
+    mpsc::UnboundedSender<crate::runner::RunEvent>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (etx, mut erx) = mpsc::unbounded_channel();
+    let tx = tx.clone();
+    let forward = tokio::spawn(async move {
+        while let Some(ev) = erx.recv().await {
+            let _ = tx.send(wrap(ev));
+        }
+    });
+    (etx, forward)
 }
 
 /// Notices prompt files changed by another program (an editor, `git checkout`), and

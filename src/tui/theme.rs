@@ -40,6 +40,11 @@ pub fn border() -> Style {
     Style::new().fg(MUTED)
 }
 
+/// A pane's border: the accent marks the pane that has the keys.
+pub fn border_for(focused: bool) -> Style {
+    if focused { focused_border() } else { border() }
+}
+
 /// How overlays and details wrap text: at spaces only, so `per-case` or a path stays
 /// whole.
 pub fn wrap_options(width: usize) -> textwrap::Options<'static> {

@@ -30,9 +30,8 @@ pub async fn run_current(
     let s = &record.summary;
     let done = if record.complete { "ran" } else { "cancelled" };
     Ok(format!(
-        "{done} {label}: {} case{} · ✓{} ✗{} !{}",
-        s.cases,
-        if s.cases == 1 { "" } else { "s" },
+        "{done} {label}: {} · ✓{} ✗{} !{}",
+        crate::words::plural(s.cases, "case", "cases"),
         s.passed,
         s.failed,
         s.errors

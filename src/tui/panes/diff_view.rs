@@ -153,12 +153,10 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
     if let Some(g) = &pane.running {
         spans.push(Span::styled(
             format!(
-                " · running current: {}/{} ✓{} ✗{} !{}",
+                " · running current: {}/{} {}",
                 g.counts.total(),
                 g.total,
-                g.counts.passed,
-                g.counts.failed,
-                g.counts.errors
+                g.counts.marks()
             ),
             Style::new().fg(theme::ACCENT),
         ));

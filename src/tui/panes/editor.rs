@@ -71,11 +71,7 @@ pub fn view(f: &mut Frame, area: Rect, entry: &PromptEntry, focused: bool, bar: 
     }
     let block = Block::bordered()
         .title(Line::from(title))
-        .border_style(if focused {
-            theme::focused_border()
-        } else {
-            theme::border()
-        });
+        .border_style(theme::border_for(focused));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let bar = bar.filter(|_| focused);

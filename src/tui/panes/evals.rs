@@ -36,6 +36,11 @@ impl Counts {
     pub fn total(&self) -> usize {
         self.passed + self.failed + self.errors
     }
+
+    /// The tally as every gauge shows it: `✓passed ✗failed !errors`.
+    pub fn marks(&self) -> String {
+        format!("✓{} ✗{} !{}", self.passed, self.failed, self.errors)
+    }
 }
 
 /// Where `n`/`p` went.

@@ -90,12 +90,10 @@ fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
         };
         let eta = eta::show(run.eta.remaining(now, run.total.saturating_sub(done)));
         let label = format!(
-            "{} · {done}/{} · ✓{} ✗{} !{} · ${:.4} · ETA {eta}{}",
+            "{} · {done}/{} · {} · ${:.4} · ETA {eta}{}",
             run.prompt,
             run.total,
-            run.counts.passed,
-            run.counts.failed,
-            run.counts.errors,
+            run.counts.marks(),
             run.cost_usd,
             if run.cancelling {
                 " · cancelling…"
@@ -181,11 +179,7 @@ fn view_suites(pane: &EvalsPane, f: &mut Frame, area: Rect) {
         .block(
             Block::bordered()
                 .title(Span::styled(" Suites ", theme::title()))
-                .border_style(if focused {
-                    theme::focused_border()
-                } else {
-                    theme::border()
-                }),
+                .border_style(theme::border_for(focused)),
         )
         .highlight_style(if focused {
             theme::selected()
@@ -243,11 +237,7 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
     let focused = pane.focus == EvalsFocus::Cases;
     let block = Block::bordered()
         .title(Line::from(title))
-        .border_style(if focused {
-            theme::focused_border()
-        } else {
-            theme::border()
-        });
+        .border_style(theme::border_for(focused));
     let Some(suite) = pane.suite() else {
         let say = match problems {
             0 => "No suites: add evals/SUITE.toml.".to_string(),

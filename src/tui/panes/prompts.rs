@@ -306,11 +306,7 @@ impl PromptsPane {
         let focused = self.focus == Focus::List;
         let block = Block::bordered()
             .title(Span::styled(" Prompts ", theme::title()))
-            .border_style(if focused {
-                theme::focused_border()
-            } else {
-                theme::border()
-            });
+            .border_style(theme::border_for(focused));
         let inner_height = area.height.saturating_sub(2);
         let desc = self
             .current()

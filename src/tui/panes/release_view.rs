@@ -222,12 +222,10 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect, now: Instant) {
         };
         let eta = eta::show(g.eta.remaining(now, g.total.saturating_sub(done)));
         let label = format!(
-            "gate: run {} of 2 · {done}/{} · ✓{} ✗{} !{} · ETA {eta}",
+            "gate: run {} of 2 · {done}/{} · {} · ETA {eta}",
             g.runs_started.max(1),
             g.total,
-            g.counts.passed,
-            g.counts.failed,
-            g.counts.errors
+            g.counts.marks()
         );
         let row = Rect::new(
             inner.x,

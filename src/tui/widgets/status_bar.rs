@@ -76,13 +76,11 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
         left.push(sep.clone());
         left.push(Span::styled(
             format!(
-                "▶ {} {}/{} ✓{} ✗{} !{}",
+                "▶ {} {}/{} {}",
                 run.prompt,
                 run.counts.total(),
                 run.total,
-                run.counts.passed,
-                run.counts.failed,
-                run.counts.errors
+                run.counts.marks()
             ),
             Style::new().fg(theme::ACCENT),
         ));

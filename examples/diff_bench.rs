@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use promptwright::diff::{OutputDiff, PromptDiff};
-use promptwright::workspace::{Message, PromptDef, Role};
+use promptwright_core::diff::{OutputDiff, PromptDiff};
+use promptwright_core::vocab::{Message, Role};
+use promptwright_core::workspace::PromptDef;
 
 const WORDS: &[&str] = &[
     "refund", "window", "customer", "ticket", "policy", "agent", "delivery", "order", "quote",
@@ -114,15 +115,15 @@ fn main() {
     });
 
     // Listing a large output comparison: texts are diffed only when a case is opened.
-    let cases = |suffix: &str| -> Vec<promptwright::store::CaseResult> {
+    let cases = |suffix: &str| -> Vec<promptwright_core::store::CaseResult> {
         (0..20_000)
-            .map(|i| promptwright::store::CaseResult {
+            .map(|i| promptwright_core::store::CaseResult {
                 suite: format!("s{}", i % 10),
                 id: format!("case-{i}"),
                 status: if i % 7 == 0 {
-                    promptwright::store::Status::Fail
+                    promptwright_core::store::Status::Fail
                 } else {
-                    promptwright::store::Status::Pass
+                    promptwright_core::store::Status::Pass
                 },
                 score: 1.0,
                 vars: serde_json::Map::new(),

@@ -4,13 +4,16 @@
 //!
 //! cargo run --release --example evals_frame
 
+// A benchmark harness: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
-use promptwright::runner::RunEvent;
-use promptwright::store::{CaseResult, RunHeader, Status};
+use promptwright::tui;
 use promptwright::tui::app::App;
 use promptwright::tui::msg::Msg;
-use promptwright::tui::{self};
+use promptwright_core::runner::RunEvent;
+use promptwright_core::store::{CaseResult, RunHeader, Status};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -1,20 +1,8 @@
-//! promptwright's engine: workspace loading, templates, providers, assertions, the
-//! runner and run records. It knows nothing of terminals; the CLI and TUI sit on top.
+//! promptwright's front ends: the headless CLI and the terminal workbench. Both drive
+//! the same engine, `promptwright_core`, so CI enforces exactly what the TUI shows.
 
-pub mod assert;
+#![forbid(unsafe_code)]
+
 pub mod cli;
-pub mod diff;
-pub mod failpoint;
-pub mod fsutil;
-pub mod keys;
-pub mod plan;
-pub mod provider;
-pub mod release;
-pub mod runner;
-pub mod store;
-pub mod template;
 pub mod tui;
-pub mod userconfig;
-pub mod words;
-pub mod workspace;
 pub mod xml;

@@ -9,11 +9,14 @@
 //! removed (it is not: a `.tmp*` file is left beside the target, which no reader of
 //! `releases/` looks at).
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use promptwright::fsutil::write_atomic;
+use promptwright_core::fsutil::write_atomic;
 
 /// Large enough that writing one version takes a while, so the kill lands mid-write.
 const SIZE: usize = 48 << 20;

@@ -3,6 +3,9 @@
 //! with exit code 2, its file and line named on stderr as its `expect.txt` says, no
 //! panic, and nothing written.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

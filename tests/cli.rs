@@ -1,6 +1,9 @@
 //! The real binary on temporary workspaces: exit codes, JSON output, run records,
 //! selection, init, and the demo workspace at the repository root.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{run_in, stderr, stdout, write};
 

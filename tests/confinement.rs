@@ -3,6 +3,9 @@
 //! symlinks. Each attack is refused with exit 2 at its line, the outside file is left
 //! untouched, and its content is never echoed.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{code, run_in, stderr, stdout, write};

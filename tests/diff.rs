@@ -2,13 +2,16 @@
 //! current), run records made by `promptwright eval` with the offline echo provider,
 //! snapshots of the plain output, exit codes.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{run_in, stderr, stdout, write};
 
 use std::path::Path;
 use std::process::Command;
 
-use promptwright::workspace::PromptDef;
+use promptwright_core::workspace::PromptDef;
 use unicode_width::UnicodeWidthStr;
 
 fn bin() -> Command {

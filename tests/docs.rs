@@ -3,6 +3,9 @@
 //! repository and resolves, nothing points at a document users do not have, and the
 //! README's shell examples run as written on a copy of the demo workspace.
 
+// Setup helpers stop the test at the first failure; a panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeSet;
@@ -57,7 +60,7 @@ fn code_words(markdown: &str) -> BTreeSet<String> {
 #[test]
 fn every_key_the_code_accepts_is_in_the_reference() {
     let mut missing = Vec::new();
-    for file in promptwright::keys::files() {
+    for file in promptwright_core::keys::files() {
         let page = Path::new(file.page);
         assert!(
             repo().join(page).is_file(),
@@ -99,13 +102,13 @@ fn every_key_the_code_accepts_is_in_the_reference() {
 }
 
 /// A new file format has its keys traced too: every struct a loader checks for unknown
-/// keys is reached from `promptwright::keys::files()`.
+/// keys is reached from `promptwright_core::keys::files()`.
 #[test]
 fn every_struct_that_rejects_unknown_keys_is_traced() {
     // Structs that derive Deserialize with deny_unknown_fields but are never read from a
     // file: the canonical form that is hashed, and the resolved per-suite gate.
     const NOT_FILES: &[&str] = &["PromptDef", "SuiteGate"];
-    let traced: BTreeSet<&str> = promptwright::keys::files()
+    let traced: BTreeSet<&str> = promptwright_core::keys::files()
         .iter()
         .flat_map(|f| f.structs.iter().copied())
         .collect();
@@ -138,7 +141,7 @@ fn every_struct_that_rejects_unknown_keys_is_traced() {
     }
     assert!(
         untraced.is_empty(),
-        "add the file these structs are read from to promptwright::keys::files(): {untraced:?}"
+        "add the file these structs are read from to promptwright_core::keys::files(): {untraced:?}"
     );
 }
 
@@ -157,7 +160,7 @@ fn every_assertion_type_has_a_section_in_the_reference() {
             _ => {}
         }
     }
-    let missing: Vec<&&str> = promptwright::assert::TYPES
+    let missing: Vec<&&str> = promptwright_core::assert::TYPES
         .iter()
         .filter(|t| !headings.contains(**t))
         .collect();

@@ -6,6 +6,9 @@
 //! every case is known before the run and the test can hold the binary to it exactly:
 //! which cases pass, fail or error, with how many requests, and why.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -785,7 +788,7 @@ fn killed_twice_at_j32_then_resumed_no_recorded_case_is_asked_again_and_the_reco
     assert_eq!(cases.len(), CASES);
     cases.sort_unstable();
     assert_eq!(cases, (1..=CASES).collect::<Vec<_>>());
-    let stored = promptwright::store::read_run(&record_path(root).unwrap()).unwrap();
+    let stored = promptwright_core::store::read_run(&record_path(root).unwrap()).unwrap();
     assert!(stored.complete);
     assert_eq!(stored.summary.passed, CASES);
     eprintln!(

@@ -9,6 +9,9 @@
 //! `tests/fuzz-corpus/` is both fed through the same properties as is (one test per
 //! kind) and used as the seeds the mutation strategies start from.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -18,8 +21,9 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Map, Value, json};
 
-use promptwright::template::{RenderError, Templates};
-use promptwright::workspace::{Diagnostic, Source, Workspace, config, prompt};
+use promptwright_core::template::{RenderError, Templates};
+use promptwright_core::vocab::{Diagnostic, Source};
+use promptwright_core::workspace::{Workspace, config, prompt};
 
 // ---------------------------------------------------------------------------------------
 // Valid files: the starting points.

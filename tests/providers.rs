@@ -2,6 +2,9 @@
 //! binary: request shapes, keys, retries, timeouts, malformed answers, the grader, the
 //! cache, record/replay, secret hygiene and resume.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -1012,7 +1015,7 @@ fn a_killed_run_resumes_without_asking_again_for_recorded_cases() {
     let (_, after) = recorded_cases(root).unwrap();
     assert_eq!(after.len(), 11, "{after:?}");
     let path = root.join(format!(".promptwright/runs/{run_id}.jsonl"));
-    let stored = promptwright::store::read_run(&path).unwrap();
+    let stored = promptwright_core::store::read_run(&path).unwrap();
     assert!(stored.complete);
     assert_eq!(stored.cases.len(), 10);
     assert_eq!(stored.summary.passed, 10);

@@ -3,6 +3,9 @@
 //! whole flow from a blocked first release to a rollback, what each step writes (and
 //! that a refused one writes nothing), exit codes, and the JSON shapes.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{code, stderr, stdout, write};
 
@@ -10,8 +13,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use promptwright::release::{LogEntry, ReleaseFile};
-use promptwright::workspace::Source;
+use promptwright_core::release::{LogEntry, ReleaseFile};
+use promptwright_core::vocab::Source;
 use serde_json::Value;
 
 fn bin() -> Command {

@@ -2,6 +2,9 @@
 //! record cannot be written ends promptly with exit 2 and stays resumable, and a run
 //! being continued by one process cannot be continued by another.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -137,7 +140,7 @@ fn a_run_being_continued_elsewhere_cannot_be_resumed_twice() {
         .append(true)
         .open(&path)
         .unwrap();
-    assert!(promptwright::store::lock::try_lock(&other).unwrap());
+    assert!(promptwright_core::store::lock::try_lock(&other).unwrap());
     let o = run_in(root, &["eval", "--resume"]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(

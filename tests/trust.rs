@@ -2,6 +2,9 @@
 //! host the user never allowed, a redirect, a server that echoes the key, an endless
 //! body, token counts that are not counts.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;

@@ -2,6 +2,9 @@
 //! steps aside for `$EDITOR` (a script that edits the file), then takes the terminal
 //! back and shows the file as the editor left it.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::os::unix::fs::PermissionsExt;

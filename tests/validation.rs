@@ -9,6 +9,9 @@
 //! The binary runs with the temporary folder as its current folder and `-w` naming
 //! its `ws/` subfolder, so paths are shown as `ws/evals/basic.toml`.
 
+// Integration tests: a failed setup step panics, and the panic is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

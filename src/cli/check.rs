@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Style};
 
 use super::{CliError, print_diagnostic, workspace_root};
-use crate::words::plural;
-use crate::workspace::{LoadErrors, Workspace};
-use crate::{provider, release};
+use promptwright_core::vocab::LoadErrors;
+use promptwright_core::words::plural;
+use promptwright_core::workspace::Workspace;
+use promptwright_core::{provider, release};
 
 pub fn run(dir: Option<&Path>) -> Result<ExitCode, CliError> {
     let root = workspace_root(dir)?;

@@ -14,9 +14,9 @@ use clap::Args;
 
 use self::document::{Layout, paint, style_delete, style_dim, style_insert};
 use super::{CliError, workspace_root};
-use crate::diff::{MessageStatus, OutputDiff, PromptDiff, View};
-use crate::release::{self, Ref, RefError, Resolved, SideResults};
-use crate::workspace::LoadErrors;
+use promptwright_core::diff::{MessageStatus, OutputDiff, PromptDiff, View};
+use promptwright_core::release::{self, Ref, RefError, Resolved, SideResults};
+use promptwright_core::vocab::LoadErrors;
 
 /// `diff --help`. On the subcommand's variant: a variant's doc comment would replace
 /// a long_about given here.
@@ -246,9 +246,9 @@ fn summary(diff: &PromptDiff) -> String {
         let s = &diff.doc.sections[m.section];
         for r in &diff.doc.rows[s.rows.clone()] {
             match r.kind {
-                crate::diff::RowKind::Delete => removed += 1,
-                crate::diff::RowKind::Insert => added += 1,
-                crate::diff::RowKind::Replace => {
+                promptwright_core::diff::RowKind::Delete => removed += 1,
+                promptwright_core::diff::RowKind::Insert => added += 1,
+                promptwright_core::diff::RowKind::Replace => {
                     removed += 1;
                     added += 1;
                 }

@@ -7,10 +7,10 @@ use clap::Args;
 
 use super::format::{self, Format};
 use super::{CliError, exec, load_workspace};
-use crate::fsutil::write_atomic_unsynced_with;
-use crate::plan::{self, PlanRequest};
-use crate::runner::{self, RunPlan};
-use crate::store::{RunRecord, Status};
+use promptwright_core::fsutil::write_atomic_unsynced_with;
+use promptwright_core::plan::{self, PlanRequest};
+use promptwright_core::runner::{self, RunPlan};
+use promptwright_core::store::{RunRecord, Status};
 
 /// The long help of `eval` (on the subcommand, where clap shows it).
 pub const LONG_ABOUT: &str = "Run eval suites and score every case.\n\n\

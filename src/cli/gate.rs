@@ -9,9 +9,10 @@ use clap::Args;
 
 use super::verdict::{self, VerdictFormat};
 use super::{CliError, exec, load_workspace};
-use crate::plan::PlanRequest;
-use crate::release::{self, GateRecord, Proposal, ReleaseError, Verdict};
-use crate::workspace::{LoadErrors, Workspace};
+use promptwright_core::plan::PlanRequest;
+use promptwright_core::release::{self, GateRecord, Proposal, ReleaseError, Verdict};
+use promptwright_core::vocab::LoadErrors;
+use promptwright_core::workspace::Workspace;
 
 pub const LONG_ABOUT: &str = "Evaluate the draft (prompts/NAME.toml) and the current release (releases/NAME.toml) \
 on every suite of the prompt, compare them case by case, and apply the [gate] thresholds of workspace.toml.\n\n\

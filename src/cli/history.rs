@@ -8,8 +8,8 @@ use anstyle::{AnsiColor, Style};
 use clap::{Args, ValueEnum};
 
 use super::{CliError, workspace_root};
-use crate::release::{self, LogEntry, Ref};
-use crate::workspace::LoadErrors;
+use promptwright_core::release::{self, LogEntry, Ref};
+use promptwright_core::vocab::LoadErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {

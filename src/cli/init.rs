@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::CliError;
-use crate::fsutil::write_atomic;
+use promptwright_core::fsutil::write_atomic;
 
 const WORKSPACE: &str = r#"[workspace]
 name = "NAME"

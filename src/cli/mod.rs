@@ -23,8 +23,9 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Style};
 use clap::{Parser, Subcommand};
 
-use crate::words::plural;
-use crate::workspace::{Diagnostic, LoadErrors, Workspace, find_root};
+use promptwright_core::vocab::{Diagnostic, LoadErrors};
+use promptwright_core::words::plural;
+use promptwright_core::workspace::{Workspace, find_root};
 
 pub use format::Format;
 
@@ -126,8 +127,8 @@ impl CliError {
     }
 }
 
-impl From<crate::plan::PlanError> for CliError {
-    fn from(e: crate::plan::PlanError) -> Self {
+impl From<promptwright_core::plan::PlanError> for CliError {
+    fn from(e: promptwright_core::plan::PlanError) -> Self {
         if e.diagnostics.is_empty() {
             CliError::Usage(e.message, e.help)
         } else {
@@ -241,7 +242,10 @@ fn init_dir<'a>(
 pub(crate) fn workspace_root(dir: Option<&Path>) -> Result<PathBuf, CliError> {
     match dir {
         Some(d) => {
-            if !d.join(crate::workspace::WORKSPACE_FILE).is_file() {
+            if !d
+                .join(promptwright_core::workspace::WORKSPACE_FILE)
+                .is_file()
+            {
                 return Err(CliError::usage(
                     format!("no workspace.toml in `{}`", d.display()),
                     format!("run `promptwright init {}` to create one", d.display()),

@@ -6,8 +6,8 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
-use crate::runner::RunEvent;
-use crate::store::Status;
+use promptwright_core::runner::RunEvent;
+use promptwright_core::store::Status;
 
 /// Draws the events of one run or several in a row (`gate` runs two): a bar per run,
 /// started by its `Started` event.

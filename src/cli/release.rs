@@ -11,7 +11,7 @@ use clap::Args;
 use super::gate::{exit_code, propose, release_error, run_gate};
 use super::verdict;
 use super::{CliError, load_workspace};
-use crate::release::{self, Proposal, ReleaseError, ReleaseRequest};
+use promptwright_core::release::{self, Proposal, ReleaseError, ReleaseRequest};
 
 pub const LONG_ABOUT: &str = "Gate the draft of prompt NAME (as `promptwright gate NAME` does) and, only when \
 every check holds, export it as the next version: write releases/NAME/vN.toml (N = the last version + 1, \

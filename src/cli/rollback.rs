@@ -9,9 +9,9 @@ use clap::Args;
 
 use super::gate::release_error;
 use super::{CliError, diff, workspace_root};
-use crate::diff::{OutputDiff, View};
-use crate::release::{self, Ref, ReleaseError, Resolved, RollbackPlan};
-use crate::words::plural;
+use promptwright_core::diff::{OutputDiff, View};
+use promptwright_core::release::{self, Ref, ReleaseError, Resolved, RollbackPlan};
+use promptwright_core::words::plural;
 
 pub const LONG_ABOUT: &str = "Make version N of prompt NAME current again: releases/NAME.toml becomes a copy \
 of releases/NAME/vN.toml, and the rollback is appended to releases/NAME/log.jsonl with its reason. No gate runs: \

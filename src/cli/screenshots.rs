@@ -18,7 +18,7 @@ pub fn run(dir: Option<&Path>, out: &Path) -> Result<ExitCode, CliError> {
     std::fs::create_dir_all(out).map_err(io)?;
     for shot in shots::all(&root) {
         for (ext, content) in [("txt", &shot.text), ("svg", &shot.svg)] {
-            crate::fsutil::write_atomic(
+            promptwright_core::fsutil::write_atomic(
                 &out.join(format!("{}.{ext}", shot.name)),
                 content.as_bytes(),
             )

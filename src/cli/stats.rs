@@ -12,9 +12,9 @@ use clap::builder::TypedValueParser as _;
 
 use super::history::{ListFormat, known_prompt};
 use super::{CliError, workspace_root};
-use crate::release::stats::{self, PromptStats, RECENT_RUNS};
-use crate::words::plural;
-use crate::workspace::LoadErrors;
+use promptwright_core::release::stats::{self, PromptStats, RECENT_RUNS};
+use promptwright_core::vocab::LoadErrors;
+use promptwright_core::words::plural;
 
 pub const LONG_ABOUT: &str = "The numbers that say whether releasing prompts is under control, per prompt:\n\n\
 - regression incidents: drafts a gate blocked with at least one regression (each draft counted once; from \
@@ -45,7 +45,7 @@ pub fn run(dir: Option<&Path>, args: &StatsArgs) -> Result<ExitCode, CliError> {
             known_prompt(&root, n)?;
             vec![n.clone()]
         }
-        None => crate::release::prompt_names(&root),
+        None => promptwright_core::release::prompt_names(&root),
     };
     let shown = |rel: &str| rel.to_string();
     let mut all = Vec::new();

@@ -9,11 +9,11 @@ use clap::ValueEnum;
 use serde_json::{Value, json};
 
 use super::format::{one_line, percent};
-use crate::diff::CaseDiff;
-use crate::release::gate::RunStats;
-use crate::release::{Proposal, Verdict};
-use crate::store::Status;
-use crate::words::plural;
+use promptwright_core::diff::CaseDiff;
+use promptwright_core::release::gate::RunStats;
+use promptwright_core::release::{Proposal, Verdict};
+use promptwright_core::store::Status;
+use promptwright_core::words::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VerdictFormat {
@@ -181,7 +181,7 @@ pub fn table(p: &Proposal, v: &Verdict) -> String {
         .max()
         .unwrap_or(5)
         .max(5);
-    let req = |c: &crate::release::GateCheck| {
+    let req = |c: &promptwright_core::release::GateCheck| {
         let mut r = c.required_text();
         if c.default {
             r.push_str(" (default)");

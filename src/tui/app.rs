@@ -18,9 +18,10 @@ use super::panes::prompts::{self, Focus, PromptsPane};
 use super::panes::release::{Input, KeptNote, ReleasePane};
 use super::panes::{diff_view, evals_view};
 use super::view;
-use crate::diff::View;
-use crate::plan::PlanRequest;
-use crate::workspace::{Config, Diagnostic, Workspace};
+use promptwright_core::diff::View;
+use promptwright_core::plan::PlanRequest;
+use promptwright_core::vocab::Diagnostic;
+use promptwright_core::workspace::{Config, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {

@@ -14,9 +14,9 @@ use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::diff::DiffMode;
 use super::testing::{ch, echo_workspace, write};
-use crate::diff::{CaseChange, View};
-use crate::release::{Evidence, Ref, ReleaseFile, ReleaseInfo};
-use crate::workspace::{PromptDef, Workspace};
+use promptwright_core::diff::{CaseChange, View};
+use promptwright_core::release::{Evidence, Ref, ReleaseFile, ReleaseInfo};
+use promptwright_core::workspace::{PromptDef, Workspace};
 
 pub(super) const V1: &str = r#"description = "Greets a customer"
 model = "m0"
@@ -115,7 +115,7 @@ pub(super) fn run_as(root: &Path, text: &str) {
 fn run_cases_as(root: &Path, text: &str, only: Option<&[(&str, &str)]>) {
     write(root, "prompts/greet.toml", text);
     let ws = Workspace::load(root).unwrap();
-    let request = crate::plan::PlanRequest {
+    let request = promptwright_core::plan::PlanRequest {
         only_cases: only.map(|o| {
             o.iter()
                 .map(|(s, c)| (s.to_string(), c.to_string()))
@@ -123,12 +123,12 @@ fn run_cases_as(root: &Path, text: &str, only: Option<&[(&str, &str)]>) {
         }),
         ..Default::default()
     };
-    let plans = crate::plan::plans(&ws, &request).unwrap();
+    let plans = promptwright_core::plan::plans(&ws, &request).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         for p in plans {
             let (tx, _rx) = mpsc::unbounded_channel();
-            crate::runner::run(p, tx, CancellationToken::new())
+            promptwright_core::runner::run(p, tx, CancellationToken::new())
                 .await
                 .unwrap();
         }
@@ -408,7 +408,7 @@ fn r_runs_the_current_release_and_the_outputs_compare_both_sides() {
     let draft_brief = app.evals.result("s", "brief").cloned();
     assert_eq!(
         draft_brief.as_ref().map(|r| r.status),
-        Some(crate::store::Status::Fail)
+        Some(promptwright_core::store::Status::Fail)
     );
 
     let cmds = app.update(ch('R'));

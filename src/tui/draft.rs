@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::app::App;
 use super::msg::Cmd;
 use super::panes::release::{Gating, Shared};
-use crate::workspace::{Prompt, Workspace};
+use promptwright_core::workspace::{Prompt, Workspace};
 
 impl App {
     /// The prompt `name` as the editor shows it, validated now if an edit is still

@@ -11,8 +11,8 @@ use super::keymap::Action;
 use super::msg::Msg;
 use super::panes::release::Gating;
 use super::testing::{echo_workspace, write};
-use crate::runner::RunEvent;
-use crate::store::{CaseResult, RunHeader, Status};
+use promptwright_core::runner::RunEvent;
+use promptwright_core::store::{CaseResult, RunHeader, Status};
 
 fn scored(id: &str, cached: bool) -> RunEvent {
     RunEvent::CaseScored(Box::new(CaseResult {

@@ -17,9 +17,9 @@ use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::evals::EvalsFocus;
 use super::testing::{ch, key, requests, write};
-use crate::plan::{self, PlanRequest};
-use crate::runner::{self, RunEvent};
-use crate::store::Status;
+use promptwright_core::plan::{self, PlanRequest};
+use promptwright_core::runner::{self, RunEvent};
+use promptwright_core::store::Status;
 
 const SUITE: &str = r#"prompt = "greet"
 [[assert]]

@@ -38,7 +38,7 @@ pub fn edit(
         return Err("no editor: set $VISUAL or $EDITOR (e.g. export EDITOR=vim)".into());
     };
     if let Some(text) = unsaved {
-        crate::fsutil::write_atomic(path, text.as_bytes())
+        promptwright_core::fsutil::write_atomic(path, text.as_bytes())
             .map_err(|e| format!("could not save {} first: {e}", path.display()))?;
         wrote(path, text);
     }

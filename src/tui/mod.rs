@@ -67,7 +67,8 @@ use msg::{Cmd, Msg};
 use panes::evals::{EvalsPane, SuiteRow};
 use panes::prompts::{Focus, PreviewCase, PromptEntry, PromptsPane};
 
-use crate::workspace::{Source, Workspace, config};
+use promptwright_core::vocab::Source;
+use promptwright_core::workspace::{Workspace, config};
 
 /// Everything the app starts from.
 pub struct Loaded {
@@ -110,8 +111,9 @@ pub fn load(root: &Path) -> Loaded {
     let (config, load_errors) = match &full {
         Ok(ws) => (Some(ws.config.clone()), Vec::new()),
         Err(errors) => {
-            let text = std::fs::read_to_string(root.join(crate::workspace::WORKSPACE_FILE))
-                .unwrap_or_default();
+            let text =
+                std::fs::read_to_string(root.join(promptwright_core::workspace::WORKSPACE_FILE))
+                    .unwrap_or_default();
             let config = config::parse(&Source::new("workspace.toml", text), root).ok();
             (config, errors.0.clone())
         }
@@ -149,7 +151,7 @@ pub fn load(root: &Path) -> Loaded {
         .collect();
     let evals = EvalsPane::new(
         workspace.as_deref().map(suite_rows).unwrap_or_default(),
-        crate::store::latest_results(root, RECENT_RUNS),
+        promptwright_core::store::latest_results(root, RECENT_RUNS),
     );
     Loaded {
         info: WorkspaceInfo {
@@ -257,7 +259,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
             if matches!(m, Msg::Run(_) | Msg::GateEvent(_)) {
                 app.now = Instant::now();
             }
-            if let Msg::Run(crate::runner::RunEvent::Finished(_))
+            if let Msg::Run(promptwright_core::runner::RunEvent::Finished(_))
             | Msg::RunFailed(_)
             | Msg::GateDone(_)
             | Msg::DiffRunDone(_) = &m
@@ -304,7 +306,7 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
             let tx = tx.clone();
             rt.watch.expect(&path, &text);
             tokio::task::spawn_blocking(move || {
-                let result = crate::fsutil::write_atomic(&path, text.as_bytes())
+                let result = promptwright_core::fsutil::write_atomic(&path, text.as_bytes())
                     .map(|()| text)
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Saved { prompt, result });
@@ -424,13 +426,15 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
 /// Plans and runs on tokio tasks; every runner event comes back as a message.
 fn start_run(
     ws: Arc<Workspace>,
-    request: crate::plan::PlanRequest,
+    request: promptwright_core::plan::PlanRequest,
     cancel: CancellationToken,
     tx: mpsc::UnboundedSender<Msg>,
 ) {
     tokio::spawn(async move {
         // Planning reads cassettes and keys: not on the UI task.
-        let planned = tokio::task::spawn_blocking(move || crate::plan::plans(&ws, &request)).await;
+        let planned =
+            tokio::task::spawn_blocking(move || promptwright_core::plan::plans(&ws, &request))
+                .await;
         let plans = match planned {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => {
@@ -444,7 +448,7 @@ fn start_run(
         };
         for plan in plans {
             let (etx, forward) = forward_events(&tx, Msg::Run);
-            let result = crate::runner::run(plan, etx, cancel.clone()).await;
+            let result = promptwright_core::runner::run(plan, etx, cancel.clone()).await;
             let _ = forward.await;
             if let Err(e) = result {
                 let _ = tx.send(Msg::RunFailed(e.to_string()));
@@ -462,9 +466,9 @@ fn start_run(
 /// arrives after it.
 fn forward_events(
     tx: &mpsc::UnboundedSender<Msg>,
-    wrap: fn(crate::runner::RunEvent) -> Msg,
+    wrap: fn(promptwright_core::runner::RunEvent) -> Msg,
 ) -> (
-    mpsc::UnboundedSender<crate::runner::RunEvent>,
+    mpsc::UnboundedSender<promptwright_core::runner::RunEvent>,
     tokio::task::JoinHandle<()>,
 ) {
     let (etx, mut erx) = mpsc::unbounded_channel();
@@ -487,7 +491,7 @@ struct FileWatch {
 
 impl FileWatch {
     fn new(app: &App, root: &Path) -> FileWatch {
-        let mut config = vec![root.join(crate::workspace::WORKSPACE_FILE)];
+        let mut config = vec![root.join(promptwright_core::workspace::WORKSPACE_FILE)];
         if let Ok(dir) = std::fs::read_dir(root.join("evals")) {
             config.extend(
                 dir.filter_map(Result::ok)

@@ -10,11 +10,12 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::panes::diff::DiffLoaded;
 use super::panes::release::{ReleaseLoaded, Shared};
-use crate::plan::PlanRequest;
-use crate::release::Ref;
-use crate::release::{Proposal, RollbackPlan, Verdict};
-use crate::runner::RunEvent;
-use crate::workspace::{LoadErrors, PromptDef, Workspace};
+use promptwright_core::plan::PlanRequest;
+use promptwright_core::release::Ref;
+use promptwright_core::release::{Proposal, RollbackPlan, Verdict};
+use promptwright_core::runner::RunEvent;
+use promptwright_core::vocab::LoadErrors;
+use promptwright_core::workspace::{PromptDef, Workspace};
 
 #[derive(Debug, Clone)]
 pub enum Msg {

@@ -54,8 +54,8 @@ pub(super) fn frame_at(app: &App, w: u16, h: u16) -> String {
         .unwrap()
         .replace_all(&text, "YYYY-MM-DDTHH:MM:SS");
     let author = app.release.history.first().map(|e| match e {
-        crate::release::LogEntry::Release(r) => r.author.clone(),
-        crate::release::LogEntry::Rollback(r) => r.author.clone(),
+        promptwright_core::release::LogEntry::Release(r) => r.author.clone(),
+        promptwright_core::release::LogEntry::Rollback(r) => r.author.clone(),
     });
     match author {
         Some(a) if !a.is_empty() => text.replace(&format!("  {a}  "), "  AUTHOR  "),

@@ -8,8 +8,9 @@ use ratatui::crossterm::event::KeyCode;
 use super::app::App;
 use super::msg::{Cmd, Msg};
 use super::testing::{ch, ctrl, echo_workspace, key, perform, write};
-use crate::release::{self, Ref};
-use crate::workspace::{Source, prompt::parse_prompt};
+use promptwright_core::release::{self, Ref};
+use promptwright_core::vocab::Source;
+use promptwright_core::workspace::prompt::parse_prompt;
 
 const V1: &str = "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"You work for {{ company }}. Be brief.\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi, I am {{ name }}.\"\n";
 

@@ -17,8 +17,8 @@ use super::app::App;
 use super::keymap::Action;
 use super::msg::{Cmd, Msg};
 use super::screenshot;
-use crate::plan::{self, PlanRequest};
-use crate::runner::{self, RunEvent};
+use promptwright_core::plan::{self, PlanRequest};
+use promptwright_core::runner::{self, RunEvent};
 
 pub const WIDTH: u16 = 120;
 pub const HEIGHT: u16 = 36;
@@ -176,8 +176,8 @@ pub fn all(root: &Path) -> Vec<Shot> {
     if let Some(entry) = app.release.history.first_mut() {
         // The author comes from git config: pinned so the picture is the same anywhere.
         match entry {
-            crate::release::LogEntry::Release(r) => r.author = "ada".into(),
-            crate::release::LogEntry::Rollback(r) => r.author = "ada".into(),
+            promptwright_core::release::LogEntry::Release(r) => r.author = "ada".into(),
+            promptwright_core::release::LogEntry::Rollback(r) => r.author = "ada".into(),
         }
     }
     shots.push(shoot("4-release", &app));

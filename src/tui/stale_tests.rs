@@ -34,7 +34,7 @@ fn run_cancelled(app: &mut App, cmds: Vec<Cmd>) {
     let [Cmd::StartRun { ws, request }] = cmds.as_slice() else {
         panic!("expected one StartRun, got {cmds:?}")
     };
-    let plans = crate::plan::plans(ws, request).unwrap();
+    let plans = promptwright_core::plan::plans(ws, request).unwrap();
     let cancel = CancellationToken::new();
     cancel.cancel();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -43,8 +43,12 @@ fn run_cancelled(app: &mut App, cmds: Vec<Cmd>) {
         .build()
         .unwrap();
     for p in plans {
-        rt.block_on(crate::runner::run(p, tx.clone(), cancel.clone()))
-            .unwrap();
+        rt.block_on(promptwright_core::runner::run(
+            p,
+            tx.clone(),
+            cancel.clone(),
+        ))
+        .unwrap();
     }
     while let Ok(ev) = rx.try_recv() {
         app.update(Msg::Run(ev));

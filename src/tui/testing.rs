@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::app::App;
 use super::msg::{Cmd, Msg};
 use super::panes::release::{self, Shared};
-use crate::workspace::Workspace;
+use promptwright_core::workspace::Workspace;
 
 /// A temporary workspace named `demo` whose only provider, `local`, is the offline echo;
 /// `more` is appended to its workspace.toml (a `[gate]`, say).
@@ -45,7 +45,7 @@ pub fn ctrl(c: char) -> Msg {
 }
 
 /// The plan requests among commands (the workspace they carry aside).
-pub fn requests(cmds: &[Cmd]) -> Vec<crate::plan::PlanRequest> {
+pub fn requests(cmds: &[Cmd]) -> Vec<promptwright_core::plan::PlanRequest> {
     cmds.iter()
         .filter_map(|c| match c {
             Cmd::StartRun { request, .. } => Some(request.clone()),
@@ -79,11 +79,11 @@ pub fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
                 out
             }
             Cmd::StartRun { ws, request } => {
-                let plans = crate::plan::plans(&ws, &request).unwrap();
+                let plans = promptwright_core::plan::plans(&ws, &request).unwrap();
                 let (tx, mut rx) = mpsc::unbounded_channel();
                 runtime().block_on(async {
                     for p in plans {
-                        crate::runner::run(p, tx.clone(), CancellationToken::new())
+                        promptwright_core::runner::run(p, tx.clone(), CancellationToken::new())
                             .await
                             .unwrap();
                     }
@@ -123,7 +123,7 @@ pub fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
                 vec![Msg::RolledBack(release::rollback(root, &plan, &reason))]
             }
             Cmd::Save { prompt, path, text } => {
-                let result = crate::fsutil::write_atomic(&path, text.as_bytes())
+                let result = promptwright_core::fsutil::write_atomic(&path, text.as_bytes())
                     .map(|()| text)
                     .map_err(|e| e.to_string());
                 vec![Msg::Saved { prompt, result }]

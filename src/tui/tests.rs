@@ -16,8 +16,8 @@ use super::panes::evals::EvalsFocus;
 use super::panes::prompts::Focus;
 use super::testing::{ch, ctrl, echo_workspace, key, write};
 use super::widgets::help;
-use crate::runner::RunEvent;
-use crate::store::{CaseResult, RunHeader, RunRecord, Status};
+use promptwright_core::runner::RunEvent;
+use promptwright_core::store::{CaseResult, RunHeader, RunRecord, Status};
 
 const PROMPT: &str = r#"description = "Greets a customer"
 model = "m1"
@@ -334,18 +334,19 @@ fn prepare_release(app: &mut App, root: &Path, action: Action, ctx: Context) {
     let draft = RunRecord::new(&header("d"), true, vec![case(Status::Fail)]);
     let base = RunRecord::new(&header("b"), true, vec![case(Status::Pass)]);
     let vars = std::collections::BTreeSet::new();
-    let config = crate::workspace::GateConfig::default();
-    let verdict = crate::release::gate::evaluate(&crate::release::GateInput {
-        draft: &draft,
-        draft_variables: &vars,
-        baseline: Some(crate::release::Baseline {
-            version: 1,
-            run: &base,
-            variables: &vars,
-        }),
-        config: &config,
-        suites: &["greet".to_string()],
-    });
+    let config = promptwright_core::workspace::GateConfig::default();
+    let verdict =
+        promptwright_core::release::gate::evaluate(&promptwright_core::release::GateInput {
+            draft: &draft,
+            draft_variables: &vars,
+            baseline: Some(promptwright_core::release::Baseline {
+                version: 1,
+                run: &base,
+                variables: &vars,
+            }),
+            config: &config,
+            suites: &["greet".to_string()],
+        });
     assert_eq!(verdict.regressions.len(), 1);
     app.release.verdict = Some(Shared(std::sync::Arc::new(verdict)));
     match action {
@@ -372,13 +373,15 @@ fn prepare_release(app: &mut App, root: &Path, action: Action, ctx: Context) {
 
 /// The Diff pane on draft against draft, with a run so the outputs view has cases.
 fn prepare_diff(app: &mut App, root: &Path, action: Action) {
-    let ws = crate::workspace::Workspace::load(root).unwrap();
-    let plans = crate::plan::plans(&ws, &crate::plan::PlanRequest::default()).unwrap();
+    let ws = promptwright_core::workspace::Workspace::load(root).unwrap();
+    let plans =
+        promptwright_core::plan::plans(&ws, &promptwright_core::plan::PlanRequest::default())
+            .unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         for p in plans {
             let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-            crate::runner::run(p, tx, tokio_util::sync::CancellationToken::new())
+            promptwright_core::runner::run(p, tx, tokio_util::sync::CancellationToken::new())
                 .await
                 .unwrap();
         }
@@ -386,7 +389,7 @@ fn prepare_diff(app: &mut App, root: &Path, action: Action) {
     // The diff below is greet's: scrolling needs the pane to show it.
     app.prompts.select(0);
     app.act(Action::Tab(2));
-    app.diff.from = crate::release::Ref::Draft;
+    app.diff.from = promptwright_core::release::Ref::Draft;
     let loaded = super::panes::diff::load(root, "greet", app.diff.from, app.diff.to, None);
     app.update(Msg::DiffLoaded(Box::new(loaded)));
     match action {

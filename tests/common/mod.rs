@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests that drive the real binary on workspaces in
 //! temporary folders (cli.rs, diff.rs, release.rs, faults.rs, bad_inputs.rs, fuzz.rs). Each test crate uses a part.
 #![allow(dead_code)]
+// Setup helpers stop the test at the first failure; a panic is the report.
+#![allow(clippy::unwrap_used)]
 
 pub mod server;
 

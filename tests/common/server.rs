@@ -2,6 +2,9 @@
 //! every request and answers as the test says, and the workspaces and `eval` runs that
 //! point at it.
 
+// Setup helpers stop the test at the first failure; a panic is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Output};

@@ -8,7 +8,7 @@ use std::ops::Range;
 use anstyle::{AnsiColor, Style};
 
 use super::cells::{self, fit, width, wrap};
-use crate::diff::{Document, Line, Row, RowKind, Sign, UnifiedLine, View, fold};
+use promptwright_core::diff::{Document, Line, Row, RowKind, Sign, UnifiedLine, View, fold};
 
 /// How to print a document.
 #[derive(Debug, Clone, Copy)]

@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use super::document::{self, Layout, paint, style_dim};
-use crate::diff::{CaseChange, CaseDiff, CaseKind, OutputDiff, View};
-use crate::release::SideResults;
-use crate::store::Status;
-use crate::words::plural;
+use promptwright_core::diff::{CaseChange, CaseDiff, CaseKind, OutputDiff, View};
+use promptwright_core::release::SideResults;
+use promptwright_core::store::Status;
+use promptwright_core::words::plural;
 
 /// Lines of output diff shown per case; the TUI shows them whole.
 const MAX_DIFF_LINES: usize = 8;

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::store::{CaseResult, RunRecord, Summary};
+use promptwright_core::store::{CaseResult, RunRecord, Summary};
 
 #[derive(Serialize)]
 struct Runs<'a> {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::store::{CaseResult, RunRecord, Status};
 use crate::xml::escape as xml;
+use promptwright_core::store::{CaseResult, RunRecord, Status};
 
 fn secs(ms: Option<u64>) -> String {
     format!("{:.3}", ms.unwrap_or(0) as f64 / 1000.0)

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{ms, one_line, percent, usd};
-use crate::store::{RunRecord, Status};
+use promptwright_core::store::{RunRecord, Status};
 
 /// A table cell: one line, pipes escaped.
 fn cell(s: &str) -> String {

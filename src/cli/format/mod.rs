@@ -8,7 +8,7 @@ mod table;
 
 use clap::ValueEnum;
 
-use crate::store::RunRecord;
+use promptwright_core::store::RunRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {

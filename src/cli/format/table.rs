@@ -8,8 +8,8 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{ms, one_line, percent, usd};
-use crate::store::{RunRecord, Status};
-use crate::words::plural;
+use promptwright_core::store::{RunRecord, Status};
+use promptwright_core::words::plural;
 
 pub const WIDTH: usize = 80;
 
@@ -154,8 +154,8 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assert::AssertionResult;
-    use crate::store::{CaseResult, RunHeader};
+    use promptwright_core::assert::AssertionResult;
+    use promptwright_core::store::{CaseResult, RunHeader};
 
     fn header(run_id: &str, prompt: &str, provider: &str, model: &str) -> RunHeader {
         RunHeader {

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use super::doc_view::DocPos;
 use super::release::Gating;
-use crate::diff::{OutputDiff, PromptDiff, View};
-use crate::release::{self, Ref};
-use crate::workspace::PromptDef;
+use promptwright_core::diff::{OutputDiff, PromptDiff, View};
+use promptwright_core::release::{self, Ref};
+use promptwright_core::workspace::PromptDef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiffMode {

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::plan::{self, PlanRequest};
-use crate::release;
-use crate::runner::{self, RunEvent, RunPlan};
-use crate::workspace::Workspace;
+use promptwright_core::plan::{self, PlanRequest};
+use promptwright_core::release;
+use promptwright_core::runner::{self, RunEvent, RunPlan};
+use promptwright_core::workspace::Workspace;
 
 /// Runs every suite of `prompt`'s current release; the summary says what ran.
 pub async fn run_current(
@@ -31,7 +31,7 @@ pub async fn run_current(
     let done = if record.complete { "ran" } else { "cancelled" };
     Ok(format!(
         "{done} {label}: {} · ✓{} ✗{} !{}",
-        crate::words::plural(s.cases, "case", "cases"),
+        promptwright_core::words::plural(s.cases, "case", "cases"),
         s.passed,
         s.failed,
         s.errors

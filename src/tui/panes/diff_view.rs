@@ -10,9 +10,9 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::diff::{DiffMode, DiffPane};
 use super::doc_view::{DocPos, view_document};
-use crate::diff::{CaseChange, CaseKind, View};
-use crate::store::Status;
 use crate::tui::theme;
+use promptwright_core::diff::{CaseChange, CaseKind, View};
+use promptwright_core::store::Status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -178,7 +178,7 @@ fn status_label(s: Option<Status>) -> &'static str {
     }
 }
 
-fn view_cases(pane: &DiffPane, o: &crate::diff::OutputDiff, f: &mut Frame, area: Rect) {
+fn view_cases(pane: &DiffPane, o: &promptwright_core::diff::OutputDiff, f: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .title(Span::styled(" Cases · regressions first ", theme::title()))
         .border_style(theme::focused_border());

@@ -11,8 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
-use crate::diff::{Document, Row, RowKind, Sign, UnifiedLine, View};
 use crate::tui::theme;
+use promptwright_core::diff::{Document, Row, RowKind, Sign, UnifiedLine, View};
 
 const DEL_BG: Color = Color::Rgb(70, 20, 25);
 const INS_BG: Color = Color::Rgb(20, 60, 30);
@@ -34,7 +34,7 @@ type Pieces = Vec<(String, bool)>;
 
 /// Cuts a line's text into screen lines of at most `width` cells (at least one line),
 /// after a space where there is one, else mid-word.
-fn wrap(line: &crate::diff::Line, width: usize) -> Vec<Pieces> {
+fn wrap(line: &promptwright_core::diff::Line, width: usize) -> Vec<Pieces> {
     let width = width.max(1);
     let chars: Vec<(char, bool, usize)> = line
         .segments()
@@ -83,7 +83,9 @@ pub fn height(doc: &Document, view: View, i: usize, width: usize) -> usize {
     match view {
         View::SideBySide => doc.rows.get(i).map_or(1, |r| {
             let text = half(width).saturating_sub(SIDE_GUTTER);
-            let n = |l: &Option<crate::diff::Line>| l.as_ref().map_or(1, |l| wrap(l, text).len());
+            let n = |l: &Option<promptwright_core::diff::Line>| {
+                l.as_ref().map_or(1, |l| wrap(l, text).len())
+            };
             n(&r.left).max(n(&r.right))
         }),
         View::Unified => doc.unified.get(i).map_or(1, |u| {
@@ -156,7 +158,7 @@ fn spans(pieces: Pieces, base: Style, word: Style) -> impl Iterator<Item = Span<
 
 /// The screen lines of one side of a row, each exactly `width` cells wide.
 fn side_lines(
-    line: Option<&crate::diff::Line>,
+    line: Option<&promptwright_core::diff::Line>,
     kind: RowKind,
     left: bool,
     width: usize,

@@ -6,9 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use crate::runner::RunEvent;
-use crate::store::{CaseResult, Status};
 use crate::tui::eta::Eta;
+use promptwright_core::runner::RunEvent;
+use promptwright_core::store::{CaseResult, Status};
 
 pub struct SuiteRow {
     pub name: String,
@@ -366,7 +366,7 @@ impl EvalsPane {
                         record.run_id,
                         counts.passed,
                         counts.failed,
-                        crate::words::plural(counts.errors, "error", "errors")
+                        promptwright_core::words::plural(counts.errors, "error", "errors")
                     )
                 } else {
                     format!(

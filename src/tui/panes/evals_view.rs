@@ -12,9 +12,9 @@ use ratatui::widgets::{
 };
 
 use super::evals::{EvalsFocus, EvalsPane};
-use crate::store::{CaseResult, Status};
 use crate::tui::{eta, theme};
-use crate::workspace::{Prompt, Workspace};
+use promptwright_core::store::{CaseResult, Status};
+use promptwright_core::workspace::{Prompt, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -122,7 +122,7 @@ fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
             Span::raw(format!(
                 ", {} failed, {} of {}",
                 l.counts.failed,
-                crate::words::plural(l.counts.errors, "error", "errors"),
+                promptwright_core::words::plural(l.counts.errors, "error", "errors"),
                 l.total
             )),
         ]),
@@ -243,7 +243,7 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
             0 => "No suites: add evals/SUITE.toml.".to_string(),
             n => format!(
                 "The workspace did not load: ! lists its {} (file:line:col).",
-                crate::words::plural(n, "problem", "problems")
+                promptwright_core::words::plural(n, "problem", "problems")
             ),
         };
         let style = if problems == 0 {

@@ -16,8 +16,9 @@ use serde_json::{Map, Value};
 use super::editor::{self, Bar};
 use crate::tui::msg::Cmd;
 use crate::tui::theme;
-use crate::workspace::prompt::parse_prompt;
-use crate::workspace::{Config, Diagnostic, Prompt, Source};
+use promptwright_core::vocab::{Diagnostic, Source};
+use promptwright_core::workspace::prompt::parse_prompt;
+use promptwright_core::workspace::{Config, Prompt};
 
 /// How long typing must pause before the text is re-parsed.
 pub const VALIDATE_AFTER: Duration = Duration::from_millis(150);

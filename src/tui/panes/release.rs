@@ -12,12 +12,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::doc_view::DocPos;
-use crate::plan::PlanRequest;
-use crate::release::{self, LogEntry, Proposal, RollbackPlan, Verdict};
-use crate::runner::RunEvent;
 use crate::tui::eta::Eta;
 use crate::tui::panes::evals::Counts;
-use crate::workspace::Workspace;
+use promptwright_core::plan::PlanRequest;
+use promptwright_core::release::{self, LogEntry, Proposal, RollbackPlan, Verdict};
+use promptwright_core::runner::RunEvent;
+use promptwright_core::workspace::Workspace;
 
 /// A value shared with the event loop. Equal when it is the same value, so commands that
 /// carry one still compare in tests.
@@ -74,9 +74,9 @@ impl Gating {
             RunEvent::CaseScored(c) => {
                 self.eta.record(now, c.cached);
                 match c.status {
-                    crate::store::Status::Pass => self.counts.passed += 1,
-                    crate::store::Status::Fail => self.counts.failed += 1,
-                    crate::store::Status::Error => self.counts.errors += 1,
+                    promptwright_core::store::Status::Pass => self.counts.passed += 1,
+                    promptwright_core::store::Status::Fail => self.counts.failed += 1,
+                    promptwright_core::store::Status::Error => self.counts.errors += 1,
                 }
             }
             _ => {}

@@ -12,10 +12,10 @@ use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 
 use super::doc_view::{DocPos, view_document};
 use super::release::{Input, ReleasePane};
-use crate::diff::View;
-use crate::release::LogEntry;
 use crate::tui::widgets::centered;
 use crate::tui::{eta, theme};
+use promptwright_core::diff::View;
+use promptwright_core::release::LogEntry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {

@@ -98,7 +98,7 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
         left.push(Span::styled(
             format!(
                 "✗ workspace: {} (! lists them)",
-                crate::words::plural(app.ws.load_errors.len(), "error", "errors")
+                promptwright_core::words::plural(app.ws.load_errors.len(), "error", "errors")
             ),
             theme::error(),
         ));

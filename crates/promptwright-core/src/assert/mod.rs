@@ -1,0 +1,484 @@
+//! Assertions: compiled once at load time from a suite or dataset, then scored against
+//! each output. Scoring is pure: output, latency and cost in, a result with a reason out.
+
+mod distance;
+mod json;
+mod metric;
+pub mod rubric;
+mod text;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// An assertion as written in a suite or dataset line, before validation.
+#[derive(Debug, Clone)]
+pub struct AssertSpec {
+    pub type_name: String,
+    pub value: Option<Value>,
+    pub weight: Option<f64>,
+    pub threshold: Option<f64>,
+}
+
+/// Which part of an assertion a compile error concerns, so the loader can point at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Type,
+    Value,
+    Weight,
+    Threshold,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompileError {
+    pub field: Field,
+    pub message: String,
+    pub help: String,
+}
+
+fn err(field: Field, message: impl Into<String>, help: impl Into<String>) -> CompileError {
+    CompileError {
+        field,
+        message: message.into(),
+        help: help.into(),
+    }
+}
+
+/// A validated assertion, ready to score.
+#[derive(Debug, Clone)]
+pub struct Assertion {
+    /// As written, e.g. `not-icontains`.
+    pub type_name: String,
+    pub kind: Kind,
+    pub negate: bool,
+    pub weight: f64,
+    pub threshold: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Equals(String),
+    Contains(String),
+    IContains(String),
+    ContainsAny(Vec<String>),
+    ContainsAll(Vec<String>),
+    IContainsAny(Vec<String>),
+    IContainsAll(Vec<String>),
+    StartsWith(String),
+    Regex(regex::Regex),
+    IsJson,
+    ContainsJson,
+    JsonSchema(Arc<jsonschema::Validator>),
+    MinLength(usize),
+    MaxLength(usize),
+    Latency(u64),
+    Cost(f64),
+    /// Expected text; the threshold is the maximum edit distance.
+    Levenshtein(String),
+    LlmRubric(String),
+}
+
+/// Every type the spec defines, for help texts and suggestions.
+pub const TYPES: &[&str] = &[
+    "equals",
+    "contains",
+    "icontains",
+    "contains-any",
+    "contains-all",
+    "icontains-any",
+    "icontains-all",
+    "starts-with",
+    "regex",
+    "is-json",
+    "contains-json",
+    "json-schema",
+    "min-length",
+    "max-length",
+    "latency",
+    "cost",
+    "levenshtein",
+    "llm-rubric",
+];
+
+/// Types whose negation means nothing useful: a graded judgement or a budget.
+const NOT_NEGATABLE: &[&str] = &["latency", "cost", "llm-rubric"];
+
+/// Default maximum edit distance for `levenshtein` (as in promptfoo).
+pub const DEFAULT_LEVENSHTEIN_DISTANCE: f64 = 5.0;
+
+impl Assertion {
+    /// Validates a spec. `base_dir` resolves a `json-schema` file path, which must stay
+    /// inside the workspace at `root`.
+    pub fn compile(
+        spec: &AssertSpec,
+        base_dir: &Path,
+        root: &Path,
+    ) -> Result<Assertion, CompileError> {
+        let (negate, base) = match spec.type_name.strip_prefix("not-") {
+            Some(b) => (true, b),
+            None => (false, spec.type_name.as_str()),
+        };
+        if !TYPES.contains(&base) {
+            let help = match crate::vocab::did_you_mean(base, TYPES.iter().copied()) {
+                Some(s) => format!("did you mean `{}{s}`?", if negate { "not-" } else { "" }),
+                None => format!(
+                    "use one of: {} (any of them may take a `not-` prefix)",
+                    TYPES.join(", ")
+                ),
+            };
+            return Err(err(
+                Field::Type,
+                format!("unknown assertion type `{}`", spec.type_name),
+                help,
+            ));
+        }
+        if negate && NOT_NEGATABLE.contains(&base) {
+            return Err(err(
+                Field::Type,
+                format!("`{base}` cannot be negated"),
+                format!(
+                    "use `{base}` without `not-`; it is a score or a budget, not a yes/no check"
+                ),
+            ));
+        }
+        if let Some(w) = spec.weight {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(err(
+                    Field::Weight,
+                    format!("weight must be a number of 0 or more, found {w}"),
+                    "weights are relative: 1 is the default, 2 counts twice as much",
+                ));
+            }
+        }
+        if let Some(t) = spec.threshold {
+            let ok = if base == "levenshtein" {
+                t.is_finite() && t >= 0.0
+            } else {
+                (0.0..=1.0).contains(&t)
+            };
+            if !ok {
+                let help = if base == "levenshtein" {
+                    "for levenshtein the threshold is the largest edit distance allowed, e.g. 5"
+                } else {
+                    "a threshold is a score between 0 and 1"
+                };
+                return Err(err(
+                    Field::Threshold,
+                    format!("invalid threshold {t}"),
+                    help,
+                ));
+            }
+        }
+        let kind = compile_kind(base, spec.value.as_ref(), base_dir, root)?;
+        Ok(Assertion {
+            type_name: spec.type_name.clone(),
+            kind,
+            negate,
+            weight: spec.weight.unwrap_or(1.0),
+            threshold: spec.threshold,
+        })
+    }
+
+    /// Scores one output. `Err` means the assertion could not be judged at all
+    /// (the case becomes `error`, never a pass).
+    pub fn score(&self, obs: &Observation<'_>) -> Result<AssertionResult, String> {
+        let check = match &self.kind {
+            Kind::LlmRubric(_) => {
+                return Err(format!(
+                    "`{}` is judged by the grader model; it cannot be scored offline",
+                    self.type_name
+                ));
+            }
+            Kind::Latency(max) => metric::latency(*max, obs.latency_ms),
+            Kind::Cost(max) => metric::cost(*max, obs.cost_usd),
+            Kind::IsJson | Kind::ContainsJson | Kind::JsonSchema(_) => {
+                json::check(&self.kind, obs.output)
+            }
+            Kind::Levenshtein(expected) => text::levenshtein(
+                expected,
+                obs.output,
+                self.threshold.unwrap_or(DEFAULT_LEVENSHTEIN_DISTANCE),
+            ),
+            other => text::check(other, obs.output),
+        };
+        let passed = !check.undecided && check.ok != self.negate;
+        let reason = if passed {
+            check.pass_reason(self.negate)
+        } else {
+            check.fail_reason(self.negate)
+        };
+        Ok(AssertionResult {
+            type_name: self.type_name.clone(),
+            passed,
+            score: if passed { 1.0 } else { 0.0 },
+            reason,
+        })
+    }
+}
+
+/// What an assertion is scored against.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation<'a> {
+    pub output: &'a str,
+    pub latency_ms: u64,
+    pub cost_usd: f64,
+}
+
+/// The outcome of one check before negation: did the output have the property, and
+/// how to say so either way.
+pub(crate) struct Check {
+    pub ok: bool,
+    /// Subject of the sentence: "output" or "response".
+    pub subject: &'static str,
+    /// Infinitive phrase: `contain "30 days"`, `parse as JSON`.
+    pub expectation: String,
+    /// What was seen, when it helps: `it was "..."`, `it has 12`.
+    pub observed: Option<String>,
+    /// The check could not be decided (a work limit): it fails, negated or not.
+    pub undecided: bool,
+}
+
+impl Check {
+    pub fn new(ok: bool, expectation: impl Into<String>) -> Check {
+        Check {
+            ok,
+            subject: "output",
+            expectation: expectation.into(),
+            observed: None,
+            undecided: false,
+        }
+    }
+
+    /// A check that could not be decided; `why` becomes the observation.
+    pub fn undecided(expectation: impl Into<String>, why: impl Into<String>) -> Check {
+        Check {
+            undecided: true,
+            ..Check::new(false, expectation).observed(why)
+        }
+    }
+
+    pub fn observed(mut self, o: impl Into<String>) -> Check {
+        self.observed = Some(o.into());
+        self
+    }
+
+    fn suffix(&self) -> String {
+        self.observed
+            .as_ref()
+            .map(|o| format!("; {o}"))
+            .unwrap_or_default()
+    }
+
+    fn fail_reason(&self, negate: bool) -> String {
+        let not = if negate { "not " } else { "" };
+        format!(
+            "expected {} {not}to {}{}",
+            self.subject,
+            self.expectation,
+            self.suffix()
+        )
+    }
+
+    fn pass_reason(&self, negate: bool) -> String {
+        let not = if negate { "not " } else { "" };
+        match self.expectation.strip_prefix("be ") {
+            Some(rest) => format!("{} is {not}{rest}{}", self.subject, self.suffix()),
+            None => format!(
+                "{} does {not}{}{}",
+                self.subject,
+                self.expectation,
+                self.suffix()
+            ),
+        }
+    }
+}
+
+/// One assertion's result, as recorded and reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssertionResult {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub passed: bool,
+    pub score: f64,
+    pub reason: String,
+}
+
+/// How a case's assertions combine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseScore {
+    pub passed: bool,
+    /// Weighted mean of the assertion scores (1.0 with no assertions).
+    pub score: f64,
+    pub results: Vec<AssertionResult>,
+}
+
+/// Tolerance so that a weighted mean that lands exactly on the threshold passes
+/// despite floating-point rounding (3 of 4 weights is 0.75, not 0.7499999).
+const EPSILON: f64 = 1e-9;
+
+/// Scores a case: the weighted mean of its assertions; with a threshold the case passes
+/// when the mean reaches it, without one every assertion must pass.
+pub fn score_case<'a>(
+    assertions: impl IntoIterator<Item = &'a Assertion>,
+    obs: &Observation<'_>,
+    threshold: Option<f64>,
+) -> Result<CaseScore, String> {
+    let scored = assertions
+        .into_iter()
+        .map(|a| Ok((a.weight, a.score(obs)?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(combine(scored, threshold))
+}
+
+/// Combines (weight, result) pairs into the case's score and verdict.
+pub fn combine(scored: Vec<(f64, AssertionResult)>, threshold: Option<f64>) -> CaseScore {
+    let mut results = Vec::new();
+    let mut weighted = 0.0;
+    let mut total_weight = 0.0;
+    let mut all_passed = true;
+    for (weight, r) in scored {
+        weighted += weight * r.score;
+        total_weight += weight;
+        all_passed &= r.passed;
+        results.push(r);
+    }
+    let score = if total_weight > 0.0 {
+        weighted / total_weight
+    } else if all_passed {
+        1.0
+    } else {
+        0.0
+    };
+    let passed = match threshold {
+        Some(t) => score + EPSILON >= t,
+        None => all_passed,
+    };
+    CaseScore {
+        passed,
+        score,
+        results,
+    }
+}
+
+fn compile_kind(
+    base: &str,
+    value: Option<&Value>,
+    base_dir: &Path,
+    root: &Path,
+) -> Result<Kind, CompileError> {
+    let needs = |what: &str, example: &str| {
+        err(
+            Field::Value,
+            format!("`{base}` needs `value` = {what}"),
+            format!("for example: value = {example}"),
+        )
+    };
+    let string = |example: &str| match value {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(needs("a string", example)),
+    };
+    // An empty needle is always found: almost certainly a mistake, never a real check.
+    let needle = |example: &str| match value {
+        Some(Value::String(s)) if s.is_empty() => Err(err(
+            Field::Value,
+            format!("`{base}` needs a non-empty string"),
+            "an empty string is contained in every output, so the check could never fail",
+        )),
+        _ => string(example),
+    };
+    let strings = |example: &str| match value {
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| needs("a list of strings", example)),
+        _ => Err(needs("a non-empty list of strings", example)),
+    };
+    let count = |example: &str| match value {
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64().unwrap_or_default()),
+        _ => Err(needs("a whole number of 0 or more", example)),
+    };
+    let no_value = || match value {
+        None => Ok(()),
+        Some(_) => Err(err(
+            Field::Value,
+            format!("`{base}` takes no `value`"),
+            "remove `value` from this assertion",
+        )),
+    };
+    Ok(match base {
+        "equals" => Kind::Equals(string("\"Thank you!\"")?),
+        "contains" => Kind::Contains(needle("\"30 days\"")?),
+        "icontains" => Kind::IContains(needle("\"30 days\"")?),
+        "contains-any" => Kind::ContainsAny(strings("[\"refund\", \"return\"]")?),
+        "contains-all" => Kind::ContainsAll(strings("[\"refund\", \"return\"]")?),
+        "icontains-any" => Kind::IContainsAny(strings("[\"refund\", \"return\"]")?),
+        "icontains-all" => Kind::IContainsAll(strings("[\"refund\", \"return\"]")?),
+        "starts-with" => Kind::StartsWith(needle("\"Dear\"")?),
+        "regex" => {
+            let pattern = string("'\\d+ days'")?;
+            let re = regex::Regex::new(&pattern).map_err(|e| {
+                err(
+                    Field::Value,
+                    format!("invalid regex: {}", regex_error(&e)),
+                    "the pattern uses Rust regex syntax (https://docs.rs/regex); use a TOML literal string '...' to avoid double escaping",
+                )
+            })?;
+            Kind::Regex(re)
+        }
+        "is-json" => {
+            no_value()?;
+            Kind::IsJson
+        }
+        "contains-json" => {
+            no_value()?;
+            Kind::ContainsJson
+        }
+        "json-schema" => Kind::JsonSchema(Arc::new(json::compile_schema(value, base_dir, root)?)),
+        "min-length" => Kind::MinLength(count("50")? as usize),
+        "max-length" => Kind::MaxLength(count("800")? as usize),
+        "latency" => Kind::Latency(count("2000")?),
+        "cost" => match value.and_then(Value::as_f64) {
+            Some(c) if c >= 0.0 => Kind::Cost(c),
+            _ => return Err(needs("a cost in USD of 0 or more", "0.002")),
+        },
+        "levenshtein" => Kind::Levenshtein(string("\"Your order has shipped.\"")?),
+        "llm-rubric" => Kind::LlmRubric(string(
+            "\"The reply is polite and quotes the refund window\"",
+        )?),
+        _ => unreachable!("checked against TYPES"),
+    })
+}
+
+/// What is wrong with a pattern, without the library's drawing of it: the regex crate
+/// shows the pattern, a line of carets and then `error: unclosed group`, which joined
+/// on one line reads as noise.
+fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map_or_else(|| one_line(&text), str::to_string)
+}
+
+/// First line of a multi-line library message.
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A short, quoted excerpt of a text for reasons.
+pub(crate) fn excerpt(s: &str, max: usize) -> String {
+    let mut out: String = s.chars().take(max).collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    format!("{out:?}")
+}
+
+#[cfg(test)]
+mod tests;

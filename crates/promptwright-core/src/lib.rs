@@ -1,0 +1,21 @@
+//! promptwright's engine: workspace loading, templates, providers, assertions, the
+//! runner, run records, releases and diffs. It knows nothing of terminals or command
+//! lines; the `promptwright` binary's CLI and TUI sit on top of it.
+
+#![forbid(unsafe_code)]
+
+pub mod assert;
+pub mod diff;
+pub mod failpoint;
+pub mod fsutil;
+pub mod keys;
+pub mod plan;
+pub mod provider;
+pub mod release;
+pub mod runner;
+pub mod store;
+pub mod template;
+pub mod userconfig;
+pub mod vocab;
+pub mod words;
+pub mod workspace;

@@ -1,0 +1,102 @@
+//! Anthropic's Messages API: system messages go to the `system` field, `max_tokens` is
+//! required (default 1024), the key travels in `x-api-key`.
+
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+
+use super::endpoint::{self, Endpoint};
+use super::http;
+use super::retry::{AttemptError, with_retries};
+use super::{Provider, ProviderError, Request, Response};
+use crate::vocab::Role;
+use crate::workspace::{ProviderConfig, ProviderKind};
+
+pub const API_VERSION: &str = "2023-06-01";
+pub const DEFAULT_MAX_TOKENS: u64 = 1024;
+
+pub struct Anthropic {
+    endpoint: Endpoint,
+}
+
+/// The Messages URL under a base URL given with or without its /v1 suffix.
+pub(crate) fn endpoint(base_url: Option<&str>) -> String {
+    let base = base_url
+        .unwrap_or("https://api.anthropic.com")
+        .trim_end_matches('/');
+    let base = base.strip_suffix("/v1").unwrap_or(base);
+    format!("{base}/v1/messages")
+}
+
+impl Anthropic {
+    pub fn new(cfg: &ProviderConfig) -> Result<Anthropic, ProviderError> {
+        Ok(Anthropic {
+            endpoint: Endpoint::new(cfg)?,
+        })
+    }
+
+    fn body(req: &Request) -> Value {
+        let mut body = http::body_with_params(req);
+        body.entry("max_tokens")
+            .or_insert(json!(DEFAULT_MAX_TOKENS));
+        let system: Vec<&str> = req
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::System)
+            .map(|m| m.content.as_str())
+            .collect();
+        if !system.is_empty() {
+            body.insert("system".into(), json!(system.join("\n\n")));
+        }
+        body.insert(
+            "messages".into(),
+            json!(
+                req.messages
+                    .iter()
+                    .filter(|m| m.role != Role::System)
+                    .map(|m| json!({"role": m.role.as_str(), "content": m.content}))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        Value::Object(body)
+    }
+
+    async fn attempt(&self, body: &Value) -> Result<Response, AttemptError> {
+        let ep = &self.endpoint;
+        let mut req = ep
+            .post()
+            .header("anthropic-version", API_VERSION)
+            .json(body);
+        if let Some(k) = ep.key() {
+            req = req.header("x-api-key", k.expose());
+        }
+        let v = ep.post_json(req).await?;
+        let blocks = v
+            .get("content")
+            .and_then(Value::as_array)
+            .ok_or_else(|| ep.shape_error("content", &v))?;
+        let output: String = blocks
+            .iter()
+            .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect();
+        let tokens = endpoint::usage(&v, "input_tokens", "output_tokens")?;
+        Ok(Response {
+            output: ep.scrub(&output),
+            tokens,
+            cost_override_usd: None,
+        })
+    }
+}
+
+impl Provider for Anthropic {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Anthropic
+    }
+
+    fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
+        Box::pin(async move {
+            let body = Self::body(req);
+            with_retries(self.endpoint.policy, || self.attempt(&body)).await
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! Model providers behind one trait. The runner knows only `Provider`; each kind turns a
+//! rendered request into an answer. HTTP kinds share one client and one retry layer.
+
+mod anthropic;
+mod echo;
+mod endpoint;
+mod http;
+mod openai;
+pub mod replay;
+mod retry;
+pub mod trust;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+pub use anthropic::Anthropic;
+pub use echo::Echo;
+pub use openai::OpenAi;
+pub use replay::{Recorder, Replay};
+
+use crate::vocab::Role;
+use crate::workspace::{ProviderConfig, ProviderKind};
+
+/// One rendered chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+/// What the runner asks a provider for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Request {
+    pub model: String,
+    pub messages: Vec<ChatMessage>,
+    /// Passed through to the provider as written in the prompt's `[params]`.
+    pub params: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tokens {
+    pub input: u64,
+    pub output: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub output: String,
+    pub tokens: Option<Tokens>,
+    /// Set by providers whose calls are free whatever the pricing table says.
+    pub cost_override_usd: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("{0}")]
+    Config(String),
+    #[error("HTTP {status}: {message}")]
+    Http { status: u16, message: String },
+    #[error("timed out after {0} s")]
+    Timeout(f64),
+    #[error("connection failed: {0}")]
+    Connection(String),
+    #[error("malformed response: {0}")]
+    Malformed(String),
+    #[error(
+        "HTTP {status} redirect to {location}, not followed: API calls follow no redirects (if you trust the target, set base_url to it)"
+    )]
+    Redirect { status: u16, location: String },
+    #[error(
+        "the answer is larger than max_response_mb = {limit_mb} MiB and was not read further (raise max_response_mb for this provider if its answers are that big)"
+    )]
+    TooLarge { limit_mb: f64 },
+    #[error("gave up after {attempts} attempts; last: {last}")]
+    Exhausted {
+        attempts: u32,
+        last: Box<ProviderError>,
+    },
+}
+
+pub trait Provider: Send + Sync {
+    fn kind(&self) -> ProviderKind;
+    fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>>;
+}
+
+/// Caps the requests in flight to one provider, whoever sends them (cases, grader).
+struct Limited {
+    inner: Box<dyn Provider>,
+    permits: Semaphore,
+}
+
+impl Provider for Limited {
+    fn kind(&self) -> ProviderKind {
+        self.inner.kind()
+    }
+
+    fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
+        Box::pin(async move {
+            let _permit = self
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| ProviderError::Config("provider closed".into()))?;
+            self.inner.complete(req).await
+        })
+    }
+}
+
+/// Builds the provider a workspace configures; `concurrency` overrides the configured
+/// limit of requests in flight (`eval -j`). A missing key variable fails here, before
+/// any call.
+pub fn build(
+    cfg: &ProviderConfig,
+    concurrency: Option<usize>,
+) -> Result<Arc<dyn Provider>, ProviderError> {
+    let inner: Box<dyn Provider> = match cfg.kind {
+        ProviderKind::Echo => return Ok(Arc::new(Echo)),
+        ProviderKind::Replay => {
+            let path = cfg.cassette.as_ref().ok_or_else(|| {
+                ProviderError::Config(format!("provider `{}` has no cassette", cfg.name))
+            })?;
+            return Ok(Arc::new(Replay::open(path)?));
+        }
+        ProviderKind::Openai => Box::new(OpenAi::new(cfg)?),
+        ProviderKind::Anthropic => Box::new(Anthropic::new(cfg)?),
+    };
+    Ok(Arc::new(Limited {
+        inner,
+        permits: Semaphore::new(concurrency.unwrap_or(cfg.concurrency as usize).max(1)),
+    }))
+}
+
+/// The URL an HTTP provider posts to, or `None` for offline kinds.
+pub(crate) fn endpoint_url(cfg: &ProviderConfig) -> Option<String> {
+    match cfg.kind {
+        ProviderKind::Openai => Some(openai::endpoint(cfg.base_url.as_deref())),
+        ProviderKind::Anthropic => Some(anthropic::endpoint(cfg.base_url.as_deref())),
+        ProviderKind::Echo | ProviderKind::Replay => None,
+    }
+}
+
+/// What identifies a provider's answers in the response cache (kind and base URL), or
+/// `None` for providers whose answers are not worth caching (offline ones).
+pub fn cache_scope(cfg: &ProviderConfig) -> Option<String> {
+    match cfg.kind {
+        ProviderKind::Echo | ProviderKind::Replay => None,
+        kind => Some(format!(
+            "{} {}",
+            kind.as_str(),
+            cfg.base_url.as_deref().unwrap_or("")
+        )),
+    }
+}

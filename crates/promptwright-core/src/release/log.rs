@@ -1,0 +1,156 @@
+//! `releases/NAME/log.jsonl`: the audit trail of a prompt, one JSON object per release
+//! or rollback, oldest first. Committed with the releases, so it travels with them.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::RELEASES_DIR;
+use crate::fsutil::write_atomic;
+use crate::vocab::{Diagnostic, Source};
+
+/// One line of the log. `event` tells which.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum LogEntry {
+    Release(ReleaseEvent),
+    Rollback(RollbackEvent),
+}
+
+/// A version made current by `release`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseEvent {
+    pub prompt: String,
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_version: Option<u32>,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub author: String,
+    pub note: String,
+    pub content_sha256: String,
+    pub run_id: String,
+    pub cases: usize,
+    pub passed: usize,
+    pub pass_rate: f64,
+    pub regressions: usize,
+    pub fixes: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_version: Option<u32>,
+}
+
+/// An earlier version made current again by `rollback`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollbackEvent {
+    pub prompt: String,
+    /// The version current after the rollback.
+    pub version: u32,
+    /// The version that was current before it.
+    pub from_version: u32,
+    pub at: String,
+    pub author: String,
+    pub reason: String,
+    pub content_sha256: String,
+}
+
+impl LogEntry {
+    pub fn prompt(&self) -> &str {
+        match self {
+            LogEntry::Release(r) => &r.prompt,
+            LogEntry::Rollback(r) => &r.prompt,
+        }
+    }
+
+    pub fn at(&self) -> &str {
+        match self {
+            LogEntry::Release(r) => &r.at,
+            LogEntry::Rollback(r) => &r.at,
+        }
+    }
+
+    /// The version current after this event.
+    pub fn version(&self) -> u32 {
+        match self {
+            LogEntry::Release(r) => r.version,
+            LogEntry::Rollback(r) => r.version,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LogEntry::Release(_) => "release",
+            LogEntry::Rollback(_) => "rollback",
+        }
+    }
+}
+
+/// `releases/NAME/log.jsonl`, relative to the workspace root.
+pub fn log_rel(name: &str) -> String {
+    format!("{RELEASES_DIR}/{name}/log.jsonl")
+}
+
+/// The entries of a prompt's log, oldest first; empty when there is no log. A line
+/// that is not an entry is a `path:line:col` diagnostic (`shown` is how the log's path
+/// is written in it).
+pub fn read_log(root: &Path, name: &str, shown: &str) -> Result<Vec<LogEntry>, Vec<Diagnostic>> {
+    let text = match std::fs::read_to_string(root.join(log_rel(name))) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(vec![Diagnostic::file(shown, format!("cannot read: {e}"))]);
+        }
+    };
+    parse_log(&Source::new(shown, text))
+}
+
+/// Parses a log's text; see [`read_log`].
+pub fn parse_log(src: &Source) -> Result<Vec<LogEntry>, Vec<Diagnostic>> {
+    parse_log_lines(src).map(|entries| entries.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Like [`parse_log`], each entry with its 1-based line number.
+pub fn parse_log_lines(src: &Source) -> Result<Vec<(usize, LogEntry)>, Vec<Diagnostic>> {
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in src.text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<LogEntry>(line) {
+            Ok(e) => entries.push((i + 1, e)),
+            Err(e) => errors.push(
+                src.at_line_col(
+                    i + 1,
+                    e.column().max(1),
+                    format!("not a release log entry: {e}"),
+                )
+                .with_help(
+                    "the log is written by `promptwright release` and `rollback`; restore it from git",
+                ),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(entries)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Appends one entry. The whole log is rewritten through a temporary file and a rename,
+/// so a crash leaves the old log or the new one, never a torn line.
+pub fn append_log(root: &Path, name: &str, entry: &LogEntry) -> std::io::Result<()> {
+    let path = root.join(log_rel(name));
+    let mut text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+    text.push_str(&line);
+    text.push('\n');
+    write_atomic(&path, text.as_bytes())
+}

@@ -1,0 +1,13 @@
+//! The ground floor: the words every other module speaks. It imports nothing from the
+//! rest of the engine, so loaders, providers, assertions and releases can all use it
+//! without reaching into one another.
+
+pub mod diagnostic;
+pub mod message;
+pub mod source;
+pub mod suggest;
+
+pub use diagnostic::{Diagnostic, LoadErrors};
+pub use message::{Message, Role};
+pub use source::{ReadError, Source};
+pub use suggest::did_you_mean;

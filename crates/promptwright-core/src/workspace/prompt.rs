@@ -1,0 +1,483 @@
+//! prompts/NAME.toml: the definition, its canonical form and content hash, and its
+//! compiled templates.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::toml_message::unknown_field;
+use crate::template::Templates;
+use crate::vocab::{Diagnostic, Message, Role, Source};
+
+/// A prompt definition: what a prompt file says, and what a release file carries.
+/// Its JSON serialisation (fields in this order, params sorted) is the canonical form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromptDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Value>,
+    pub messages: Vec<Message>,
+}
+
+impl PromptDef {
+    /// SHA-256 of the canonical form, so reformatting a file does not change it.
+    pub fn content_sha256(&self) -> String {
+        let canonical = serde_json::to_string(self).unwrap_or_default();
+        let digest = Sha256::digest(canonical.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A loaded prompt: definition, hash, compiled templates, variables.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub name: String,
+    /// Path relative to the workspace root, e.g. `prompts/support-reply.toml`.
+    pub rel_path: String,
+    pub def: PromptDef,
+    pub content_sha256: String,
+    pub templates: Arc<Templates>,
+    pub variables: BTreeSet<String>,
+}
+
+impl Prompt {
+    /// A prompt from a definition that is not the file in prompts/, e.g. a release's:
+    /// what `release` evaluates as the baseline. `rel_path` names where the definition
+    /// lives (`releases/NAME/vN.toml`) in messages. Fails on a template syntax error.
+    pub fn from_def(
+        name: &str,
+        rel_path: &str,
+        def: PromptDef,
+    ) -> Result<Prompt, Vec<crate::template::SyntaxError>> {
+        let contents: Vec<String> = def.messages.iter().map(|m| m.content.clone()).collect();
+        let templates = Templates::compile(&contents)?;
+        Ok(Prompt {
+            name: name.to_string(),
+            rel_path: rel_path.to_string(),
+            content_sha256: def.content_sha256(),
+            variables: templates.variables(),
+            templates: Arc::new(templates),
+            def,
+        })
+    }
+}
+
+/// The file as written, with spans for messages that need a position.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PromptFile {
+    description: Option<String>,
+    provider: Option<Spanned<String>>,
+    model: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Value>,
+    #[serde(default)]
+    messages: Vec<MessageFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageFile {
+    role: Role,
+    content: Spanned<String>,
+}
+
+/// Where names were written, to check them against workspace.toml: the provider, and
+/// each key of `[params]`.
+struct Positions {
+    provider: Option<std::ops::Range<usize>>,
+    params: BTreeMap<String, std::ops::Range<usize>>,
+}
+
+/// File line where line 1 of a string literal's content sits: a multi-line string
+/// that opens with a newline starts on the next line.
+fn content_first_line(src: &Source, span: &std::ops::Range<usize>) -> (usize, usize) {
+    let literal = src.text.get(span.clone()).unwrap_or("");
+    let (line, col) = src.line_col(span.start);
+    for quote in ["\"\"\"", "'''"] {
+        if let Some(rest) = literal.strip_prefix(quote) {
+            if rest.starts_with('\n') || rest.starts_with("\r\n") {
+                return (line + 1, 1);
+            }
+            return (line, col + 3);
+        }
+    }
+    (line, col + 1)
+}
+
+/// For each byte of a TOML string's value, the byte offset in the file of the text that
+/// wrote it, plus one entry for the end: escapes (`\"`, `\t`, `\u00e9`) and line-ending
+/// backslashes make the value differ from the file. `None` when the literal at `span`
+/// does not decode to `value` (then callers fall back to an approximation).
+fn value_offsets(src: &Source, span: &std::ops::Range<usize>, value: &str) -> Option<Vec<usize>> {
+    let raw = src.text.get(span.clone())?;
+    let delim = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|d| raw.starts_with(d) && raw.len() >= 2 * d.len())?;
+    let basic = delim.starts_with('"');
+    let multi = delim.len() == 3;
+    let end = raw.len() - delim.len();
+    let mut i = delim.len();
+    if multi {
+        // A newline right after the opening delimiter is not part of the value.
+        if raw[i..].starts_with("\r\n") {
+            i += 2;
+        } else if raw[i..].starts_with('\n') {
+            i += 1;
+        }
+    }
+    let mut decoded = String::with_capacity(value.len());
+    let mut map = Vec::with_capacity(value.len() + 1);
+    while i < end {
+        let c = raw[i..].chars().next()?;
+        if basic && c == '\\' {
+            let escape_start = span.start + i;
+            let next = raw[i + 1..].chars().next()?;
+            let ch = match next {
+                'u' | 'U' | 'x' => {
+                    let digits = match next {
+                        'u' => 4,
+                        'U' => 8,
+                        _ => 2,
+                    };
+                    let hex = raw.get(i + 2..i + 2 + digits)?;
+                    i += 2 + digits;
+                    char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+                }
+                ' ' | '\t' | '\r' | '\n' if multi => {
+                    // A line-ending backslash: it and the whitespace after it vanish.
+                    i += 1;
+                    while i < end && matches!(raw.as_bytes()[i], b' ' | b'\t' | b'\r' | b'\n') {
+                        i += 1;
+                    }
+                    continue;
+                }
+                simple => {
+                    i += 1 + simple.len_utf8();
+                    match simple {
+                        'b' => '\u{8}',
+                        't' => '\t',
+                        'n' => '\n',
+                        'f' => '\u{c}',
+                        'r' => '\r',
+                        'e' => '\u{1b}',
+                        '"' => '"',
+                        '\\' => '\\',
+                        _ => return None,
+                    }
+                }
+            };
+            decoded.push(ch);
+            map.extend(std::iter::repeat_n(escape_start, ch.len_utf8()));
+        } else {
+            decoded.push(c);
+            map.extend((0..c.len_utf8()).map(|k| span.start + i + k));
+            i += c.len_utf8();
+        }
+    }
+    map.push(span.start + end);
+    (decoded == value).then_some(map)
+}
+
+/// Where each key of `[params]` is written. A second, lenient read of a file that
+/// already parsed: the file's own struct keeps plain keys (its shape is what the
+/// reference documents).
+fn param_spans(src: &Source) -> BTreeMap<String, std::ops::Range<usize>> {
+    #[derive(Deserialize)]
+    struct Keys {
+        #[serde(default)]
+        params: BTreeMap<Spanned<String>, serde::de::IgnoredAny>,
+    }
+    toml::from_str::<Keys>(&src.text)
+        .map(|k| {
+            k.params
+                .into_keys()
+                .map(|k| {
+                    let span = k.span();
+                    (k.into_inner(), span)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Byte offset in `text` of a 1-based line and character column.
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut seen = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let in_line: usize = l
+                .trim_end_matches('\n')
+                .chars()
+                .take(col.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            return seen + in_line;
+        }
+        seen += l.len();
+    }
+    text.len()
+}
+
+fn parse(name: &str, src: &Source) -> Result<(Prompt, Positions), Vec<Diagnostic>> {
+    let file: PromptFile = toml::from_str(&src.text).map_err(|e| {
+        let mut d = src.toml_error(&e);
+        // `temperature = 0.2` at the top of the file is the usual slip: say where it goes.
+        if let Some(field) = unknown_field(&d.message) {
+            let suggested = d.help.as_deref().is_some_and(|h| h.starts_with("did you mean"));
+            if d.message.contains("`params`") && !suggested {
+                d.help = Some(format!(
+                    "model parameters go in the [params] table: move `{field} = ...` below a [params] line; \
+                     the other top-level keys are description, provider, model and messages"
+                ));
+            }
+        }
+        vec![d]
+    })?;
+    if file.messages.is_empty() {
+        return Err(vec![Diagnostic::file(src.path.clone(), "the prompt has no messages").with_help(
+            "add at least one message:\n\n[[messages]]\nrole = \"user\"\ncontent = \"{{ question }}\"",
+        )]);
+    }
+    let contents: Vec<String> = file
+        .messages
+        .iter()
+        .map(|m| m.content.get_ref().clone())
+        .collect();
+    let templates = Templates::compile(&contents).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| {
+                let content = &file.messages[e.message_index].content;
+                let span = content.span();
+                let col_in_line = e.col.unwrap_or(1);
+                let exact = value_offsets(src, &span, content.get_ref()).and_then(|map| {
+                    map.get(offset_of(content.get_ref(), e.line, col_in_line)).copied()
+                });
+                let (line, col) = match exact {
+                    Some(offset) => src.line_col(offset),
+                    None => {
+                        let (first_line, first_col) = content_first_line(src, &span);
+                        let line = first_line + e.line.saturating_sub(1);
+                        let col = if e.line <= 1 { first_col + col_in_line - 1 } else { col_in_line };
+                        (line, col)
+                    }
+                };
+                src.at_line_col(line, col, format!("template syntax error in message {}: {}", e.message_index + 1, e.message))
+                    .with_help(e.help.clone().unwrap_or_else(|| "templates use Jinja syntax: {{ variable }}, {% if x %}...{% endif %}, {% for x in xs %}...{% endfor %}".into()))
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let positions = Positions {
+        provider: file.provider.as_ref().map(Spanned::span),
+        params: param_spans(src),
+    };
+    let def = PromptDef {
+        description: file.description,
+        provider: file.provider.map(Spanned::into_inner),
+        model: file.model,
+        params: file.params,
+        messages: file
+            .messages
+            .into_iter()
+            .map(|m| Message {
+                role: m.role,
+                content: m.content.into_inner(),
+            })
+            .collect(),
+    };
+    let variables = templates.variables();
+    Ok((
+        Prompt {
+            name: name.to_string(),
+            rel_path: format!("prompts/{name}.toml"),
+            content_sha256: def.content_sha256(),
+            def,
+            templates: Arc::new(templates),
+            variables,
+        },
+        positions,
+    ))
+}
+
+/// Parses a prompt file on its own (the TUI's editor), checking its provider and its
+/// `[params]` against `config` when there is one (without, params are checked against
+/// every API's names).
+pub fn parse_prompt(
+    name: &str,
+    src: &Source,
+    config: Option<&super::Config>,
+) -> Result<Prompt, Vec<Diagnostic>> {
+    let (prompt, positions) = parse(name, src)?;
+    let mut errors = Vec::new();
+    let provider = prompt
+        .def
+        .provider
+        .as_deref()
+        .or(config.and_then(|c| c.default_provider.as_deref()));
+    let kind = config
+        .zip(provider)
+        .and_then(|(c, p)| c.providers.get(p))
+        .map(|p| p.kind);
+    // Ranges by the kind of provider the prompt will be sent to; offline providers take
+    // the parameters of either vendor.
+    let range_kind = kind.filter(|k| {
+        matches!(
+            k,
+            super::ProviderKind::Openai | super::ProviderKind::Anthropic
+        )
+    });
+    super::ranges::check_params(src, range_kind, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if let (Some(cfg), Some(span), Some(provider)) =
+        (config, positions.provider.clone(), &prompt.def.provider)
+    {
+        if !cfg.providers.contains_key(provider) {
+            let help = match crate::vocab::did_you_mean(
+                provider,
+                cfg.providers.keys().map(String::as_str),
+            ) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("define [providers.{provider}] in workspace.toml"),
+            };
+            errors.push(
+                src.at(
+                    span,
+                    format!("provider `{provider}` is not defined in workspace.toml"),
+                )
+                .with_help(help),
+            );
+        }
+    }
+    for e in super::params::check(&prompt.def.params, kind, provider) {
+        // A key inside [params.extra] is reported at `extra`: its entries keep no span.
+        let key = if e.in_extra {
+            super::params::EXTRA
+        } else {
+            &e.key
+        };
+        let at = positions.params.get(key).cloned().unwrap_or(0..0);
+        let message = if e.in_extra {
+            format!("[params.extra]: {}", e.message)
+        } else {
+            e.message
+        };
+        errors.push(src.at(at, message).with_help(e.help));
+    }
+    if errors.is_empty() {
+        Ok(prompt)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Prompt, Vec<Diagnostic>> {
+        parse("p", &Source::new("prompts/p.toml", text)).map(|(p, _)| p)
+    }
+
+    #[test]
+    fn an_unknown_param_is_reported_at_its_key_with_a_did_you_mean() {
+        let text = "model = \"m\"\n[params]\nmax_tokens = 5\ntemprature = 0.0\n[params.extra]\nmin_p = 0.1\n[[messages]]\nrole = \"user\"\ncontent = \"x\"\n";
+        let errs = parse_prompt("p", &Source::new("prompts/p.toml", text), None).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].line, errs[0].col), (4, 1), "{}", errs[0]);
+        assert!(
+            errs[0].message.contains("unknown parameter `temprature`"),
+            "{}",
+            errs[0]
+        );
+        assert!(
+            errs[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .starts_with("did you mean `temperature`?")
+        );
+        // The same file with the typo fixed loads, and keeps [params.extra] as written.
+        let fixed = text.replace("temprature", "temperature");
+        let p = parse_prompt("p", &Source::new("prompts/p.toml", &fixed), None).unwrap();
+        assert_eq!(p.def.params["extra"], serde_json::json!({"min_p": 0.1}));
+        // A reserved key in [params.extra] is reported at `extra`.
+        let bad = text
+            .replace("temprature", "temperature")
+            .replace("min_p", "model");
+        let errs = parse_prompt("p", &Source::new("prompts/p.toml", &bad), None).unwrap_err();
+        assert_eq!((errs[0].line, errs[0].col), (5, 9), "{}", errs[0]);
+        assert!(
+            errs[0]
+                .message
+                .starts_with("[params.extra]: `model` cannot be set"),
+            "{}",
+            errs[0]
+        );
+    }
+
+    #[test]
+    fn hash_ignores_formatting() {
+        let a = load("model = \"m\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi {{ name }}\"\n")
+            .unwrap();
+        let b = load("# a comment\n\nmodel   =   'm'\n\n[[messages]]\ncontent = '''Hi {{ name }}'''\nrole = \"user\"\n").unwrap();
+        assert_eq!(a.content_sha256, b.content_sha256);
+        assert_eq!(a.content_sha256.len(), 64);
+        let c =
+            load("model = \"m\"\n[[messages]]\nrole = \"user\"\ncontent = \"Hi {{ name }}!\"\n")
+                .unwrap();
+        assert_ne!(a.content_sha256, c.content_sha256);
+    }
+
+    #[test]
+    fn template_error_points_at_the_file_line() {
+        let text = "model = \"m\"\n[[messages]]\nrole = \"system\"\ncontent = \"\"\"\nline one\n{% if x %}\nno end\n\"\"\"\n";
+        let errs = load(text).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let d = &errs[0];
+        assert_eq!(d.path, "prompts/p.toml");
+        // The template's error line is inside lines 5..=8 of the file.
+        assert!((5..=8).contains(&d.line), "{d}");
+        assert!(
+            d.message.contains("template syntax error in message 1"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn single_line_template_error_points_at_the_content() {
+        let errs = load("[[messages]]\nrole = \"user\"\ncontent = \"Hi {{ name\"\n").unwrap_err();
+        // The error is the end of the string, right after `name`.
+        assert_eq!(errs[0].line, 3, "{}", errs[0]);
+        assert!(errs[0].col > 12, "{}", errs[0]);
+    }
+
+    #[test]
+    fn bad_role_is_reported_with_choices() {
+        let errs = load("[[messages]]\nrole = \"bot\"\ncontent = \"x\"\n").unwrap_err();
+        assert_eq!(errs[0].line, 2, "{}", errs[0]);
+        assert!(
+            errs[0].message.contains("unknown variant `bot`"),
+            "{}",
+            errs[0]
+        );
+        assert!(errs[0].help.as_deref().unwrap().contains("system"));
+    }
+
+    #[test]
+    fn no_messages_is_an_error() {
+        let errs = load("model = \"m\"\n").unwrap_err();
+        assert!(errs[0].message.contains("no messages"));
+    }
+}

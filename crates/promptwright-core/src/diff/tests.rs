@@ -680,7 +680,7 @@ fn latest_results_call_a_case_one_side_lacks_not_run_never_a_regression() {
 
 #[test]
 fn words_cover_the_line() {
-    use super::text::words;
+    use super::text::tokens::words;
     assert_eq!(
         words("Quote it, exactly!"),
         vec!["Quote", " ", "it", ",", " ", "exactly", "!"]

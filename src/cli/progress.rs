@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use promptwright_core::runner::RunEvent;
-use promptwright_core::store::Status;
+use promptwright_core::store::Tally;
 
 /// Draws the events of one run or several in a row (`gate` runs two): a bar per run,
 /// started by its `Started` event.
@@ -22,7 +22,7 @@ pub async fn show(mut events: mpsc::UnboundedReceiver<RunEvent>) {
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ");
     let mut bar: Option<ProgressBar> = None;
-    let (mut pass, mut fail, mut error, mut cost) = (0, 0, 0, 0.0);
+    let (mut tally, mut cost) = (Tally::default(), 0.0);
     while let Some(ev) = events.recv().await {
         match ev {
             RunEvent::Started(h) => {
@@ -35,18 +35,14 @@ pub async fn show(mut events: mpsc::UnboundedReceiver<RunEvent>) {
                 );
                 b.set_style(style.clone());
                 b.set_prefix(h.prompt);
-                (pass, fail, error, cost) = (0, 0, 0, 0.0);
+                (tally, cost) = (Tally::default(), 0.0);
                 bar = Some(b);
             }
             RunEvent::CaseScored(c) => {
-                match c.status {
-                    Status::Pass => pass += 1,
-                    Status::Fail => fail += 1,
-                    Status::Error => error += 1,
-                }
+                tally.add(c.status);
                 cost += c.cost_usd;
                 if let Some(b) = &bar {
-                    b.set_message(format!("✓{pass} ✗{fail} !{error} · ${cost:.4}"));
+                    b.set_message(format!("{tally} · ${cost:.4}"));
                     b.inc(1);
                 }
             }

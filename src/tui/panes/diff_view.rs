@@ -154,9 +154,9 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
         spans.push(Span::styled(
             format!(
                 " · running current: {}/{} {}",
-                g.counts.total(),
+                g.counts.cases(),
                 g.total,
-                g.counts.marks()
+                g.counts
             ),
             Style::new().fg(theme::ACCENT),
         ));

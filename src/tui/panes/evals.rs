@@ -8,39 +8,12 @@ use std::time::Instant;
 
 use crate::tui::eta::Eta;
 use promptwright_core::runner::RunEvent;
-use promptwright_core::store::{CaseResult, Status};
+use promptwright_core::store::{CaseResult, Status, Tally};
 
 pub struct SuiteRow {
     pub name: String,
     pub prompt: String,
     pub case_ids: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub passed: usize,
-    pub failed: usize,
-    pub errors: usize,
-}
-
-impl Counts {
-    fn add(&mut self, s: Status, n: isize) {
-        let slot = match s {
-            Status::Pass => &mut self.passed,
-            Status::Fail => &mut self.failed,
-            Status::Error => &mut self.errors,
-        };
-        *slot = slot.saturating_add_signed(n);
-    }
-
-    pub fn total(&self) -> usize {
-        self.passed + self.failed + self.errors
-    }
-
-    /// The tally as every gauge shows it: `✓passed ✗failed !errors`.
-    pub fn marks(&self) -> String {
-        format!("✓{} ✗{} !{}", self.passed, self.failed, self.errors)
-    }
 }
 
 /// Where `n`/`p` went.
@@ -72,7 +45,7 @@ pub struct RunProgress {
     pub prompt: String,
     pub suites: Vec<String>,
     pub total: usize,
-    pub counts: Counts,
+    pub counts: Tally,
     pub cost_usd: f64,
     pub cancelling: bool,
     pub eta: Eta,
@@ -85,7 +58,7 @@ pub struct LastRun {
     pub prompt: String,
     pub suites: Vec<String>,
     pub complete: bool,
-    pub counts: Counts,
+    pub counts: Tally,
     pub total: usize,
 }
 
@@ -93,7 +66,7 @@ pub struct EvalsPane {
     pub suites: Vec<SuiteRow>,
     /// Latest result per suite, per case id.
     pub results: HashMap<String, HashMap<String, CaseResult>>,
-    pub counts: HashMap<String, Counts>,
+    pub counts: HashMap<String, Tally>,
     pub selected_suite: usize,
     pub focus: EvalsFocus,
     /// Indices into the selected suite's cases that pass the filters, in order.
@@ -203,10 +176,10 @@ impl EvalsPane {
             self.older.remove(&(r.suite.clone(), r.id.clone()));
         }
         let counts = self.counts.entry(r.suite.clone()).or_default();
-        counts.add(r.status, 1);
+        counts.add(r.status);
         let by_id = self.results.entry(r.suite.clone()).or_default();
         if let Some(old) = by_id.insert(r.id.clone(), r) {
-            counts.add(old.status, -1);
+            counts.remove(old.status);
         }
         if self.failures_only || !self.filter.is_empty() {
             self.rows_stale = true;
@@ -326,7 +299,7 @@ impl EvalsPane {
                     prompt: h.prompt,
                     suites: h.suites,
                     total: h.total,
-                    counts: Counts::default(),
+                    counts: Tally::default(),
                     cost_usd: 0.0,
                     cancelling: false,
                     eta: Eta::new(now),
@@ -336,7 +309,7 @@ impl EvalsPane {
             RunEvent::CaseStarted { .. } => None,
             RunEvent::CaseScored(r) => {
                 if let Some(run) = &mut self.run {
-                    run.counts.add(r.status, 1);
+                    run.counts.add(r.status);
                     run.cost_usd += r.cost_usd;
                     run.eta.record(now, r.cached);
                 }
@@ -345,9 +318,9 @@ impl EvalsPane {
             }
             RunEvent::Finished(record) => {
                 let run = self.run.take();
-                let mut counts = Counts::default();
+                let mut counts = Tally::default();
                 for c in &record.cases {
-                    counts.add(c.status, 1);
+                    counts.add(c.status);
                 }
                 let (suites, total) =
                     run.map_or_else(|| (Vec::new(), record.cases.len()), |r| (r.suites, r.total));

@@ -82,7 +82,7 @@ fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
         .title(Span::styled(" Run ", theme::title()))
         .border_style(theme::border());
     if let Some(run) = &pane.run {
-        let done = run.counts.total();
+        let done = run.counts.cases();
         let ratio = if run.total == 0 {
             0.0
         } else {
@@ -93,7 +93,7 @@ fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
             "{} · {done}/{} · {} · ${:.4} · ETA {eta}{}",
             run.prompt,
             run.total,
-            run.counts.marks(),
+            run.counts,
             run.cost_usd,
             if run.cancelling {
                 " · cancelling…"
@@ -131,7 +131,7 @@ fn view_gauge(pane: &EvalsPane, f: &mut Frame, area: Rect, now: Instant) {
                 format!(
                     "run {} incomplete ({}/{})",
                     l.run_id,
-                    l.counts.total(),
+                    l.counts.cases(),
                     l.total
                 ),
                 Style::new().fg(theme::WARN),
@@ -160,7 +160,7 @@ fn view_suites(pane: &EvalsPane, f: &mut Frame, area: Rect) {
         .iter()
         .map(|s| {
             let c = pane.counts.get(&s.name).copied().unwrap_or_default();
-            let rate = if c.total() == 0 {
+            let rate = if c.cases() == 0 {
                 Span::styled("   –", theme::muted())
             } else {
                 let pct = c.passed as f64 * 100.0 / s.case_ids.len().max(1) as f64;

@@ -13,10 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::doc_view::DocPos;
 use crate::tui::eta::Eta;
-use crate::tui::panes::evals::Counts;
 use promptwright_core::plan::PlanRequest;
 use promptwright_core::release::{self, LogEntry, Proposal, RollbackPlan, Verdict};
 use promptwright_core::runner::RunEvent;
+use promptwright_core::store::Tally;
 use promptwright_core::workspace::Workspace;
 
 /// A value shared with the event loop. Equal when it is the same value, so commands that
@@ -49,7 +49,7 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gating {
     pub total: usize,
-    pub counts: Counts,
+    pub counts: Tally,
     pub runs_started: usize,
     pub eta: Eta,
 }
@@ -58,7 +58,7 @@ impl Gating {
     pub fn new(now: Instant) -> Gating {
         Gating {
             total: 0,
-            counts: Counts::default(),
+            counts: Tally::default(),
             runs_started: 0,
             eta: Eta::new(now),
         }
@@ -73,11 +73,7 @@ impl Gating {
             }
             RunEvent::CaseScored(c) => {
                 self.eta.record(now, c.cached);
-                match c.status {
-                    promptwright_core::store::Status::Pass => self.counts.passed += 1,
-                    promptwright_core::store::Status::Fail => self.counts.failed += 1,
-                    promptwright_core::store::Status::Error => self.counts.errors += 1,
-                }
+                self.counts.add(c.status);
             }
             _ => {}
         }

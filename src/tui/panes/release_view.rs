@@ -214,7 +214,7 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect, now: Instant) {
         area,
     );
     if let Some(g) = &pane.gating {
-        let done = g.counts.total();
+        let done = g.counts.cases();
         let ratio = if g.total == 0 {
             0.0
         } else {
@@ -225,7 +225,7 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect, now: Instant) {
             "gate: run {} of 2 · {done}/{} · {} · ETA {eta}",
             g.runs_started.max(1),
             g.total,
-            g.counts.marks()
+            g.counts
         );
         let row = Rect::new(
             inner.x,

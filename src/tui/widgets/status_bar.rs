@@ -78,9 +78,9 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
             format!(
                 "▶ {} {}/{} {}",
                 run.prompt,
-                run.counts.total(),
+                run.counts.cases(),
                 run.total,
-                run.counts.marks()
+                run.counts
             ),
             Style::new().fg(theme::ACCENT),
         ));

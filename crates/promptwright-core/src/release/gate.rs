@@ -9,12 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::checks::Context;
 use super::file::{Check, Evidence};
 use crate::diff::{CaseChange, CaseDiff, OutputDiff};
-use crate::store::{CaseResult, RunRecord, Status, Summary};
-use crate::words::plural;
+use crate::store::{RunRecord, Summary, Tally};
 use crate::workspace::GateConfig;
 
 /// Defaults for keys `[gate]` leaves out. Strict, like a reviewer who has not been told
@@ -219,76 +219,87 @@ impl Verdict {
     }
 }
 
-fn round(x: f64, decimals: i32) -> f64 {
+pub(super) fn round(x: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
     (x * f).round() / f
 }
 
-/// Counts of one set of cases.
-struct Tally {
-    cases: usize,
-    passed: usize,
-    errors: usize,
-}
-
-impl Tally {
-    fn of<'a>(cases: impl Iterator<Item = &'a CaseResult>) -> Tally {
-        let mut t = Tally {
-            cases: 0,
-            passed: 0,
-            errors: 0,
-        };
-        for c in cases {
-            t.cases += 1;
-            match c.status {
-                Status::Pass => t.passed += 1,
-                Status::Error => t.errors += 1,
-                Status::Fail => {}
-            }
-        }
-        t
-    }
-
-    /// The exact rate (for the comparison) — the shown one is rounded, and 0.8996 must
-    /// not pass a 0.9 bar because it prints as 0.9.
-    fn rate(&self) -> f64 {
-        if self.cases == 0 {
-            0.0
-        } else {
-            self.passed as f64 / self.cases as f64
-        }
-    }
-}
-
-/// Tolerance for comparing a rate made of integers with a decimal threshold.
-const EPSILON: f64 = 1e-9;
-
 /// Applies the gate. See the module docs; every key's semantics are in README "Releases".
 pub fn evaluate(input: &GateInput) -> Verdict {
-    let cfg = input.config;
-    let draft = input.draft;
-    let diff = input
-        .baseline
-        .map(|b| OutputDiff::new(&b.run.cases, &draft.cases));
-    let (regressions, fixes): (Vec<CaseDiff>, Vec<CaseDiff>) = match &diff {
-        Some(d) => (
-            d.cases
-                .iter()
-                .filter(|c| c.change.is_regression())
-                .cloned()
-                .collect(),
-            d.cases
-                .iter()
-                .filter(|c| c.change == CaseChange::Fix)
-                .cloned()
-                .collect(),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
+    let (regressions, fixes) = compare(input);
     let first_release = input.baseline.is_none();
+    let draft = RunStats::of(input.draft);
+    let (new_variables, removed_variables) = variable_changes(input);
+    let ctx = Context {
+        input,
+        regressions: &regressions,
+        draft: &draft,
+    };
 
-    // Suites: the prompt's, then any only seen in the runs (a suite deleted since the
-    // baseline ran shows up through its missing cases).
+    let mut checks = vec![
+        ctx.runs_complete(),
+        ctx.min_pass_rate(),
+        ctx.max_regressions(),
+        ctx.max_errors(),
+    ];
+    checks.extend(ctx.max_cost_usd());
+    checks.extend(ctx.max_p95_latency_ms());
+    checks.push(ctx.allow_new_variables(&new_variables));
+    // Per-suite keys, for the prompt's suites only (a [gate.suite.X] of another prompt's
+    // suite is that prompt's business).
+    for suite in input.suites {
+        checks.extend(ctx.suite_checks(suite));
+    }
+
+    Verdict {
+        passed: checks.iter().all(|c| c.passed),
+        checks,
+        suites: suite_stats(input, &regressions, &fixes),
+        regressions,
+        fixes,
+        baseline_version: input.baseline.map(|b| b.version),
+        first_release,
+        draft,
+        baseline: input.baseline.map(|b| RunStats::of(b.run)),
+        new_variables,
+        removed_variables,
+    }
+}
+
+/// The draft's regressions and fixes against the baseline, in review order.
+fn compare(input: &GateInput) -> (Vec<CaseDiff>, Vec<CaseDiff>) {
+    let Some(b) = input.baseline else {
+        return (Vec::new(), Vec::new());
+    };
+    let diff = OutputDiff::new(&b.run.cases, &input.draft.cases);
+    diff.cases
+        .into_iter()
+        .filter(|c| c.change.is_regression() || c.change == CaseChange::Fix)
+        .partition(|c| c.change.is_regression())
+}
+
+/// Variables the draft needs that the baseline did not, and the other way round.
+fn variable_changes(input: &GateInput) -> (Vec<String>, Vec<String>) {
+    let Some(b) = input.baseline else {
+        return (Vec::new(), Vec::new());
+    };
+    (
+        input
+            .draft_variables
+            .difference(b.variables)
+            .cloned()
+            .collect(),
+        b.variables
+            .difference(input.draft_variables)
+            .cloned()
+            .collect(),
+    )
+}
+
+/// The draft's run by suite: the prompt's suites, then any only seen in the runs (a
+/// suite deleted since the baseline ran shows up through its missing cases).
+fn suite_stats(input: &GateInput, regressions: &[CaseDiff], fixes: &[CaseDiff]) -> Vec<SuiteStats> {
+    let draft = input.draft;
     let mut suite_names: Vec<String> = input.suites.to_vec();
     let seen: BTreeSet<&str> = input.suites.iter().map(String::as_str).collect();
     let extra: BTreeSet<&str> = draft
@@ -300,329 +311,36 @@ pub fn evaluate(input: &GateInput) -> Verdict {
         .collect();
     suite_names.extend(extra.into_iter().map(str::to_string));
 
-    let mut regressions_by_suite: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &regressions {
-        *regressions_by_suite.entry(r.suite.as_str()).or_default() += 1;
-    }
-    let mut fixes_by_suite: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in &fixes {
-        *fixes_by_suite.entry(f.suite.as_str()).or_default() += 1;
-    }
-    let suites: Vec<SuiteStats> = suite_names
-        .iter()
+    let per_suite = |list: &[CaseDiff]| {
+        let mut by: BTreeMap<String, usize> = BTreeMap::new();
+        for c in list {
+            *by.entry(c.suite.clone()).or_default() += 1;
+        }
+        by
+    };
+    let (regressions_by_suite, fixes_by_suite) = (per_suite(regressions), per_suite(fixes));
+    suite_names
+        .into_iter()
         .map(|name| {
-            let t = Tally::of(draft.cases.iter().filter(|c| &c.suite == name));
+            let t = Tally::of(
+                draft
+                    .cases
+                    .iter()
+                    .filter(|c| c.suite == name)
+                    .map(|c| &c.status),
+            );
             SuiteStats {
-                suite: name.clone(),
-                cases: t.cases,
+                cases: t.cases(),
                 passed: t.passed,
-                failed: t.cases - t.passed - t.errors,
+                failed: t.failed,
                 errors: t.errors,
-                pass_rate: round(t.rate(), 3),
-                regressions: regressions_by_suite
-                    .get(name.as_str())
-                    .copied()
-                    .unwrap_or(0),
-                fixes: fixes_by_suite.get(name.as_str()).copied().unwrap_or(0),
+                pass_rate: t.pass_rate(),
+                regressions: regressions_by_suite.get(&name).copied().unwrap_or(0),
+                fixes: fixes_by_suite.get(&name).copied().unwrap_or(0),
+                suite: name,
             }
         })
-        .collect();
-
-    let mut checks = Vec::new();
-
-    // runs_complete
-    let baseline_complete = input.baseline.is_none_or(|b| b.run.complete);
-    let complete = draft.complete && baseline_complete;
-    checks.push(GateCheck {
-        name: RUNS_COMPLETE.into(),
-        suite: None,
-        required: json!(true),
-        actual: json!(complete),
-        passed: complete,
-        default: false,
-        detail: match (draft.complete, baseline_complete) {
-            (true, true) if first_release => "every case of the draft's run was scored".into(),
-            (true, true) => "every case of both runs was scored".into(),
-            (false, _) => "the draft's run was interrupted: its cases are not all scored".into(),
-            (true, false) => {
-                "the current release's run was interrupted: regressions cannot all be seen".into()
-            }
-        },
-    });
-
-    // min_pass_rate over every case of every suite.
-    let all = Tally::of(draft.cases.iter());
-    let (min_rate, default) = setting(cfg.min_pass_rate, DEFAULT_MIN_PASS_RATE);
-    checks.push(rate_check(
-        "min_pass_rate".into(),
-        None,
-        &all,
-        min_rate,
-        default,
-    ));
-
-    // max_regressions and max_errors: a suite with its own limit is judged by it alone,
-    // and left out of the overall count, so a per-suite key really overrides.
-    let own_regressions = |s: &str| cfg.suite.get(s).and_then(|g| g.max_regressions);
-    let own_errors = |s: &str| cfg.suite.get(s).and_then(|g| g.max_errors);
-    let (max_reg, default) = setting(cfg.max_regressions, DEFAULT_MAX_REGRESSIONS);
-    let counted = regressions
-        .iter()
-        .filter(|r| own_regressions(&r.suite).is_none())
-        .count();
-    let detail = if first_release {
-        "first release: no baseline to regress from".to_string()
-    } else {
-        format!(
-            "{} against v{}{}",
-            plural(counted, "regression", "regressions"),
-            input.baseline.map_or(0, |b| b.version),
-            missing_note(
-                regressions
-                    .iter()
-                    .filter(|r| own_regressions(&r.suite).is_none())
-            )
-        )
-    };
-    checks.push(overall_limit_check(
-        "max_regressions",
-        (max_reg, default),
-        counted,
-        regressions.len() - counted,
-        detail,
-    ));
-
-    let (max_err, default) = setting(cfg.max_errors, DEFAULT_MAX_ERRORS);
-    let counted = draft
-        .cases
-        .iter()
-        .filter(|c| c.status == Status::Error && own_errors(&c.suite).is_none())
-        .count();
-    checks.push(overall_limit_check(
-        "max_errors",
-        (max_err, default),
-        counted,
-        all.errors - counted,
-        format!(
-            "{} with no scorable answer",
-            plural(counted, "case", "cases")
-        ),
-    ));
-
-    let stats = RunStats::of(draft);
-    if let Some(max) = cfg.max_cost_usd {
-        let cost = round(stats.cost_usd, 6);
-        checks.push(GateCheck {
-            name: "max_cost_usd".into(),
-            suite: None,
-            required: json!(max),
-            actual: json!(cost),
-            passed: stats.cost_usd <= max + EPSILON,
-            default: false,
-            detail: format!("the draft's run cost ${cost:.4}"),
-        });
-    }
-    if let Some(max) = cfg.max_p95_latency_ms {
-        let (actual, detail) = match stats.p95_latency_ms {
-            Some(p) => (p, format!("95% of answers took at most {p} ms")),
-            None => (0, "no case got an answer to time".to_string()),
-        };
-        checks.push(GateCheck {
-            name: "max_p95_latency_ms".into(),
-            suite: None,
-            required: json!(max),
-            actual: json!(actual),
-            passed: actual <= max,
-            default: false,
-            detail,
-        });
-    }
-
-    let new_variables: Vec<String> = match input.baseline {
-        Some(b) => input
-            .draft_variables
-            .difference(b.variables)
-            .cloned()
-            .collect(),
-        None => Vec::new(),
-    };
-    let removed_variables: Vec<String> = match input.baseline {
-        Some(b) => b
-            .variables
-            .difference(input.draft_variables)
-            .cloned()
-            .collect(),
-        None => Vec::new(),
-    };
-    let (allow, default) = setting(cfg.allow_new_variables, DEFAULT_ALLOW_NEW_VARIABLES);
-    checks.push(GateCheck {
-        name: "allow_new_variables".into(),
-        suite: None,
-        required: json!(allow),
-        actual: json!(new_variables),
-        passed: allow || new_variables.is_empty(),
-        default,
-        detail: match (first_release, new_variables.as_slice()) {
-            (true, _) => "first release: callers have no variables to break yet".into(),
-            (false, []) => "the draft needs no variable the current release did not".into(),
-            (false, vars) => format!(
-                "callers must now pass {}",
-                vars.iter()
-                    .map(|v| format!("`{v}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        },
-    });
-
-    // Per-suite keys, for the prompt's suites only (a [gate.suite.X] of another prompt's
-    // suite is that prompt's business).
-    for suite in input.suites {
-        let Some(g) = cfg.suite.get(suite) else {
-            continue;
-        };
-        let t = Tally::of(draft.cases.iter().filter(|c| &c.suite == suite));
-        if let Some(min) = g.min_pass_rate {
-            checks.push(rate_check(
-                format!("suite.{suite}.min_pass_rate"),
-                Some(suite),
-                &t,
-                min,
-                false,
-            ));
-        }
-        if let Some(max) = g.max_regressions {
-            let mine: Vec<&CaseDiff> = regressions.iter().filter(|r| &r.suite == suite).collect();
-            checks.push(GateCheck {
-                name: format!("suite.{suite}.max_regressions"),
-                suite: Some(suite.clone()),
-                required: json!(max),
-                actual: json!(mine.len()),
-                passed: mine.len() as u64 <= max,
-                default: false,
-                detail: if first_release {
-                    "first release: no baseline to regress from".into()
-                } else {
-                    format!(
-                        "{} in `{suite}`{}",
-                        plural(mine.len(), "regression", "regressions"),
-                        missing_note(mine.into_iter())
-                    )
-                },
-            });
-        }
-        if let Some(max) = g.max_errors {
-            checks.push(GateCheck {
-                name: format!("suite.{suite}.max_errors"),
-                suite: Some(suite.clone()),
-                required: json!(max),
-                actual: json!(t.errors),
-                passed: t.errors as u64 <= max,
-                default: false,
-                detail: format!(
-                    "{} of `{suite}` with no scorable answer",
-                    plural(t.errors, "case", "cases")
-                ),
-            });
-        }
-    }
-
-    Verdict {
-        passed: checks.iter().all(|c| c.passed),
-        checks,
-        regressions,
-        fixes,
-        baseline_version: input.baseline.map(|b| b.version),
-        first_release,
-        draft: stats,
-        baseline: input.baseline.map(|b| RunStats::of(b.run)),
-        suites,
-        new_variables,
-        removed_variables,
-    }
-}
-
-/// The configured value and whether it is the default.
-fn setting<T>(configured: Option<T>, default: T) -> (T, bool) {
-    match configured {
-        Some(v) => (v, false),
-        None => (default, true),
-    }
-}
-
-/// A workspace-wide limit on a count (`setting`'s value and whether it is the default),
-/// with the cases left to suites that set their own limit noted after `detail`.
-fn overall_limit_check(
-    name: &str,
-    (max, default): (u64, bool),
-    counted: usize,
-    elsewhere: usize,
-    mut detail: String,
-) -> GateCheck {
-    if elsewhere > 0 {
-        detail.push_str(&format!(
-            "; {elsewhere} more in suites with their own {name}"
-        ));
-    }
-    GateCheck {
-        name: name.into(),
-        suite: None,
-        required: json!(max),
-        actual: json!(counted),
-        passed: counted as u64 <= max,
-        default,
-        detail,
-    }
-}
-
-fn rate_check(
-    name: String,
-    suite: Option<&String>,
-    t: &Tally,
-    min: f64,
-    default: bool,
-) -> GateCheck {
-    let rate = t.rate();
-    let of = match suite {
-        Some(s) => format!(" of `{s}`"),
-        None => String::new(),
-    };
-    let errors = match t.errors {
-        0 => String::new(),
-        n => format!(
-            " ({n} error{} count as not passing)",
-            if n == 1 { "" } else { "s" }
-        ),
-    };
-    GateCheck {
-        name,
-        suite: suite.cloned(),
-        required: json!(min),
-        actual: json!(round(rate, 3)),
-        passed: (t.cases > 0 || min <= 0.0) && rate + EPSILON >= min,
-        default,
-        detail: if t.cases == 0 {
-            format!("no case{of} was scored")
-        } else {
-            format!(
-                "{} of {} cases{of} pass ({:.1}%){errors}",
-                t.passed,
-                t.cases,
-                rate * 100.0
-            )
-        },
-    }
-}
-
-/// ` (2 missing from the draft's run)` when some regressions are missing cases.
-fn missing_note<'a>(regressions: impl Iterator<Item = &'a CaseDiff>) -> String {
-    match regressions
-        .filter(|r| r.change == CaseChange::Missing)
-        .count()
-    {
-        0 => String::new(),
-        n => format!(" ({n} missing from the draft's run)"),
-    }
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! (the one [`Verdict`]) → [`export`]; and back: [`plan_rollback`] → [`rollback`].
 //! [`history`], [`stats`] and [`verify`] read what those wrote.
 
+mod checks;
 pub mod consistency;
 pub mod error;
 pub mod export;

@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod lock;
 pub mod record;
+pub mod tally;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use record::{CaseResult, RunHeader, RunRecord, Status, Summary};
+pub use tally::Tally;
 
 pub const STATE_DIR: &str = ".promptwright";
 

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::Tally;
 use crate::assert::AssertionResult;
 use crate::provider::Tokens;
 
@@ -78,8 +79,7 @@ fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
 
 impl Summary {
     pub fn of(cases: &[CaseResult]) -> Summary {
-        let count = |s: Status| cases.iter().filter(|c| c.status == s).count();
-        let passed = count(Status::Pass);
+        let tally = Tally::of(cases.iter().map(|c| &c.status));
         // Latency percentiles describe answered calls: errors have no meaningful latency.
         let mut latencies: Vec<u64> = cases
             .iter()
@@ -88,24 +88,16 @@ impl Summary {
             .collect();
         latencies.sort_unstable();
         Summary {
-            cases: cases.len(),
-            passed,
-            failed: count(Status::Fail),
-            errors: count(Status::Error),
-            pass_rate: if cases.is_empty() {
-                0.0
-            } else {
-                round3(passed as f64 / cases.len() as f64)
-            },
+            cases: tally.cases(),
+            passed: tally.passed,
+            failed: tally.failed,
+            errors: tally.errors,
+            pass_rate: tally.pass_rate(),
             cost_usd: cases.iter().map(|c| c.cost_usd).sum(),
             p50_latency_ms: percentile(&latencies, 50.0),
             p95_latency_ms: percentile(&latencies, 95.0),
         }
     }
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 /// A run's identity: one prompt, one provider and model, the suites selected.

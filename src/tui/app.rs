@@ -54,9 +54,9 @@ pub enum Overlay {
         scroll: u16,
     },
     ConfirmQuit,
-    /// The workspace's load errors, from any pane.
+    /// The workspace's load errors, from any pane; Enter opens the selected one's file.
     Problems {
-        scroll: u16,
+        selected: usize,
     },
 }
 
@@ -186,31 +186,8 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Saved { prompt, result } => {
-                match result {
-                    Ok(text) => {
-                        if let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == prompt)
-                        {
-                            e.saved_text = text;
-                            e.disk_text = None;
-                            self.note = Some(match e.errors.len() {
-                                0 => format!("saved {}", e.rel_path),
-                                n => format!(
-                                    "saved {} with {n} error{}",
-                                    e.rel_path,
-                                    if n == 1 { "" } else { "s" }
-                                ),
-                            });
-                        }
-                    }
-                    Err(why) => self.note = Some(format!("could not save {prompt}: {why}")),
-                }
-                if self.quitting && self.prompts.dirty_count() == 0 {
-                    return vec![Cmd::Quit];
-                }
-                // Runs use what was saved.
-                vec![Cmd::ReloadWorkspace]
-            }
+            Msg::Saved { prompt, result } => self.on_saved(&prompt, result),
+            Msg::FileOpened { result, line, col } => self.on_file_opened(result, line, col),
             Msg::Run(ev) => {
                 if let Some(note) = self.evals.on_run_event(ev, self.now) {
                     self.note = Some(note);
@@ -310,30 +287,14 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::WorkspaceLoaded(result) => {
-                match result.as_ref() {
-                    Ok(ws) => {
-                        self.evals.set_suites(super::suite_rows(ws));
-                        for e in &mut self.prompts.entries {
-                            e.cases = super::preview_cases(ws, &e.name);
-                            e.case_index = e.case_index.min(e.cases.len().saturating_sub(1));
-                        }
-                        self.ws.load_errors.clear();
-                        self.ws.config = Some(ws.config.clone());
-                        self.workspace = Some(Arc::new(ws.clone()));
-                    }
-                    Err(errors) => self.ws.load_errors = errors.0.clone(),
-                }
+            Msg::WorkspaceLoaded { result, config } => {
+                self.on_workspace_loaded(&result, config.map(|c| *c));
                 Vec::new()
             }
             Msg::WorkspaceFilesChanged => vec![Cmd::ReloadWorkspace],
             Msg::ExternalEdited { prompt, result } => self.on_external_edited(&prompt, result),
             Msg::FileChanged { prompt, text } => {
-                if let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == prompt) {
-                    // Our own save coming back is nothing new; anything else is offered
-                    // for reload (`r`), never applied over the user's text.
-                    e.disk_text = (text != e.saved_text).then_some(text);
-                }
+                self.on_file_changed(&prompt, text);
                 Vec::new()
             }
         }
@@ -365,7 +326,7 @@ impl App {
     }
 
     fn type_in_editor(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        let Some(e) = self.prompts.current_mut() else {
+        let Some(e) = self.prompts.editing_mut() else {
             return Vec::new();
         };
         if e.editor.input(key) {
@@ -413,7 +374,7 @@ impl App {
         if self.context() != Context::Editor {
             return Vec::new();
         }
-        let Some(e) = self.prompts.current_mut() else {
+        let Some(e) = self.prompts.editing_mut() else {
             return Vec::new();
         };
         // Terminals send \r for newlines in pastes.
@@ -446,10 +407,11 @@ impl App {
             Action::ToggleProblems => {
                 self.overlay = match self.overlay {
                     Some(Overlay::Problems { .. }) => None,
-                    _ => Some(Overlay::Problems { scroll: 0 }),
+                    _ => Some(Overlay::Problems { selected: 0 }),
                 };
                 Vec::new()
             }
+            Action::OpenProblem => self.open_problem(),
             Action::Tab(i) => self.switch_tab(Tab::ALL[i.min(3)]),
             Action::NextTab => self.switch_tab(Tab::ALL[(self.tab.index() + 1) % 4]),
             Action::PrevTab => self.switch_tab(Tab::ALL[(self.tab.index() + 3) % 4]),
@@ -568,7 +530,7 @@ impl App {
                 Vec::new()
             }
             Action::LeaveEditor => {
-                self.prompts.focus = Focus::List;
+                self.leave_editor();
                 Vec::new()
             }
             Action::Save => self.save_current(),
@@ -605,8 +567,7 @@ impl App {
                 self.quitting = true;
                 let cmds: Vec<Cmd> = self
                     .prompts
-                    .entries
-                    .iter()
+                    .all()
                     .filter(|e| e.is_dirty())
                     .map(|e| Cmd::Save {
                         prompt: e.name.clone(),
@@ -756,9 +717,17 @@ impl App {
     /// Moves whatever the focused thing is: the help, the preview, the case detail, the
     /// suites or the cases.
     fn scroll(&mut self, step: isize) {
-        if let Some(Overlay::Help { scroll } | Overlay::Problems { scroll }) = &mut self.overlay {
-            *scroll = scroll.saturating_add_signed(step as i16);
-            return;
+        match &mut self.overlay {
+            Some(Overlay::Help { scroll }) => {
+                *scroll = scroll.saturating_add_signed(step as i16);
+                return;
+            }
+            Some(Overlay::Problems { selected }) => {
+                let last = self.ws.load_errors.len().saturating_sub(1);
+                *selected = selected.saturating_add_signed(step).min(last);
+                return;
+            }
+            _ => {}
         }
         match self.tab {
             Tab::Prompts => match step {
@@ -1007,7 +976,7 @@ impl App {
     }
 
     fn save_current(&mut self) -> Vec<Cmd> {
-        match self.prompts.current() {
+        match self.prompts.editing() {
             Some(e) => vec![Cmd::Save {
                 prompt: e.name.clone(),
                 path: e.path.clone(),
@@ -1075,7 +1044,7 @@ impl App {
                             s.saturating_sub(3)
                         };
                     } else if a.editor.contains(at) {
-                        if let Some(e) = self.prompts.current_mut() {
+                        if let Some(e) = self.prompts.editing_mut() {
                             e.editor.scroll((if down { 3 } else { -3 }, 0));
                         }
                     }

@@ -7,6 +7,7 @@ use super::app::App;
 use super::keymap::Action;
 use super::msg::Cmd;
 use super::panes::editor::{self, Bar};
+use super::panes::prompts::Kind;
 
 impl App {
     pub(super) fn act_editor(&mut self, action: Action) -> Vec<Cmd> {
@@ -15,7 +16,7 @@ impl App {
         }
         let last_search = self.last_search.clone();
         let bar = self.prompts.bar.clone();
-        let Some(e) = self.prompts.current_mut() else {
+        let Some(e) = self.prompts.editing_mut() else {
             return Vec::new();
         };
         let mut cmds = Vec::new();
@@ -99,7 +100,7 @@ impl App {
         }
         if let Some(Bar::Search(q)) = self.prompts.bar.clone() {
             self.last_search = q.clone();
-            if let Some(e) = self.prompts.current_mut() {
+            if let Some(e) = self.prompts.editing_mut() {
                 if !editor::search(&mut e.editor, &q, true) && !q.is_empty() {
                     self.note = Some("no match".into());
                 }
@@ -111,7 +112,7 @@ impl App {
     /// Hands the file to the user's editor; unsaved edits go to the file first, so they
     /// are what the editor opens and nothing typed here is lost.
     fn open_external(&mut self) -> Vec<Cmd> {
-        let Some(e) = self.prompts.current() else {
+        let Some(e) = self.prompts.editing() else {
             return Vec::new();
         };
         vec![Cmd::EditExternally {
@@ -129,9 +130,13 @@ impl App {
         let config = self.ws.config.clone();
         match result {
             Ok(text) => {
-                if let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == prompt) {
+                if let Some(e) = self.prompts.entry_mut(prompt) {
                     e.replace_text(text, config.as_ref());
                     self.note = Some(format!("reloaded {} from the editor", e.rel_path));
+                    if e.kind != Kind::Prompt {
+                        // The next read of the workspace reports on it, as a save does.
+                        self.prompts.files.saved = Some(e.rel_path.clone());
+                    }
                 }
                 // Runs use what is on disk now.
                 vec![Cmd::ReloadWorkspace]

@@ -81,6 +81,7 @@ pub enum Action {
     CloseBar,
     OpenExternal,
     RunCurrent,
+    OpenProblem,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,8 +173,16 @@ pub const BINDINGS: &[Binding] = &[
         &[plain('!')],
         Action::ToggleProblems,
         "problems",
-        "List the workspace's load errors (file:line:col)",
+        "List load errors (file:line:col); Enter opens one in the editor",
         false,
+    ),
+    bind(
+        Problems,
+        &[code(KeyCode::Enter)],
+        Action::OpenProblem,
+        "open",
+        "Open the problem's file in the editor at its line and column (workspace.toml, a suite, a prompt, a dataset)",
+        true,
     ),
     bind(
         Problems,
@@ -187,17 +196,17 @@ pub const BINDINGS: &[Binding] = &[
         Problems,
         &[code(KeyCode::Up), plain('k')],
         Action::Up,
-        "scroll up",
-        "Scroll the problems up",
-        false,
+        "select",
+        "Select the previous problem",
+        true,
     ),
     bind(
         Problems,
         &[code(KeyCode::Down), plain('j')],
         Action::Down,
-        "scroll down",
-        "Scroll the problems down",
-        false,
+        "select",
+        "Select the next problem",
+        true,
     ),
     bind(
         Global,

@@ -10,6 +10,7 @@ mod external;
 pub mod keymap;
 pub mod msg;
 pub mod panes;
+mod problem_files;
 pub mod screenshot;
 pub mod shots;
 pub mod theme;
@@ -26,6 +27,8 @@ mod eta_tests;
 mod evals_tests;
 #[cfg(test)]
 mod feedback_tests;
+#[cfg(test)]
+mod fix_here_tests;
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
@@ -110,13 +113,7 @@ pub fn load(root: &Path) -> Loaded {
     let full = Workspace::load(root).map(Arc::new);
     let (config, load_errors) = match &full {
         Ok(ws) => (Some(ws.config.clone()), Vec::new()),
-        Err(errors) => {
-            let text =
-                std::fs::read_to_string(root.join(promptwright_core::workspace::WORKSPACE_FILE))
-                    .unwrap_or_default();
-            let config = config::parse(&Source::new("workspace.toml", text), root).ok();
-            (config, errors.0.clone())
-        }
+        Err(errors) => (read_config(root), errors.0.clone()),
     };
     let workspace = full.ok();
     let name = config.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| {
@@ -166,8 +163,26 @@ pub fn load(root: &Path) -> Loaded {
             focus: Focus::List,
             preview_scroll: 0,
             bar: None,
+            files: panes::files::OpenFiles::default(),
         },
         evals,
+    }
+}
+
+/// workspace.toml alone, when the rest of the workspace does not load.
+fn read_config(root: &Path) -> Option<config::Config> {
+    let text = std::fs::read_to_string(root.join(promptwright_core::workspace::WORKSPACE_FILE))
+        .unwrap_or_default();
+    config::parse(&Source::new("workspace.toml", text), root).ok()
+}
+
+/// The workspace read again, as `Msg::WorkspaceLoaded`.
+pub(crate) fn reread(root: &Path) -> Msg {
+    let result = Workspace::load(root);
+    let config = result.is_err().then(|| read_config(root)).flatten();
+    Msg::WorkspaceLoaded {
+        result: Arc::new(result),
+        config: config.map(Box::new),
     }
 }
 
@@ -259,6 +274,12 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
             if matches!(m, Msg::Run(_) | Msg::GateEvent(_)) {
                 app.now = Instant::now();
             }
+            if let Msg::FileOpened { result: Ok(o), .. } = &m {
+                // Prompts are watched from the start.
+                if app.prompts.entries.iter().all(|e| e.rel_path != o.rel) {
+                    rt.watch.watch(&o.rel, &o.path, &o.text);
+                }
+            }
             if let Msg::Run(promptwright_core::runner::RunEvent::Finished(_))
             | Msg::RunFailed(_)
             | Msg::GateDone(_)
@@ -305,11 +326,18 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
         Cmd::Save { prompt, path, text } => {
             let tx = tx.clone();
             rt.watch.expect(&path, &text);
+            let root = rt.root.clone();
             tokio::task::spawn_blocking(move || {
-                let result = promptwright_core::fsutil::write_atomic(&path, text.as_bytes())
-                    .map(|()| text)
-                    .map_err(|e| e.to_string());
+                let result = save(&root, &path, text);
                 let _ = tx.send(Msg::Saved { prompt, result });
+            });
+        }
+        Cmd::OpenFile { shown, line, col } => {
+            let tx = tx.clone();
+            let root = rt.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let result = panes::files::read_for_edit(&root, &shown);
+                let _ = tx.send(Msg::FileOpened { result, line, col });
             });
         }
         Cmd::ScheduleValidate {
@@ -327,7 +355,7 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
             let tx = tx.clone();
             let root = rt.root.clone();
             tokio::task::spawn_blocking(move || {
-                let _ = tx.send(Msg::WorkspaceLoaded(Arc::new(Workspace::load(&root))));
+                let _ = tx.send(reread(&root));
             });
         }
         Cmd::LoadDiff {
@@ -421,6 +449,20 @@ fn perform(cmd: Cmd, tx: &mpsc::UnboundedSender<Msg>, rt: &mut Runtime) -> bool 
         }
     }
     false
+}
+
+/// Writes an editor's text atomically (the file keeps its mode), only inside the
+/// workspace: a link swapped in since the file was opened cannot carry the write out.
+pub(crate) fn save(root: &Path, path: &Path, text: String) -> Result<String, String> {
+    let abs = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let real = promptwright_core::workspace::confine::inside(root, &abs)
+        .map_err(|e| format!("{e}: nothing written"))?;
+    promptwright_core::fsutil::write_atomic(&real, text.as_bytes())
+        .map(|()| text)
+        .map_err(|e| e.to_string())
 }
 
 /// Plans and runs on tokio tasks; every runner event comes back as a message.
@@ -518,6 +560,14 @@ impl FileWatch {
             })
             .collect();
         FileWatch { files, config }
+    }
+
+    /// Watches a file opened from the problems list too, unless it is watched already.
+    fn watch(&mut self, name: &str, path: &Path, text: &str) {
+        if self.files.values().all(|(p, _, _)| p != path) {
+            let entry = (path.to_path_buf(), mtime(path), text.to_string());
+            self.files.insert(name.to_string(), entry);
+        }
     }
 
     /// Our own save: its text is not news.

@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::panes::diff::DiffLoaded;
+use super::panes::files::Opened;
 use super::panes::release::{ReleaseLoaded, Shared};
 use promptwright_core::plan::PlanRequest;
 use promptwright_core::release::Ref;
 use promptwright_core::release::{Proposal, RollbackPlan, Verdict};
 use promptwright_core::runner::RunEvent;
 use promptwright_core::vocab::LoadErrors;
-use promptwright_core::workspace::{PromptDef, Workspace};
+use promptwright_core::workspace::{Config, PromptDef, Workspace};
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -45,14 +46,24 @@ pub enum Msg {
         prompt: String,
         result: Result<String, String>,
     },
+    /// A file a problem names was read to be edited (`Cmd::OpenFile`), or why not.
+    FileOpened {
+        result: Result<Opened, String>,
+        line: usize,
+        col: usize,
+    },
     /// A run reported progress.
     Run(RunEvent),
     /// A run could not start (bad selection, missing key...), or failed to write.
     RunFailed(String),
     /// The clock, while a run is in progress (for the ETA and the filtered rows).
     Tick(Instant),
-    /// The workspace was read again (after a save).
-    WorkspaceLoaded(Arc<Result<Workspace, LoadErrors>>),
+    /// The workspace was read again (after a save); when it does not load, its
+    /// workspace.toml alone if that parses (the providers, for the prompts' validation).
+    WorkspaceLoaded {
+        result: Arc<Result<Workspace, LoadErrors>>,
+        config: Option<Box<Config>>,
+    },
     /// A diff asked for with `Cmd::LoadDiff` is ready.
     DiffLoaded(Box<DiffLoaded>),
     /// The Release pane's proposal and history.
@@ -105,6 +116,13 @@ pub enum Cmd {
     CancelRun,
     /// Read the workspace again, to run what was just saved.
     ReloadWorkspace,
+    /// Read the file a problem names (as messages show it) to edit it at `line`:`col`;
+    /// `Msg::FileOpened` answers.
+    OpenFile {
+        shown: String,
+        line: usize,
+        col: usize,
+    },
     /// Compute the diff of two sides of a prompt; `draft` is the editor's parsed text.
     LoadDiff {
         prompt: String,

@@ -3,13 +3,11 @@
 
 use std::path::Path;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 
 use super::app::{App, Overlay};
 use super::msg::Msg;
-use super::testing::{ch, key, perform, write};
+use super::testing::{ch, key, masked_screen, perform, write};
 
 fn broken() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -32,20 +30,8 @@ fn broken() -> tempfile::TempDir {
     dir
 }
 
-/// The frame with the temporary folder's path replaced, so it reads the same anywhere.
 fn screen(app: &App, root: &Path) -> String {
-    let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
-    super::render(&mut t, app).unwrap();
-    let mut text = t.backend().to_string();
-    // The folder's path, and its name (the workspace's name while workspace.toml is
-    // broken), are random.
-    let shown = root.display().to_string();
-    let name = root.file_name().unwrap().to_string_lossy().into_owned();
-    for s in [shown, name] {
-        let masked = format!("{:<width$}", "WS", width = s.chars().count());
-        text = text.replace(&s, &masked);
-    }
-    text
+    masked_screen(app, root, 100, 24)
 }
 
 #[test]
@@ -66,7 +52,7 @@ fn load_errors_are_listed_at_file_line_col_from_any_pane() {
     );
 
     app.update(ch('!'));
-    assert_eq!(app.overlay, Some(Overlay::Problems { scroll: 0 }));
+    assert_eq!(app.overlay, Some(Overlay::Problems { selected: 0 }));
     let text = screen(&app, root);
     assert!(text.contains("workspace.toml:7:17"), "{text}");
     assert!(text.contains("evals/s.toml:3:6"), "{text}");

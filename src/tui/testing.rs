@@ -10,7 +10,6 @@ use tokio_util::sync::CancellationToken;
 use super::app::App;
 use super::msg::{Cmd, Msg};
 use super::panes::release::{self, Shared};
-use promptwright_core::workspace::Workspace;
 
 /// A temporary workspace named `demo` whose only provider, `local`, is the offline echo;
 /// `more` is appended to its workspace.toml (a `[gate]`, say).
@@ -30,6 +29,23 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();
+}
+
+/// The frame at `w`×`h` with the temporary folder's path replaced, so it reads the same
+/// anywhere.
+pub fn masked_screen(app: &App, root: &Path, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    super::render(&mut t, app).unwrap();
+    let mut text = t.backend().to_string();
+    // The folder's path, and its name (the workspace's name while workspace.toml is
+    // broken), are random.
+    let shown = root.display().to_string();
+    let name = root.file_name().unwrap().to_string_lossy().into_owned();
+    for s in [shown, name] {
+        let masked = format!("{:<width$}", "WS", width = s.chars().count());
+        text = text.replace(&s, &masked);
+    }
+    text
 }
 
 pub fn key(code: KeyCode) -> Msg {
@@ -123,11 +139,16 @@ pub fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
                 vec![Msg::RolledBack(release::rollback(root, &plan, &reason))]
             }
             Cmd::Save { prompt, path, text } => {
-                let result = promptwright_core::fsutil::write_atomic(&path, text.as_bytes())
-                    .map(|()| text)
-                    .map_err(|e| e.to_string());
-                vec![Msg::Saved { prompt, result }]
+                vec![Msg::Saved {
+                    prompt,
+                    result: super::save(root, &path, text),
+                }]
             }
+            Cmd::OpenFile { shown, line, col } => vec![Msg::FileOpened {
+                result: super::panes::files::read_for_edit(root, &shown),
+                line,
+                col,
+            }],
             Cmd::ScheduleValidate {
                 prompt, generation, ..
             } => vec![Msg::ValidateDue { prompt, generation }],
@@ -139,7 +160,7 @@ pub fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
             } => vec![Msg::DiffLoaded(Box::new(super::panes::diff::load(
                 root, &prompt, from, to, draft,
             )))],
-            Cmd::ReloadWorkspace => vec![Msg::WorkspaceLoaded(Arc::new(Workspace::load(root)))],
+            Cmd::ReloadWorkspace => vec![super::reread(root)],
             other => panic!("unexpected command {other:?}"),
         };
         for m in msgs {

@@ -227,7 +227,10 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
                 app.update(ch('q'));
             }
             Context::Problems => {
-                app.overlay = Some(Overlay::Problems { scroll: 5 });
+                app.ws.load_errors = ["workspace.toml", "evals/a.toml", "evals/b.toml"]
+                    .map(|p| promptwright_core::vocab::Diagnostic::file(p, "broken"))
+                    .to_vec();
+                app.overlay = Some(Overlay::Problems { selected: 1 });
             }
             Context::Editor => {
                 app.update(key(KeyCode::Enter));

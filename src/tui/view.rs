@@ -93,7 +93,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     match app.overlay {
         Some(Overlay::Help { scroll }) => help::view(app, f, a.body, scroll),
         Some(Overlay::ConfirmQuit) => confirm::view(app, f, a.body),
-        Some(Overlay::Problems { scroll }) => problems::view(app, f, a.body, scroll),
+        Some(Overlay::Problems { selected }) => problems::view(app, f, a.body, selected),
         None => {}
     }
 }

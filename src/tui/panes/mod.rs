@@ -5,6 +5,8 @@ pub mod doc_view;
 pub mod editor;
 pub mod evals;
 pub mod evals_view;
+pub mod files;
+pub mod prompt_entry;
 pub mod prompts;
 pub mod release;
 pub mod release_view;

@@ -1,178 +1,17 @@
 //! The Prompts pane: the list of prompts, an editor on the selected file with live
 //! validation, and a preview of the rendered messages for an eval case.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::time::Duration;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
-use ratatui_textarea::TextArea;
-use serde_json::{Map, Value};
 
 use super::editor::{self, Bar};
-use crate::tui::msg::Cmd;
+use super::files::{self, OpenFiles};
+pub use super::prompt_entry::{Kind, PreviewCase, PromptEntry, ReleaseStatus, VALIDATE_AFTER};
 use crate::tui::theme;
-use promptwright_core::vocab::{Diagnostic, Source};
-use promptwright_core::workspace::prompt::parse_prompt;
-use promptwright_core::workspace::{Config, Prompt};
-
-/// How long typing must pause before the text is re-parsed.
-pub const VALIDATE_AFTER: Duration = Duration::from_millis(150);
-
-/// An eval case to preview the prompt with.
-#[derive(Debug, Clone)]
-pub struct PreviewCase {
-    pub suite: String,
-    pub id: String,
-    pub vars: Map<String, Value>,
-}
-
-/// Where a prompt stands against its current release.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReleaseStatus {
-    New,
-    Changed,
-    Released,
-}
-
-impl ReleaseStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            ReleaseStatus::New => "new",
-            ReleaseStatus::Changed => "changed",
-            ReleaseStatus::Released => "released",
-        }
-    }
-}
-
-pub struct PromptEntry {
-    pub name: String,
-    pub rel_path: String,
-    pub path: PathBuf,
-    /// What the file on disk holds (as far as we know).
-    pub saved_text: String,
-    pub editor: TextArea<'static>,
-    /// The latest text that parsed, for the preview and the variables.
-    pub parsed: Option<Prompt>,
-    /// Problems of the current text.
-    pub errors: Vec<Diagnostic>,
-    /// Bumped at every edit; validation answers only the latest.
-    pub generation: u64,
-    pub validated: u64,
-    pub release_sha: Option<String>,
-    pub cases: Vec<PreviewCase>,
-    pub case_index: usize,
-    /// New text from disk, waiting for `r` (offered only without unsaved edits).
-    pub disk_text: Option<String>,
-}
-
-impl PromptEntry {
-    pub fn new(
-        name: String,
-        rel_path: String,
-        path: PathBuf,
-        text: String,
-        release_sha: Option<String>,
-        cases: Vec<PreviewCase>,
-    ) -> Self {
-        PromptEntry {
-            name,
-            rel_path,
-            path,
-            editor: editor::editor_for(&text),
-            saved_text: text,
-            parsed: None,
-            errors: Vec::new(),
-            generation: 0,
-            validated: u64::MAX,
-            release_sha,
-            cases,
-            case_index: 0,
-            disk_text: None,
-        }
-    }
-
-    /// The editor's text as it would be saved (a file ends with a newline).
-    pub fn text(&self) -> String {
-        let mut t = self.editor.lines().join("\n");
-        t.push('\n');
-        t
-    }
-
-    pub fn is_dirty(&self) -> bool {
-        normalize(&self.text()) != normalize(&self.saved_text)
-    }
-
-    pub fn status(&self) -> ReleaseStatus {
-        match (&self.release_sha, &self.parsed) {
-            (None, _) => ReleaseStatus::New,
-            (Some(r), Some(p)) if *r == p.content_sha256 => ReleaseStatus::Released,
-            _ => ReleaseStatus::Changed,
-        }
-    }
-
-    /// Re-parses the editor's text: errors at line:col, variables, the preview's prompt.
-    pub fn validate(&mut self, config: Option<&Config>) {
-        let src = Source::new(self.rel_path.clone(), self.text());
-        match parse_prompt(&self.name, &src, config) {
-            Ok(p) => {
-                self.parsed = Some(p);
-                self.errors.clear();
-            }
-            Err(errors) => self.errors = errors,
-        }
-        self.validated = self.generation;
-    }
-
-    pub fn replace_text(&mut self, text: String, config: Option<&Config>) {
-        self.editor = editor::editor_for(&text);
-        self.saved_text = text;
-        self.disk_text = None;
-        self.generation += 1;
-        self.validate(config);
-    }
-
-    /// Marks an edit and asks for a debounced validation.
-    pub fn edited(&mut self) -> Cmd {
-        self.generation += 1;
-        Cmd::ScheduleValidate {
-            prompt: self.name.clone(),
-            generation: self.generation,
-            after: VALIDATE_AFTER,
-        }
-    }
-
-    pub fn cycle_case(&mut self, forward: bool) {
-        let n = self.cases.len();
-        if n > 0 {
-            self.case_index = if forward {
-                (self.case_index + 1) % n
-            } else {
-                (self.case_index + n - 1) % n
-            };
-        }
-    }
-
-    pub fn case(&self) -> Option<&PreviewCase> {
-        self.cases.get(self.case_index)
-    }
-
-    pub fn variables(&self) -> BTreeSet<String> {
-        self.parsed
-            .as_ref()
-            .map(|p| p.variables.clone())
-            .unwrap_or_default()
-    }
-}
-
-/// Line endings and a final newline do not make a file "edited".
-fn normalize(s: &str) -> &str {
-    s.trim_end_matches(['\n', '\r'])
-}
+use promptwright_core::workspace::Prompt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -187,6 +26,8 @@ pub struct PromptsPane {
     pub preview_scroll: u16,
     /// The editor's search or go-to-line bar, while it is open.
     pub bar: Option<Bar>,
+    /// Files other than prompts opened in the editor.
+    pub files: OpenFiles,
 }
 
 /// The pane's areas for a body rectangle, shared by drawing and mouse hit-testing.
@@ -233,6 +74,32 @@ impl PromptsPane {
         self.entries.get_mut(self.selected)
     }
 
+    /// What the editor shows: an opened file, else the selected prompt.
+    pub fn editing(&self) -> Option<&PromptEntry> {
+        self.files.shown().or_else(|| self.current())
+    }
+
+    pub fn editing_mut(&mut self) -> Option<&mut PromptEntry> {
+        match self.files.shown {
+            Some(i) => self.files.entries.get_mut(i),
+            None => self.entries.get_mut(self.selected),
+        }
+    }
+
+    /// A prompt or an opened file by its name (a file's name is its path in the
+    /// workspace, which no prompt name can be: those have no `.` or `/`).
+    pub fn entry_mut(&mut self, name: &str) -> Option<&mut PromptEntry> {
+        self.entries
+            .iter_mut()
+            .chain(&mut self.files.entries)
+            .find(|e| e.name == name)
+    }
+
+    /// Every prompt and opened file.
+    pub fn all(&self) -> impl Iterator<Item = &PromptEntry> {
+        self.entries.iter().chain(&self.files.entries)
+    }
+
     /// The prompt `name` as the editor shows it, when that text is valid.
     pub fn draft(&self, name: &str) -> Option<&Prompt> {
         self.entries
@@ -243,11 +110,12 @@ impl PromptsPane {
     }
 
     pub fn dirty_count(&self) -> usize {
-        self.entries.iter().filter(|e| e.is_dirty()).count()
+        self.all().filter(|e| e.is_dirty()).count()
     }
 
     pub fn select(&mut self, index: usize) {
         if index < self.entries.len() {
+            self.files.shown = None;
             self.selected = index;
             self.preview_scroll = 0;
         }
@@ -257,6 +125,11 @@ impl PromptsPane {
         let a = areas(body);
         if let Some(list) = a.list {
             self.view_list(f, list);
+        }
+        if let Some(file) = self.files.shown() {
+            let focused = self.focus == Focus::Editor;
+            files::view(f, &a, file, focused, self.bar.as_ref());
+            return;
         }
         let Some(entry) = self.current() else {
             let msg = Paragraph::new(

@@ -1,4 +1,4 @@
-//! The quit confirmation when prompts have unsaved edits.
+//! The quit confirmation when prompts or opened files have unsaved edits.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,8 +13,7 @@ use crate::tui::theme;
 pub fn view(app: &App, f: &mut Frame, body: Rect) {
     let names: Vec<String> = app
         .prompts
-        .entries
-        .iter()
+        .all()
         .filter(|e| e.is_dirty())
         .map(|e| e.rel_path.clone())
         .collect();

@@ -118,9 +118,12 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
     }
     // In the editor every key but these types text: naming them all beats naming the
     // workspace and model again (the editor's title names the file and marks it unsaved).
+    // Over the problems, their keys beat the error count the overlay shows anyway.
     let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
-    if matches!(app.context(), Context::Editor | Context::EditorBar)
-        && width(&left) + sep.width() + width(&tail) > area.width as usize
+    if matches!(
+        app.context(),
+        Context::Editor | Context::EditorBar | Context::Problems
+    ) && width(&left) + sep.width() + width(&tail) > area.width as usize
     {
         left.clear();
     }

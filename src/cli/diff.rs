@@ -14,8 +14,9 @@ use clap::Args;
 
 use self::document::{Layout, paint, style_delete, style_dim, style_insert};
 use super::{CliError, workspace_root};
-use promptwright_core::diff::{MessageStatus, OutputDiff, PromptDiff, View};
-use promptwright_core::release::{self, Ref, RefError, Resolved, SideResults};
+use promptwright_core::diff::{MessageStatus, PromptDiff, View};
+use promptwright_core::release::compare::{self, NoRun, Outputs};
+use promptwright_core::release::{Ref, RefError, Resolved};
 use promptwright_core::vocab::LoadErrors;
 
 /// `diff --help`. On the subcommand's variant: a variant's doc comment would replace
@@ -94,8 +95,8 @@ fn ref_error(e: RefError) -> CliError {
 
 pub fn run(dir: Option<&Path>, args: &DiffArgs) -> Result<ExitCode, CliError> {
     let root = workspace_root(dir)?;
-    let from = release::resolve(&root, &args.name, &args.from).map_err(ref_error)?;
-    let to = release::resolve(&root, &args.name, &args.to).map_err(ref_error)?;
+    let from = compare::side(&root, &args.name, &args.from, None).map_err(ref_error)?;
+    let to = compare::side(&root, &args.name, &args.to, None).map_err(ref_error)?;
     let view = if args.side_by_side {
         View::SideBySide
     } else {
@@ -103,9 +104,9 @@ pub fn run(dir: Option<&Path>, args: &DiffArgs) -> Result<ExitCode, CliError> {
     };
     let width = output_width();
     let text = if args.outputs {
-        let old = results_of(&root, &args.name, &from)?;
-        let new = results_of(&root, &args.name, &to)?;
-        outputs_report(&args.name, &from, &old, &to, &new, view, width)
+        let outputs =
+            compare::outputs(&root, &args.name, &from, &to).map_err(|e| no_run(&args.name, e))?;
+        outputs_report(&args.name, &from, &to, &outputs, view, width)
     } else {
         prompt_report(&args.name, &from, &to, view, width)
     };
@@ -113,29 +114,24 @@ pub fn run(dir: Option<&Path>, args: &DiffArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The latest results of a side's content, or why there are none and how to make them.
-fn results_of(root: &Path, name: &str, side: &Resolved) -> Result<SideResults, CliError> {
-    let sha = side.content_sha256();
-    release::side_results(root, name, &sha).ok_or_else(|| {
-        let short = &sha[..sha.len().min(12)];
-        let help = match side.reference {
-            Ref::Draft => format!(
-                "evaluate the draft first: `promptwright eval --prompt {name}`"
-            ),
-            _ => format!(
-                "runs are found by content hash: evaluate this content with `promptwright eval --prompt {name}` \
-                 while prompts/{name}.toml holds it (`promptwright release` evaluates both sides too)"
-            ),
-        };
-        CliError::usage(
-            format!(
-                "no run of `{name}` {} ({}, content {short}…) in .promptwright/runs",
-                side.label(),
-                side.rel_path
-            ),
-            help,
-        )
-    })
+/// Why a side has no results, and how to make them.
+fn no_run(name: &str, side: NoRun) -> CliError {
+    let sha = &side.content_sha256;
+    let short = &sha[..sha.len().min(12)];
+    let help = match side.reference {
+        Ref::Draft => format!("evaluate the draft first: `promptwright eval --prompt {name}`"),
+        _ => format!(
+            "runs are found by content hash: evaluate this content with `promptwright eval --prompt {name}` \
+             while prompts/{name}.toml holds it (`promptwright release` evaluates both sides too)"
+        ),
+    };
+    CliError::usage(
+        format!(
+            "no run of `{name}` {} ({}, content {short}…) in .promptwright/runs",
+            side.label, side.rel_path
+        ),
+        help,
+    )
 }
 
 fn heading(out: &mut String, what: &str, name: &str, from: &Resolved, to: &Resolved, width: usize) {
@@ -151,7 +147,7 @@ pub(super) fn prompt_report(
     view: View,
     width: usize,
 ) -> String {
-    let diff = PromptDiff::new(&from.def, &to.def);
+    let diff = compare::prompts(from, to);
     let mut out = String::new();
     heading(&mut out, "diff of ", name, from, to, width);
     let file = |sign: &str, side: &Resolved| {
@@ -270,9 +266,8 @@ fn summary(diff: &PromptDiff) -> String {
 fn outputs_report(
     name: &str,
     from: &Resolved,
-    old: &SideResults,
     to: &Resolved,
-    new: &SideResults,
+    outputs: &Outputs,
     view: View,
     width: usize,
 ) -> String {
@@ -280,6 +275,7 @@ fn outputs_report(
     heading(&mut out, "outputs of ", name, from, to, width);
     let (fl, tl) = (from.label(), to.label());
     let w = cells::width(&fl).max(cells::width(&tl)) + 1;
+    let (old, new) = (&outputs.old, &outputs.new);
     for (label, side, style) in [(&fl, old, style_delete()), (&tl, new, style_insert())] {
         let pad = " ".repeat(w - cells::width(label));
         paint(&mut out, &format!("{label}:{pad}"), style);
@@ -295,7 +291,6 @@ fn outputs_report(
         );
         out.push('\n');
     }
-    let diff = OutputDiff::of_latest(&old.cases, &new.cases);
-    outputs::render(&diff, (&fl, &tl), view, width, &mut out);
+    outputs::render(&outputs.diff, (&fl, &tl), view, width, &mut out);
     out
 }

@@ -8,7 +8,8 @@ use std::path::Path;
 use super::doc_view::DocPos;
 use super::release::Gating;
 use promptwright_core::diff::{OutputDiff, PromptDiff, View};
-use promptwright_core::release::{self, Ref};
+use promptwright_core::release::compare;
+use promptwright_core::release::{self, Ref, Resolved};
 use promptwright_core::workspace::PromptDef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,35 +188,24 @@ impl DiffPane {
 /// Computes a diff for the pane (file reads and diffing: run off the UI task). `draft`
 /// is the editor's parsed text, so the diff shows edits before they are saved.
 pub fn load(root: &Path, prompt: &str, from: Ref, to: Ref, draft: Option<PromptDef>) -> DiffLoaded {
-    let side = |r: Ref| -> Result<(PromptDef, String, String), String> {
-        match (r, &draft) {
-            (Ref::Draft, Some(def)) => Ok((def.clone(), "draft".to_string(), def.content_sha256())),
-            _ => release::resolve(root, prompt, &r)
-                .map(|res| (res.def.clone(), res.label(), res.content_sha256()))
-                .map_err(|e| format!("{e} — {} (in this pane, f and t pick the sides)", e.help())),
-        }
+    let side = |r: Ref| {
+        compare::side(root, prompt, &r, draft.as_ref())
+            .map_err(|e| format!("{e} — {} (in this pane, f and t pick the sides)", e.help()))
     };
     let (a, b) = (side(from), side(to));
     let labels = (
         a.as_ref()
-            .map_or_else(|_| from.to_string(), |s| s.1.clone()),
-        b.as_ref().map_or_else(|_| to.to_string(), |s| s.1.clone()),
+            .map_or_else(|_| from.to_string(), Resolved::label),
+        b.as_ref().map_or_else(|_| to.to_string(), Resolved::label),
     );
-    let prompt_diff = match (&a, &b) {
-        (Ok(a), Ok(b)) => Ok(PromptDiff::new(&a.0, &b.0)),
-        (Err(e), _) | (_, Err(e)) => Err(e.clone()),
-    };
-    let outputs = match (&a, &b) {
-        (Ok(a), Ok(b)) => {
-            let run = |r: Ref, sha: &str, label: &str| {
-                release::side_results(root, prompt, sha).ok_or_else(|| no_run_hint(r, label))
-            };
-            match (run(from, &a.2, &a.1), run(to, &b.2, &b.1)) {
-                (Ok(x), Ok(y)) => Ok(OutputDiff::of_latest(&x.cases, &y.cases)),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            }
-        }
-        (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+    let (prompt_diff, outputs) = match (&a, &b) {
+        (Ok(a), Ok(b)) => (
+            Ok(compare::prompts(a, b)),
+            compare::outputs(root, prompt, a, b)
+                .map(|o| o.diff)
+                .map_err(|e| no_run_hint(e.reference, &e.label)),
+        ),
+        (Err(e), _) | (_, Err(e)) => (Err(e.clone()), Err(e.clone())),
     };
     DiffLoaded {
         prompt: prompt.to_string(),

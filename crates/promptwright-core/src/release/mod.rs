@@ -7,6 +7,7 @@
 //! [`history`], [`stats`] and [`verify`] read what those wrote.
 
 mod checks;
+pub mod compare;
 pub mod consistency;
 pub mod error;
 pub mod export;

@@ -89,7 +89,7 @@ pub(super) fn output_width() -> usize {
 fn ref_error(e: RefError) -> CliError {
     match e {
         RefError::Invalid(diags) => CliError::Load(LoadErrors(diags)),
-        other => CliError::usage(other.to_string(), other.help()),
+        other => CliError::explained(&other),
     }
 }
 

@@ -42,7 +42,7 @@ pub struct GateArgs {
 pub(super) fn release_error(e: ReleaseError) -> CliError {
     match e {
         ReleaseError::Invalid(d) => CliError::Load(LoadErrors(d)),
-        other => CliError::usage(other.to_string(), other.help()),
+        other => CliError::explained(&other),
     }
 }
 

@@ -23,6 +23,7 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Style};
 use clap::{Parser, Subcommand};
 
+use promptwright_core::vocab::Explain;
 use promptwright_core::vocab::{Diagnostic, LoadErrors};
 use promptwright_core::words::plural;
 use promptwright_core::workspace::{Workspace, find_root};
@@ -124,6 +125,11 @@ pub enum CliError {
 impl CliError {
     pub fn usage(message: impl Into<String>, help: impl Into<String>) -> CliError {
         CliError::Usage(message.into(), help.into())
+    }
+
+    /// An engine error as `error:` and `help:` lines.
+    pub fn explained(e: &impl Explain) -> CliError {
+        CliError::Usage(e.to_string(), e.help())
     }
 }
 

@@ -70,6 +70,7 @@ use msg::{Cmd, Msg};
 use panes::evals::{EvalsPane, SuiteRow};
 use panes::prompts::{Focus, PreviewCase, PromptEntry, PromptsPane};
 
+use promptwright_core::vocab::Explain;
 use promptwright_core::vocab::Source;
 use promptwright_core::workspace::{Workspace, config};
 
@@ -480,7 +481,7 @@ fn start_run(
         let plans = match planned {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => {
-                let _ = tx.send(Msg::RunFailed(format!("{}; {}", e.message, e.help)));
+                let _ = tx.send(Msg::RunFailed(e.one_line()));
                 return;
             }
             Err(e) => {

@@ -9,6 +9,7 @@ use crate::provider::{self, Provider, Recorder};
 use crate::runner::{GraderPlan, ProviderPlan, Resume, RunPlan};
 use crate::store;
 use crate::vocab::Diagnostic;
+use crate::vocab::Explain;
 use crate::vocab::did_you_mean;
 use crate::workspace::{Prompt, ProviderConfig, ProviderKind, Suite, Workspace};
 
@@ -39,6 +40,18 @@ pub struct PlanError {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Explain for PlanError {
+    fn help(&self) -> String {
+        self.help.clone()
+    }
+}
+
 impl PlanError {
     fn new(message: impl Into<String>, help: impl Into<String>) -> PlanError {
         PlanError {
@@ -55,12 +68,6 @@ impl PlanError {
             help: first.help.clone().unwrap_or_default(),
             diagnostics,
         }
-    }
-}
-
-impl std::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.help)
     }
 }
 

@@ -10,6 +10,7 @@ use super::release::Gating;
 use promptwright_core::diff::{OutputDiff, PromptDiff, View};
 use promptwright_core::release::compare;
 use promptwright_core::release::{self, Ref, Resolved};
+use promptwright_core::vocab::Explain;
 use promptwright_core::workspace::PromptDef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +191,7 @@ impl DiffPane {
 pub fn load(root: &Path, prompt: &str, from: Ref, to: Ref, draft: Option<PromptDef>) -> DiffLoaded {
     let side = |r: Ref| {
         compare::side(root, prompt, &r, draft.as_ref())
-            .map_err(|e| format!("{e} — {} (in this pane, f and t pick the sides)", e.help()))
+            .map_err(|e| format!("{} (in this pane, f and t pick the sides)", e.one_line()))
     };
     let (a, b) = (side(from), side(to));
     let labels = (

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use promptwright_core::plan::{self, PlanRequest};
 use promptwright_core::release;
 use promptwright_core::runner::{self, RunEvent, RunPlan};
+use promptwright_core::vocab::Explain;
 use promptwright_core::workspace::Workspace;
 
 /// Runs every suite of `prompt`'s current release; the summary says what ran.
@@ -41,11 +42,11 @@ pub async fn run_current(
 /// The current release as a run plan (gate's baseline), with its label (`current (v2)`).
 fn plan_current(ws: &Workspace, prompt: &str) -> Result<(String, RunPlan), String> {
     let current = release::proposal::load_current(ws, prompt)
-        .map_err(|e| format!("{e} — {}", e.help()))?
+        .map_err(|e| e.one_line())?
         .ok_or_else(|| format!("{prompt} has no release yet (the Release pane makes one)"))?;
     let label = format!("current (v{})", current.release.version);
     let plan = plan::plans_of(ws, &PlanRequest::default(), vec![current.prompt])
-        .map_err(|e| format!("{}; {}", e.message, e.help))?
+        .map_err(|e| e.one_line())?
         .pop()
         .ok_or_else(|| format!("{prompt} has no suites to run"))?;
     Ok((label, plan))

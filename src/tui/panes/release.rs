@@ -17,6 +17,7 @@ use promptwright_core::plan::PlanRequest;
 use promptwright_core::release::{self, LogEntry, Proposal, RollbackPlan, Verdict};
 use promptwright_core::runner::RunEvent;
 use promptwright_core::store::Tally;
+use promptwright_core::vocab::Explain;
 use promptwright_core::workspace::Workspace;
 
 /// A value shared with the event loop. Equal when it is the same value, so commands that
@@ -255,7 +256,7 @@ pub fn load(ws: Result<&Workspace, &str>, root: &Path, prompt: &str) -> ReleaseL
     let proposal = match ws {
         Ok(ws) => Proposal::load(ws, prompt)
             .map(|p| Shared(Arc::new(p)))
-            .map_err(|e| format!("{e} — {}", e.help())),
+            .map_err(|e| e.one_line()),
         Err(why) => Err(why.to_string()),
     };
     let shown = |rel: &str| rel.to_string();
@@ -285,7 +286,7 @@ pub async fn gate(
     let plans = tokio::task::spawn_blocking(move || p2.plans(&ws2, &PlanRequest::default()))
         .await
         .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{}; {}", e.message, e.help))?;
+        .map_err(|e| e.one_line())?;
     let runs = release::run_gate(plans, events, cancel)
         .await
         .map_err(|e| e.to_string())?;
@@ -315,13 +316,13 @@ pub fn export(
                 e.written.join(", ")
             )
         })
-        .map_err(|e| format!("{e} — {}", e.help()))
+        .map_err(|e| e.one_line())
 }
 
 pub fn plan_rollback(root: &Path, prompt: &str) -> Result<Shared<RollbackPlan>, String> {
     release::plan_rollback(root, prompt, None)
         .map(|p| Shared(Arc::new(p)))
-        .map_err(|e| format!("{e} — {}", e.help()))
+        .map_err(|e| e.one_line())
 }
 
 pub fn rollback(root: &Path, plan: &RollbackPlan, reason: &str) -> Result<String, String> {
@@ -332,5 +333,5 @@ pub fn rollback(root: &Path, plan: &RollbackPlan, reason: &str) -> Result<String
                 plan.name, plan.to.version, plan.from.version
             )
         })
-        .map_err(|e| format!("{e} — {}", e.help()))
+        .map_err(|e| e.one_line())
 }

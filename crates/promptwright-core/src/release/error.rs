@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::RefError;
 use crate::vocab::Diagnostic;
+use crate::vocab::Explain;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReleaseError {
@@ -98,9 +99,8 @@ impl From<RefError> for ReleaseError {
     }
 }
 
-impl ReleaseError {
-    /// The `help:` line.
-    pub fn help(&self) -> String {
+impl Explain for ReleaseError {
+    fn help(&self) -> String {
         match self {
             ReleaseError::Ref(e) => e.help(),
             ReleaseError::Invalid(d) => d

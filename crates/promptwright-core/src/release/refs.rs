@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use super::file::ReleaseFile;
 use super::{current_rel, version_rel};
+use crate::vocab::Explain;
 use crate::vocab::{Diagnostic, Source};
 use crate::workspace::{PromptDef, prompt::parse_prompt};
 
@@ -138,9 +139,8 @@ fn list(versions: &[u32]) -> String {
         .join(", ")
 }
 
-impl RefError {
-    /// The `help:` line: what to run or write to get past this.
-    pub fn help(&self) -> String {
+impl Explain for RefError {
+    fn help(&self) -> String {
         match self {
             RefError::UnknownPrompt {
                 suggestion: Some(s),

@@ -4,6 +4,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::*;
+use crate::vocab::Explain;
 use crate::vocab::{Message, Role, Source};
 use crate::workspace::PromptDef;
 

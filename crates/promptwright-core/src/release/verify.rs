@@ -14,6 +14,7 @@ use super::file::key_span;
 use super::log::{log_rel, parse_log};
 use super::repair::inspect;
 use super::{RELEASES_DIR, ReleaseFile, current_rel, prompt_names, version_rel, versions};
+use crate::vocab::Explain;
 use crate::vocab::{Diagnostic, Source};
 
 #[derive(Debug, Clone, Default, PartialEq)]

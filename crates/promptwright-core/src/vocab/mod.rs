@@ -3,11 +3,13 @@
 //! without reaching into one another.
 
 pub mod diagnostic;
+pub mod explain;
 pub mod message;
 pub mod source;
 pub mod suggest;
 
 pub use diagnostic::{Diagnostic, LoadErrors};
+pub use explain::Explain;
 pub use message::{Message, Role};
 pub use source::{ReadError, Source};
 pub use suggest::did_you_mean;

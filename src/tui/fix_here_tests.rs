@@ -64,6 +64,12 @@ fn a_broken_workspace_toml_is_fixed_in_the_editor_from_the_problems_list() {
     assert!(text.contains("workspace.toml:7:17"), "{text}");
     assert!(text.contains("Enter open"), "{text}");
     insta::assert_snapshot!("fix_here_problems", text);
+    // Narrow: a problem's continuation lines hang under it.
+    let narrow = masked_screen(&app, root, 60, 24);
+    insta::assert_snapshot!("fix_here_problems_60_wide", narrow);
+    let rows: Vec<&str> = narrow.lines().collect();
+    let first = rows.iter().position(|r| r.contains("▶ ✗")).unwrap();
+    assert!(rows[first + 1].contains("│ │    "), "{narrow}");
 
     run(&mut app, root, key(KeyCode::Enter));
     assert_eq!(app.overlay, None);

@@ -242,7 +242,7 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
         let say = match problems {
             0 => "No suites: add evals/SUITE.toml.".to_string(),
             n => format!(
-                "The workspace did not load: ! lists its {} (file:line:col).",
+                "The workspace did not load: ! lists its {} (file:line:col); Enter on one opens it in the editor.",
                 promptwright_core::words::plural(n, "problem", "problems")
             ),
         };

@@ -16,7 +16,13 @@ pub fn run(dir: Option<&Path>, out: &Path) -> Result<ExitCode, CliError> {
         )
     };
     std::fs::create_dir_all(out).map_err(io)?;
-    for shot in shots::all(&root) {
+    let shots = shots::all(&root).map_err(|e| {
+        CliError::usage(
+            format!("cannot take the screenshots: {e}"),
+            "`promptwright check` shows what is wrong with the workspace",
+        )
+    })?;
+    for shot in shots {
         for (ext, content) in [("txt", &shot.text), ("svg", &shot.svg)] {
             promptwright_core::fsutil::write_atomic(
                 &out.join(format!("{}.{ext}", shot.name)),

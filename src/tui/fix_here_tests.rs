@@ -239,7 +239,7 @@ fn a_file_a_problem_names_is_opened_and_saved_only_inside_the_workspace() {
     let link = root.join("data.jsonl");
     let err = read_for_edit(&root, &link.display().to_string()).unwrap_err();
     assert!(err.contains("outside the workspace"), "{err}");
-    let err = super::save(&root, &link, "x\n".into()).unwrap_err();
+    let err = super::effects::save(&root, &link, "x\n".into()).unwrap_err();
     assert!(err.contains("outside the workspace"), "{err}");
     assert_eq!(
         std::fs::read_to_string(base.path().join("outside.jsonl")).unwrap(),
@@ -287,7 +287,7 @@ fn an_opened_file_changed_on_disk_is_reloaded_unless_it_has_edits() {
     let mut app = App::from(super::load(root));
     run(&mut app, root, ch('!'));
     run(&mut app, root, key(KeyCode::Enter));
-    let mut watch = super::FileWatch::new(&app, root);
+    let mut watch = super::watch::FileWatch::new(&app, root);
     let e = app.prompts.editing().unwrap();
     watch.watch(&e.name, &e.path, &e.text());
 

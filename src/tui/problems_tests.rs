@@ -67,7 +67,7 @@ fn load_errors_are_listed_at_file_line_col_from_any_pane() {
     app.update(ch('!'));
 
     // Fixed in another editor: the watch notices and the workspace is read again.
-    let mut watch = super::FileWatch::new(&app, root);
+    let mut watch = super::watch::FileWatch::new(&app, root);
     let ws_file = root.join("workspace.toml");
     let fixed = std::fs::read_to_string(&ws_file)
         .unwrap()

@@ -4,21 +4,22 @@
 //! copied without its local state, runs use the offline echo provider, and run ids and
 //! clocks are fixed.
 
+use std::io;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::app::App;
+use super::drive::settle;
 use super::keymap::Action;
 use super::msg::{Cmd, Msg};
 use super::screenshot;
-use promptwright_core::plan::{self, PlanRequest};
-use promptwright_core::runner::{self, RunEvent};
+use promptwright_core::plan::PlanRequest;
+use promptwright_core::release::LogEntry;
+use promptwright_core::runner::RunEvent;
 
 pub const WIDTH: u16 = 120;
 pub const HEIGHT: u16 = 36;
@@ -26,16 +27,24 @@ const RUN_ID: &str = "20261125-093000-c0ffee";
 
 pub struct Shot {
     pub name: &'static str,
+    /// Words the picture must show to be what its name promises (the freshness test
+    /// checks them, so a shot taken in the wrong state fails).
+    pub shows: &'static [&'static str],
     pub text: String,
     pub svg: String,
 }
 
-fn shoot(name: &'static str, app: &App) -> Shot {
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("test backend");
-    super::render(&mut terminal, app).expect("test backend draws");
+fn shoot(name: &'static str, shows: &'static [&'static str], app: &App) -> Shot {
+    // A TestBackend cannot fail to draw.
+    let mut terminal = match Terminal::new(TestBackend::new(WIDTH, HEIGHT)) {
+        Ok(t) => t,
+        Err(never) => match never {},
+    };
+    let _ = super::render(&mut terminal, app);
     let buf = terminal.backend().buffer();
     Shot {
         name,
+        shows,
         text: screenshot::to_text(buf),
         svg: screenshot::to_svg(buf),
     }
@@ -67,177 +76,143 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Every event of a run of `request`, with the run id fixed.
-fn run_events(app: &App, request: &PlanRequest) -> Vec<RunEvent> {
-    let Some(ws) = app.workspace.clone() else {
-        return Vec::new();
-    };
-    let Ok(plans) = plan::plans(&ws, request) else {
-        return Vec::new();
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut events = Vec::new();
-    rt.block_on(async {
-        for p in plans {
-            let (tx, mut rx) = mpsc::unbounded_channel();
-            let task = tokio::spawn(runner::run(p, tx, CancellationToken::new()));
-            while let Some(ev) = rx.recv().await {
-                events.push(ev);
+/// Offline answers take "0 ms" give or take a scheduler hiccup: pin them, and the run
+/// id, so the pictures only change when the app does.
+fn pin(ev: &mut RunEvent) {
+    match ev {
+        RunEvent::Started(h) => h.run_id = RUN_ID.into(),
+        RunEvent::CaseScored(c) => c.latency_ms = Some(0),
+        RunEvent::Finished(r) => {
+            let r = Arc::make_mut(r);
+            r.run_id = RUN_ID.into();
+            for c in &mut r.cases {
+                c.latency_ms = Some(0);
             }
-            let _ = task.await;
         }
-    });
-    // Offline answers take "0 ms" give or take a scheduler hiccup: pin them, and the
-    // run id, so the pictures only change when the app does.
-    for ev in &mut events {
-        match ev {
-            RunEvent::Started(h) => h.run_id = RUN_ID.into(),
-            RunEvent::CaseScored(c) => c.latency_ms = Some(0),
-            RunEvent::Finished(r) => {
-                let r = Arc::make_mut(r);
-                r.run_id = RUN_ID.into();
-                for c in &mut r.cases {
-                    c.latency_ms = Some(0);
-                }
-            }
-            RunEvent::CaseStarted { .. } => {}
-        }
+        RunEvent::CaseStarted { .. } => {}
     }
-    events
 }
 
-/// Every pane of the app on the workspace at `root`.
-pub fn all(root: &Path) -> Vec<Shot> {
-    let tmp = tempfile::tempdir().expect("temporary folder");
-    copy_workspace(root, tmp.path()).expect("copy the workspace");
-    let mut app = App::from(super::load(tmp.path()));
+/// Hands a message to the app with everything that varies between machines pinned:
+/// run ids, latencies, the clock, the release author.
+fn pinned(app: &mut App, mut m: Msg, clock: Instant) -> Vec<Cmd> {
+    match &mut m {
+        Msg::Run(ev) | Msg::GateEvent(ev) | Msg::DiffRunEvent(ev) => {
+            pin(ev);
+            app.now = clock;
+        }
+        Msg::GateDone(Ok(v)) => {
+            let v = Arc::make_mut(&mut v.0);
+            for c in v
+                .checks
+                .iter_mut()
+                .filter(|c| c.name.ends_with("latency_ms"))
+            {
+                c.actual = serde_json::Value::from(0);
+            }
+        }
+        _ => {}
+    }
+    let cmds = app.update(m);
+    for entry in &mut app.release.history {
+        // The author comes from git config.
+        match entry {
+            LogEntry::Release(r) => r.author = "ada".into(),
+            LogEntry::Rollback(r) => r.author = "ada".into(),
+        }
+    }
+    cmds
+}
+
+/// Every pane of the app on the workspace at `root`, each in the state its name says;
+/// runs and the gate go through the workbench's own executor.
+pub fn all(root: &Path) -> io::Result<Vec<Shot>> {
+    let tmp = tempfile::tempdir()?;
+    let ws = tmp.path();
+    copy_workspace(root, ws)?;
+    let mut app = App::from(super::load(ws));
+    let clock = Instant::now();
+    app.update(Msg::Tick(clock));
     app.update(Msg::Resize(WIDTH, HEIGHT));
-    let mut shots = vec![shoot("1-prompts", &app)];
+    let mut shots = vec![shoot("1-prompts", &["Prompts"], &app)];
     app.act(Action::Edit);
-    shots.push(shoot("1-prompts-editing", &app));
+    shots.push(shoot("1-prompts-editing", &["Ctrl-S"], &app));
     app.act(Action::LeaveEditor);
     app.act(Action::ToggleHelp);
-    shots.push(shoot("1-prompts-help", &app));
+    shots.push(shoot("1-prompts-help", &["Keys"], &app));
     app.act(Action::ToggleHelp);
 
-    // Evals: a run of every suite of the first prompt, streamed in, half-way and done.
+    // Evals: a run of every suite of the first prompt, pictured half-way and done. One
+    // case at a time, so the half-way picture is always the same half.
     app.act(Action::Tab(1));
     let prompt = app
         .evals
         .suite()
         .map(|s| s.prompt.clone())
         .unwrap_or_default();
-    // One case at a time, so the half-way picture is always the same half.
     let request = PlanRequest {
         prompts: vec![prompt],
         jobs: Some(1),
         ..PlanRequest::default()
     };
-    let events = run_events(&app, &request);
-    let start = Instant::now();
-    app.update(Msg::Tick(start));
-    let half = events.len() / 2;
-    for ev in events[..half].iter().cloned() {
-        app.update(Msg::Run(ev));
-    }
-    app.update(Msg::Tick(start + Duration::from_secs(3)));
-    shots.push(shoot("2-evals-running", &app));
-    for ev in events[half..].iter().cloned() {
-        app.update(Msg::Run(ev));
-    }
+    let Some(workspace) = app.workspace.clone() else {
+        return Err(io::Error::other(
+            "the workspace does not load: run `promptwright check`",
+        ));
+    };
+    let start = Cmd::StartRun {
+        ws: super::panes::release::Shared(workspace),
+        request,
+    };
+    let (mut scored, mut total) = (0, 0);
+    settle(&mut app, ws, vec![start], |app, m| {
+        let half_way = match &m {
+            Msg::Run(RunEvent::Started(h)) => {
+                total = h.total;
+                false
+            }
+            Msg::Run(RunEvent::CaseScored(_)) => {
+                scored += 1;
+                scored == total / 2
+            }
+            _ => false,
+        };
+        let cmds = pinned(app, m, clock);
+        if half_way {
+            app.update(Msg::Tick(clock + Duration::from_secs(3)));
+            shots.push(shoot("2-evals-running", &["ETA"], app));
+        }
+        cmds
+    })?;
     app.note = None;
-    shots.push(shoot("2-evals", &app));
+    shots.push(shoot("2-evals", &["passed"], &app));
     app.act(Action::NextFailure);
     app.act(Action::Open);
-    shots.push(shoot("2-evals-detail", &app));
+    shots.push(shoot("2-evals-detail", &["assertions"], &app));
     app.act(Action::Close);
 
-    // Diff: the first prompt, current release against the draft, both views.
+    // Diff: the first prompt, current release against the draft, both views; then the
+    // current release is run from the pane (R) and the outputs compared.
     app.act(Action::Tab(0));
     app.act(Action::Up);
     let cmds = app.act(Action::Tab(2));
-    load_diffs(&mut app, tmp.path(), cmds);
-    shots.push(shoot("3-diff", &app));
+    settle(&mut app, ws, cmds, |app, m| pinned(app, m, clock))?;
+    shots.push(shoot("3-diff", &["side by side"], &app));
     app.act(Action::ToggleView);
-    shots.push(shoot("3-diff-unified", &app));
+    shots.push(shoot("3-diff-unified", &["unified"], &app));
     app.act(Action::ToggleView);
     app.act(Action::ToggleOutputs);
-    shots.push(shoot("3-diff-outputs", &app));
+    let cmds = app.act(Action::RunCurrent);
+    settle(&mut app, ws, cmds, |app, m| pinned(app, m, clock))?;
+    app.note = None;
+    shots.push(shoot("3-diff-outputs", &["OUTPUT CHANGED"], &app));
     app.act(Action::ToggleOutputs);
 
     // Release: the proposal of the first prompt, gated for real (draft and current).
     let cmds = app.act(Action::Tab(3));
-    perform_release(&mut app, cmds);
+    settle(&mut app, ws, cmds, |app, m| pinned(app, m, clock))?;
     let cmds = app.act(Action::RunGate);
-    perform_release(&mut app, cmds);
-    if let Some(entry) = app.release.history.first_mut() {
-        // The author comes from git config: pinned so the picture is the same anywhere.
-        match entry {
-            promptwright_core::release::LogEntry::Release(r) => r.author = "ada".into(),
-            promptwright_core::release::LogEntry::Rollback(r) => r.author = "ada".into(),
-        }
-    }
-    shots.push(shoot("4-release", &app));
-    shots
-}
-
-/// Loads the Release pane and runs its gate as the event loop would, until the app
-/// asks for nothing more.
-fn perform_release(app: &mut App, mut cmds: Vec<Cmd>) {
-    while let Some(cmd) = cmds.pop() {
-        let msg = match cmd {
-            Cmd::LoadRelease { ws, prompt } => {
-                let ws = ws.as_ref().map(|w| &**w).map_err(String::as_str);
-                let root = ws.map(|w| w.root.clone()).unwrap_or_default();
-                Msg::ReleaseLoaded(Box::new(super::panes::release::load(ws, &root, &prompt)))
-            }
-            Cmd::RunGate { ws, proposal: p } => {
-                let ws = ws.0;
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                let (tx, _rx) = mpsc::unbounded_channel();
-                let verdict = rt.block_on(super::panes::release::gate(
-                    ws,
-                    p,
-                    tx,
-                    CancellationToken::new(),
-                ));
-                // Offline latencies are "0 ms" give or take a scheduler hiccup: pinned.
-                let verdict = verdict.map(|mut v| {
-                    for c in v
-                        .checks
-                        .iter_mut()
-                        .filter(|c| c.name.ends_with("latency_ms"))
-                    {
-                        c.actual = serde_json::Value::from(0);
-                    }
-                    super::panes::release::Shared(std::sync::Arc::new(v))
-                });
-                Msg::GateDone(verdict)
-            }
-            _ => continue,
-        };
-        cmds.extend(app.update(msg));
-    }
-}
-
-/// Computes the diffs the app asked for, as the event loop would.
-fn load_diffs(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
-    for cmd in cmds {
-        if let Cmd::LoadDiff {
-            prompt,
-            from,
-            to,
-            draft,
-        } = cmd
-        {
-            let loaded = super::panes::diff::load(root, &prompt, from, to, draft);
-            app.update(Msg::DiffLoaded(Box::new(loaded)));
-        }
-    }
+    settle(&mut app, ws, cmds, |app, m| pinned(app, m, clock))?;
+    shots.push(shoot("4-release", &["min_pass_rate"], &app));
+    Ok(shots)
 }

@@ -1,15 +1,11 @@
 //! What the TUI's tests share: writing workspace files and making key messages.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::app::App;
 use super::msg::{Cmd, Msg};
-use super::panes::release::{self, Shared};
 
 /// A temporary workspace named `demo` whose only provider, `local`, is the offline echo;
 /// `more` is appended to its workspace.toml (a `[gate]`, say).
@@ -70,108 +66,8 @@ pub fn requests(cmds: &[Cmd]) -> Vec<promptwright_core::plan::PlanRequest> {
         .collect()
 }
 
-/// Performs commands as the event loop does (synchronously, for real: runs through the
-/// runner, files written), feeding every result back to the app, until the app asks
-/// for nothing more.
+/// Performs commands as the workbench does (see `drive::settle`): runs through the
+/// runner, files written, timers waited for, every result fed back to the app.
 pub fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
-    let mut queue = cmds;
-    while let Some(cmd) = queue.pop() {
-        let msgs = match cmd {
-            Cmd::LoadRelease { ws, prompt } => {
-                let ws = ws.as_ref().map(|w| &**w).map_err(String::as_str);
-                vec![Msg::ReleaseLoaded(Box::new(release::load(
-                    ws, root, &prompt,
-                )))]
-            }
-            Cmd::RunGate { ws, proposal } => {
-                let (tx, mut rx) = mpsc::unbounded_channel();
-                let verdict =
-                    runtime().block_on(release::gate(ws.0, proposal, tx, CancellationToken::new()));
-                let mut out = Vec::new();
-                while let Ok(ev) = rx.try_recv() {
-                    out.push(Msg::GateEvent(ev));
-                }
-                out.push(Msg::GateDone(verdict.map(|v| Shared(Arc::new(v)))));
-                out
-            }
-            Cmd::StartRun { ws, request } => {
-                let plans = promptwright_core::plan::plans(&ws, &request).unwrap();
-                let (tx, mut rx) = mpsc::unbounded_channel();
-                runtime().block_on(async {
-                    for p in plans {
-                        promptwright_core::runner::run(p, tx.clone(), CancellationToken::new())
-                            .await
-                            .unwrap();
-                    }
-                });
-                let mut out = Vec::new();
-                while let Ok(ev) = rx.try_recv() {
-                    out.push(Msg::Run(ev));
-                }
-                out
-            }
-            Cmd::RunCurrent { ws, prompt } => {
-                let (tx, mut rx) = mpsc::unbounded_channel();
-                let result = runtime().block_on(super::panes::diff_run::run_current(
-                    ws.0,
-                    prompt,
-                    tx,
-                    CancellationToken::new(),
-                ));
-                let mut out = Vec::new();
-                while let Ok(ev) = rx.try_recv() {
-                    out.push(Msg::DiffRunEvent(ev));
-                }
-                out.push(Msg::DiffRunDone(result));
-                out
-            }
-            Cmd::Export {
-                proposal,
-                verdict,
-                note,
-            } => vec![Msg::Exported(release::export(
-                root, &proposal, &verdict, &note,
-            ))],
-            Cmd::PlanRollback { prompt } => {
-                vec![Msg::RollbackPlanned(release::plan_rollback(root, &prompt))]
-            }
-            Cmd::Rollback { plan, reason } => {
-                vec![Msg::RolledBack(release::rollback(root, &plan, &reason))]
-            }
-            Cmd::Save { prompt, path, text } => {
-                vec![Msg::Saved {
-                    prompt,
-                    result: super::save(root, &path, text),
-                }]
-            }
-            Cmd::OpenFile { shown, line, col } => vec![Msg::FileOpened {
-                result: super::panes::files::read_for_edit(root, &shown),
-                line,
-                col,
-            }],
-            Cmd::ScheduleValidate {
-                prompt, generation, ..
-            } => vec![Msg::ValidateDue { prompt, generation }],
-            Cmd::LoadDiff {
-                prompt,
-                from,
-                to,
-                draft,
-            } => vec![Msg::DiffLoaded(Box::new(super::panes::diff::load(
-                root, &prompt, from, to, draft,
-            )))],
-            Cmd::ReloadWorkspace => vec![super::reread(root)],
-            other => panic!("unexpected command {other:?}"),
-        };
-        for m in msgs {
-            queue.extend(app.update(m));
-        }
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    super::drive::settle(app, root, cmds, |app, m| app.update(m)).unwrap();
 }

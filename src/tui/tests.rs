@@ -732,7 +732,15 @@ fn a_broken_workspace_still_opens_the_editor() {
 fn screenshots_are_fresh() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("screenshots");
-    for shot in super::shots::all(root) {
+    for shot in super::shots::all(root).unwrap() {
+        for word in shot.shows {
+            assert!(
+                shot.text.contains(word),
+                "{} does not show `{word}`, so it is not in the state its name promises:\n{}",
+                shot.name,
+                shot.text
+            );
+        }
         for (ext, content) in [("txt", &shot.text), ("svg", &shot.svg)] {
             let path = dir.join(format!("{}.{ext}", shot.name));
             let committed = std::fs::read_to_string(&path).unwrap_or_default();
@@ -749,7 +757,7 @@ fn screenshots_are_fresh() {
 fn the_file_watch_reports_changes_by_other_programs_only() {
     let ws = workspace();
     let app = app_for(ws.path());
-    let mut watch = super::FileWatch::new(&app, ws.path());
+    let mut watch = super::watch::FileWatch::new(&app, ws.path());
     assert!(watch.changes().is_empty(), "nothing changed yet");
     let path = ws.path().join("prompts/greet.toml");
     // Our own save is expected, so it is not news.

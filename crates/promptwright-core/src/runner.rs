@@ -94,6 +94,24 @@ pub fn new_run_id() -> String {
     )
 }
 
+/// Runs plans one after another on one event channel, and stops after a cancelled one
+/// (its record is kept, marked incomplete). The CLI, the workbench and the screenshots
+/// all run their plans through here.
+pub async fn run_all(
+    plans: Vec<RunPlan>,
+    events: mpsc::UnboundedSender<RunEvent>,
+    cancel: CancellationToken,
+) -> Result<Vec<Arc<RunRecord>>, RunError> {
+    let mut records = Vec::with_capacity(plans.len());
+    for plan in plans {
+        records.push(run(plan, events.clone(), cancel.clone()).await?);
+        if cancel.is_cancelled() {
+            break;
+        }
+    }
+    Ok(records)
+}
+
 /// Runs every case of the plan's suites and returns the run record (shared with the
 /// `Finished` event; `Arc::unwrap_or_clone` once the events are consumed).
 pub async fn run(

@@ -50,7 +50,7 @@ mod testing;
 mod tests;
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -71,8 +71,8 @@ use msg::Msg;
 use panes::evals::{EvalsPane, SuiteRow};
 use panes::prompts::{Focus, PreviewCase, PromptEntry, PromptsPane};
 
-use promptwright_core::vocab::Source;
-use promptwright_core::workspace::{Workspace, config};
+use promptwright_core::workspace::Workspace;
+use promptwright_core::workspace::lenient::{Lenient, load_lenient, read_config};
 
 /// Everything the app starts from.
 pub struct Loaded {
@@ -108,43 +108,28 @@ pub(crate) fn preview_cases(ws: &Workspace, prompt: &str) -> Vec<PreviewCase> {
         .collect()
 }
 
-/// Reads the workspace for the TUI. Unlike `Workspace::load` it never refuses: broken
-/// prompts open in the editor with their errors, so they can be fixed here.
+/// Reads the workspace for the TUI (`load_lenient`: it never refuses, so broken files
+/// open in the editor next to their errors) and builds the panes from it.
 pub fn load(root: &Path) -> Loaded {
-    let full = Workspace::load(root).map(Arc::new);
-    let (config, load_errors) = match &full {
-        Ok(ws) => (Some(ws.config.clone()), Vec::new()),
-        Err(errors) => (read_config(root), errors.0.clone()),
-    };
-    let workspace = full.ok();
+    let Lenient {
+        workspace,
+        errors: load_errors,
+        config,
+        prompt_files,
+    } = load_lenient(root);
     let name = config.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| {
         root.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     });
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("prompts"))
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "toml"));
-    files.sort();
-    let entries = files
+    let entries = prompt_files
         .into_iter()
-        .filter_map(|path| {
-            let name = path.file_stem()?.to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&path).ok()?;
+        .map(|f| {
             let cases = workspace
                 .as_ref()
-                .map(|ws| preview_cases(ws, &name))
+                .map(|ws| preview_cases(ws, &f.name))
                 .unwrap_or_default();
-            let release_sha = release_sha(root, &name);
-            Some(PromptEntry::new(
-                name.clone(),
-                format!("prompts/{name}.toml"),
-                path,
-                text,
-                release_sha,
-                cases,
-            ))
+            PromptEntry::new(f.name, f.rel, f.path, f.text, f.released_sha256, cases)
         })
         .collect();
     let evals = EvalsPane::new(
@@ -170,13 +155,6 @@ pub fn load(root: &Path) -> Loaded {
     }
 }
 
-/// workspace.toml alone, when the rest of the workspace does not load.
-fn read_config(root: &Path) -> Option<config::Config> {
-    let text = std::fs::read_to_string(root.join(promptwright_core::workspace::WORKSPACE_FILE))
-        .unwrap_or_default();
-    config::parse(&Source::new("workspace.toml", text), root).ok()
-}
-
 /// The workspace read again, as `Msg::WorkspaceLoaded`.
 pub(crate) fn reread(root: &Path) -> Msg {
     let result = Workspace::load(root);
@@ -185,13 +163,6 @@ pub(crate) fn reread(root: &Path) -> Msg {
         result: Arc::new(result),
         config: config.map(Box::new),
     }
-}
-
-/// The content hash of the current release of a prompt, if it has one.
-fn release_sha(root: &Path, name: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("releases").join(format!("{name}.toml"))).ok()?;
-    let v: toml::Value = toml::from_str(&text).ok()?;
-    v.get("content_sha256")?.as_str().map(str::to_string)
 }
 
 /// Opens the TUI on the workspace at `root` until the user quits.

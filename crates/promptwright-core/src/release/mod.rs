@@ -49,6 +49,16 @@ pub fn current_rel(name: &str) -> String {
     format!("{RELEASES_DIR}/{name}.toml")
 }
 
+/// The content hash `releases/NAME.toml` records, read without verifying the file (for
+/// a "changed since the release" mark; `verify` and `resolve` check it). `None` when
+/// there is no readable release inside the workspace.
+pub fn current_sha256(root: &Path, name: &str) -> Option<String> {
+    let path = crate::workspace::confine::inside(root, &root.join(current_rel(name))).ok()?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: toml::Table = toml::from_str(&text).ok()?;
+    v.get("content_sha256")?.as_str().map(str::to_string)
+}
+
 /// `releases/NAME/vN.toml`, relative to the workspace root.
 pub fn version_rel(name: &str, version: u32) -> String {
     format!("{RELEASES_DIR}/{name}/v{version}.toml")

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod confine;
+pub mod lenient;
 pub mod params;
 pub mod prompt;
 pub mod ranges;

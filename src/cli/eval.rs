@@ -1,5 +1,6 @@
 //! `promptwright eval`: run suites, one run per prompt, and print the results.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,8 +10,8 @@ use super::format::{self, Format};
 use super::{CliError, exec, load_workspace};
 use promptwright_core::fsutil::write_atomic_unsynced_with;
 use promptwright_core::plan::{self, PlanRequest};
-use promptwright_core::runner::{self, RunPlan};
-use promptwright_core::store::{RunRecord, Status};
+use promptwright_core::runner::{self, RunPlan, StoredRun};
+use promptwright_core::store::Status;
 
 /// The long help of `eval` (on the subcommand, where clap shows it).
 pub const LONG_ABOUT: &str = "Run eval suites and score every case.\n\n\
@@ -63,12 +64,13 @@ pub struct EvalArgs {
 }
 
 /// Runs the plans one after another; Ctrl-C cancels cleanly (records marked incomplete,
-/// resumable with --resume).
-fn execute(plans: Vec<RunPlan>) -> Result<Vec<std::sync::Arc<RunRecord>>, CliError> {
+/// resumable with --resume). The results stay in the run records, read back for the
+/// report: memory does not grow with them.
+fn execute(plans: Vec<RunPlan>) -> Result<Vec<StoredRun>, CliError> {
     exec::with_progress(|events, cancel| async move {
         let mut records = Vec::new();
         for plan in plans {
-            let record = runner::run(plan, events.clone(), cancel.clone())
+            let record = runner::run_stored(plan, events.clone(), cancel.clone())
                 .await
                 .map_err(exec::store_error)?;
             records.push(record);
@@ -114,15 +116,11 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
     if let Some(out) = &args.output {
         check_writable(out)?;
     }
-    // The progress bar has dropped its share of each record by now: no copy is made.
-    let records: Vec<RunRecord> = execute(plans)?
-        .into_iter()
-        .map(std::sync::Arc::unwrap_or_clone)
-        .collect();
+    let records = execute(plans)?;
     emit(&records, args.format, args.output.as_deref())?;
     let all_passed = records
         .iter()
-        .all(|r| r.complete && r.cases.iter().all(|c| c.status == Status::Pass));
+        .all(|r| r.record.complete && r.record.summary.passed == r.record.summary.cases);
     // The process ends next: freeing thousands of cases one by one would only delay it.
     std::mem::forget(records);
     std::mem::forget(ws);
@@ -158,12 +156,19 @@ fn check_writable(out: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn emit(records: &[RunRecord], fmt: Format, output: Option<&Path>) -> Result<(), CliError> {
+fn emit(records: &[StoredRun], fmt: Format, output: Option<&Path>) -> Result<(), CliError> {
+    // The cases are read back from the run records as the report is written.
+    let failed = |e: std::io::Error| {
+        CliError::usage(
+            format!("cannot write the report: {e}"),
+            "every result is in the run record under .promptwright/runs; check the output and that folder",
+        )
+    };
     match output {
         Some(path) => {
             // Atomic, so no reader sees half a report; not synced, since the run record
             // already holds every result and a report can be written again from it.
-            write_atomic_unsynced_with(path, |w| format::write(records, fmt, w)).map_err(|e| {
+            write_atomic_unsynced_with(path, |w| format::write(records, fmt, false, w)).map_err(|e| {
                 CliError::usage(
                     format!("cannot write `{}`: {e}", path.display()),
                     "check the path and permissions",
@@ -176,8 +181,14 @@ fn emit(records: &[RunRecord], fmt: Format, output: Option<&Path>) -> Result<(),
             // anstream to strip it again costs more than the table.
             let stdout = std::io::stdout();
             let styled = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
-            let text = format::render(records, fmt, styled);
-            anstream::print!("{text}");
+            let mut out = std::io::BufWriter::new(anstream::AutoStream::auto(stdout.lock()));
+            let written = format::write(records, fmt, styled, &mut out).and_then(|()| out.flush());
+            match written {
+                // A reader that stopped early (`| head`) wanted no more.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(failed(e)),
+                Ok(()) => {}
+            }
         }
     }
     Ok(())

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::assert::{AssertionResult, Kind, Observation, combine, rubric};
 use crate::provider::{ChatMessage, Provider, ProviderError, Recorder, Request, Response};
 use crate::store::cache::{self, Cache, CacheQueue, CachedAnswer};
-use crate::store::{CaseResult, RunHeader, RunRecord, RunWriter, Status};
+use crate::store::{CaseReader, CaseResult, RunHeader, RunRecord, RunWriter, RunningSummary, Status};
 use crate::workspace::{Case, Price, Prompt, Suite};
 
 /// Everything a run needs, owned, so it can move onto a task.
@@ -119,6 +119,119 @@ pub async fn run(
     events: mpsc::UnboundedSender<RunEvent>,
     cancel: CancellationToken,
 ) -> Result<Arc<RunRecord>, RunError> {
+    let mut all = KeepAll::default();
+    let (header, complete, _) = run_keeping(plan, &events, cancel, &mut all).await?;
+    let mut results = all.0;
+    results.sort_by_key(|(order, _)| *order);
+    let cases: Vec<CaseResult> = results.into_iter().map(|(_, r)| r).collect();
+    let record = Arc::new(RunRecord::new(&header, complete, cases));
+    let _ = events.send(RunEvent::Finished(record.clone()));
+    Ok(record)
+}
+
+/// Runs the plan like [`run`] but keeps no results in memory, only where each is in
+/// the record file: a report reads them back from there (a run of a million cases
+/// costs a few bytes per case, not its results). The `Finished` event carries the
+/// run's summary and no cases.
+pub async fn run_stored(
+    plan: RunPlan,
+    events: mpsc::UnboundedSender<RunEvent>,
+    cancel: CancellationToken,
+) -> Result<StoredRun, RunError> {
+    let total = plan.suites.iter().map(|s| s.cases.len()).sum();
+    let mut stored = KeepPlaces {
+        offsets: vec![NOT_RUN; total],
+        held: HashMap::new(),
+        summary: RunningSummary::default(),
+    };
+    let (header, complete, path) = run_keeping(plan, &events, cancel, &mut stored).await?;
+    let mut record = RunRecord::new(&header, complete, Vec::new());
+    record.summary = stored.summary.summary();
+    let _ = events.send(RunEvent::Finished(Arc::new(record.clone())));
+    Ok(StoredRun {
+        record,
+        path,
+        offsets: stored.offsets,
+        held: stored.held,
+    })
+}
+
+/// What a run keeps of its results besides the record file.
+trait Keep: Send {
+    /// The result at place `order` in the plan; `at` is where this run wrote its line
+    /// (`None` for a result carried over from the run being resumed).
+    fn keep(&mut self, order: usize, result: CaseResult, at: Option<u64>);
+}
+
+/// Every result, for callers that show them all (the TUI, gates, releases).
+#[derive(Default)]
+struct KeepAll(Vec<(usize, CaseResult)>);
+
+impl Keep for KeepAll {
+    fn keep(&mut self, order: usize, result: CaseResult, _at: Option<u64>) {
+        self.0.push((order, result));
+    }
+}
+
+/// A place in the plan whose case has no result (the run was stopped).
+const NOT_RUN: u64 = u64::MAX;
+
+/// Where each result is in the record, and the summary counted as they come.
+struct KeepPlaces {
+    offsets: Vec<u64>,
+    held: HashMap<usize, CaseResult>,
+    summary: RunningSummary,
+}
+
+impl Keep for KeepPlaces {
+    fn keep(&mut self, order: usize, result: CaseResult, at: Option<u64>) {
+        self.summary.add(&result);
+        match at {
+            Some(at) => self.offsets[order] = at,
+            None => {
+                self.held.insert(order, result);
+            }
+        }
+    }
+}
+
+/// A finished run whose cases stay in its record file (see [`run_stored`]).
+pub struct StoredRun {
+    /// The run and its summary; `cases` is empty: [`StoredRun::each_case`] reads them.
+    pub record: RunRecord,
+    pub path: PathBuf,
+    /// Per place in the plan, where its case line starts, or [`NOT_RUN`].
+    offsets: Vec<u64>,
+    /// Results carried over from the run being resumed, by place.
+    held: HashMap<usize, CaseResult>,
+}
+
+impl StoredRun {
+    /// Calls `f` with each case in plan order, read back from the record.
+    pub fn each_case(
+        &self,
+        f: &mut dyn FnMut(&CaseResult) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut reader = CaseReader::open(&self.path)?;
+        for (order, &at) in self.offsets.iter().enumerate() {
+            if at != NOT_RUN {
+                f(&reader.read_at(at)?)?;
+            } else if let Some(c) = self.held.get(&order) {
+                f(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the plan, handing each result to `keep`; returns the header, whether the run
+/// is complete, and the record's path.
+async fn run_keeping(
+    plan: RunPlan,
+    events: &mpsc::UnboundedSender<RunEvent>,
+    cancel: CancellationToken,
+    keep: &mut dyn Keep,
+) -> Result<(RunHeader, bool, PathBuf), RunError> {
     let store_err = |path: &std::path::Path| {
         let path = path.display().to_string();
         move |source| RunError::Store { path, source }
@@ -192,20 +305,30 @@ pub async fn run(
         recorder: plan.recorder,
         grader: plan.grader,
     });
-    let mut results = Vec::new();
-    let mut work = Vec::new();
-    for (s, suite) in shared.suites.iter().enumerate() {
-        for (c, case) in suite.cases.iter().enumerate() {
-            let order = results.len() + work.len();
-            match recorded.get(&(suite.name.clone(), case.id.clone())) {
-                Some(done) => {
-                    let _ = events.send(RunEvent::CaseScored(Box::new(done.clone())));
-                    results.push((order, done.clone()));
-                }
-                None => work.push((order, s, c)),
-            }
+    // Cases carried over from the run being resumed are reported first. The work is
+    // listed as it is done, not up front: a plan can hold a million cases.
+    let done = |suite: &Suite, case: &Case| {
+        recorded
+            .is_empty()
+            .then_some(None)
+            .unwrap_or_else(|| recorded.get(&(suite.name.clone(), case.id.clone())))
+    };
+    let places = shared.suites.iter().enumerate().flat_map(|(s, suite)| {
+        (0..suite.cases.len()).map(move |c| (s, c))
+    });
+    let mut kept = 0;
+    for (order, (s, c)) in places.clone().enumerate() {
+        let suite = &shared.suites[s];
+        if let Some(done) = done(suite, &suite.cases[c]) {
+            let _ = events.send(RunEvent::CaseScored(Box::new(done.clone())));
+            keep.keep(order, done.clone(), None);
+            kept += 1;
         }
     }
+    let work = places
+        .enumerate()
+        .filter(|(_, (s, c))| done(&shared.suites[*s], &shared.suites[*s].cases[*c]).is_none())
+        .map(|(order, (s, c))| (order, s, c));
     let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
     let (done_tx, mut done_rx) = mpsc::channel::<(usize, CaseResult)>(plan.concurrency.max(1) * 2);
 
@@ -255,24 +378,26 @@ pub async fn run(
     // gone and no task can block sending to it.
     let consumer = {
         let (events, fail) = (events.clone(), fail.clone());
-        let writer = &mut writer;
+        let (writer, kept) = (&mut writer, &mut kept);
         async move {
-            let mut fresh = Vec::new();
             while let Some((order, result)) = done_rx.recv().await {
-                if let Err(e) = writer.append(&result) {
-                    fail(store_err(&writer.path)(e));
-                    break;
-                }
+                let at = match writer.append(&result) {
+                    Ok(at) => at,
+                    Err(e) => {
+                        fail(store_err(&writer.path)(e));
+                        break;
+                    }
+                };
                 let _ = events.send(RunEvent::CaseScored(Box::new(result.clone())));
-                fresh.push((order, result));
+                keep.keep(order, result, Some(at));
+                *kept += 1;
             }
-            fresh
         }
     };
 
     // The producer holds the last sender clones through its tasks; when every task has
     // finished (or been cancelled) the channel closes and the consumer ends.
-    let ((), fresh) = tokio::join!(producer, consumer);
+    tokio::join!(producer, consumer);
     // The last tasks drop their share of `shared` (and its cache queue) as they end.
     drop(shared);
     let _ = tokio::task::spawn_blocking(move || cache_written.wait()).await;
@@ -282,14 +407,9 @@ pub async fn run(
         let _ = writer.finish(false);
         return Err(e);
     }
-    results.extend(fresh);
-    results.sort_by_key(|(order, _)| *order);
-    let cases: Vec<CaseResult> = results.into_iter().map(|(_, r)| r).collect();
-    let complete = !cancel.is_cancelled() && cases.len() == header.total;
+    let complete = !cancel.is_cancelled() && kept == header.total;
     writer.finish(complete).map_err(store_err(&writer.path))?;
-    let record = Arc::new(RunRecord::new(&header, complete, cases));
-    let _ = events.send(RunEvent::Finished(record.clone()));
-    Ok(record)
+    Ok((header, complete, writer.path.clone()))
 }
 
 struct Shared {
@@ -500,10 +620,15 @@ fn score_off_worker(
     a: &crate::assert::Assertion,
     obs: &Observation<'_>,
 ) -> Result<AssertionResult, String> {
+    off_worker(|| a.score(obs))
+}
+
+/// Runs blocking work `f` without holding up the async worker it is called on.
+fn off_worker<T>(f: impl FnOnce() -> T) -> T {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| a.score(obs)),
-        _ => a.score(obs),
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 
@@ -825,6 +950,31 @@ mod tests {
         assert!(matches!(err, RunError::InUse { .. }), "{err}");
         drop(first);
         assert!(RunWriter::append_to(dir.path(), &path).is_ok());
+    }
+
+    /// Scoring blocks its thread until another task on the runtime has run: with the
+    /// runtime's only worker kept by the scoring, that task could never run. The wait is
+    /// bounded only so that a regression fails instead of hanging.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn other_tasks_run_while_a_case_is_scored() {
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ran_tx, ran_rx) = std::sync::mpsc::channel::<()>();
+        let other = tokio::spawn(async move {
+            if started_rx.await.is_ok() {
+                let _ = ran_tx.send(());
+            }
+        });
+        let scoring = tokio::spawn(async move {
+            off_worker(move || {
+                let _ = started_tx.send(());
+                ran_rx.recv_timeout(Duration::from_secs(30)).is_ok()
+            })
+        });
+        assert!(
+            scoring.await.unwrap(),
+            "the other task never ran while scoring blocked"
+        );
+        other.await.unwrap();
     }
 
     #[test]

@@ -1,13 +1,72 @@
 //! JSON (`{"runs": [...]}`) and JSONL (a line per case, then a summary line per run, so
-//! a consumer can stream it). Structs, not `json!`, keep the documented key order.
+//! a consumer can stream it). Structs, not `json!`, keep the documented key order; the
+//! cases are serialised as they are read, never gathered first.
 
-use serde::Serialize;
+use std::io;
 
-use promptwright_core::store::{CaseResult, RunRecord, Summary};
+use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
 
-#[derive(Serialize)]
-struct Runs<'a> {
-    runs: &'a [RunRecord],
+use super::Run;
+use promptwright_core::store::{CaseResult, Summary};
+
+/// `{"runs": [...]}`.
+struct Runs<'a, R>(&'a [R]);
+
+impl<R: Run> Serialize for Runs<'_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Runs", 1)?;
+        st.serialize_field("runs", &RunList(self.0))?;
+        st.end()
+    }
+}
+
+struct RunList<'a, R>(&'a [R]);
+
+impl<R: Run> Serialize for RunList<'_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(RunOut))
+    }
+}
+
+/// A run with the fields of a stored `RunRecord`, in its order.
+struct RunOut<'a, R>(&'a R);
+
+impl<R: Run> Serialize for RunOut<'_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0.record();
+        let mut st = s.serialize_struct("RunRecord", 9)?;
+        st.serialize_field("run_id", &r.run_id)?;
+        st.serialize_field("prompt", &r.prompt)?;
+        st.serialize_field("content_sha256", &r.content_sha256)?;
+        st.serialize_field("provider", &r.provider)?;
+        st.serialize_field("model", &r.model)?;
+        st.serialize_field("started_at", &r.started_at)?;
+        st.serialize_field("complete", &r.complete)?;
+        st.serialize_field("summary", &r.summary)?;
+        st.serialize_field("cases", &Cases(self.0))?;
+        st.end()
+    }
+}
+
+struct Cases<'a, R>(&'a R);
+
+impl<R: Run> Serialize for Cases<'_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        let mut failed = None;
+        let read = self.0.each_case(&mut |c| {
+            seq.serialize_element(c).map_err(|e| {
+                failed = Some(e);
+                io::Error::other("serialising a case")
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        read.map_err(S::Error::custom)?;
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -34,49 +93,37 @@ struct SummaryLine<'a> {
     summary: &'a Summary,
 }
 
-pub fn write(records: &[RunRecord], w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &Runs { runs: records })?;
+pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &Runs(records))?;
     w.write_all(b"\n")
 }
 
-pub fn render(records: &[RunRecord]) -> String {
-    let mut s = serde_json::to_string_pretty(&Runs { runs: records }).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-pub fn render_lines(records: &[RunRecord]) -> String {
-    let mut out = String::new();
-    let mut push = |line: String| {
-        out.push_str(&line);
-        out.push('\n');
-    };
-    for r in records {
-        for case in &r.cases {
-            push(
-                serde_json::to_string(&CaseLine {
-                    kind: "case",
-                    run_id: &r.run_id,
-                    prompt: &r.prompt,
-                    case,
-                })
-                .unwrap_or_default(),
-            );
-        }
-        push(
-            serde_json::to_string(&SummaryLine {
-                kind: "summary",
+pub fn write_lines<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
+    for run in records {
+        let r = run.record();
+        run.each_case(&mut |case| {
+            let line = CaseLine {
+                kind: "case",
                 run_id: &r.run_id,
                 prompt: &r.prompt,
-                content_sha256: &r.content_sha256,
-                provider: &r.provider,
-                model: &r.model,
-                started_at: &r.started_at,
-                complete: r.complete,
-                summary: &r.summary,
-            })
-            .unwrap_or_default(),
-        );
+                case,
+            };
+            serde_json::to_writer(&mut *w, &line)?;
+            w.write_all(b"\n")
+        })?;
+        let line = SummaryLine {
+            kind: "summary",
+            run_id: &r.run_id,
+            prompt: &r.prompt,
+            content_sha256: &r.content_sha256,
+            provider: &r.provider,
+            model: &r.model,
+            started_at: &r.started_at,
+            complete: r.complete,
+            summary: &r.summary,
+        };
+        serde_json::to_writer(&mut *w, &line)?;
+        w.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }

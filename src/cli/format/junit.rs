@@ -2,10 +2,12 @@
 //! testcase per case; `fail` is a <failure>, `error` an <error>.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io;
 
-use crate::xml::escape as xml;
+use super::Run;
 use promptwright_core::store::{CaseResult, RunRecord, Status};
+use crate::xml::escape as xml;
 
 fn secs(ms: Option<u64>) -> String {
     format!("{:.3}", ms.unwrap_or(0) as f64 / 1000.0)
@@ -56,36 +58,65 @@ fn testcase(out: &mut String, r: &RunRecord, c: &CaseResult) {
     }
 }
 
-pub fn render(records: &[RunRecord]) -> String {
+/// A testsuite's counts, gathered before its cases are written.
+#[derive(Default)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    time_ms: u64,
+}
+
+impl Counts {
+    fn add(&mut self, status: Status, latency_ms: Option<u64>) {
+        self.tests += 1;
+        match status {
+            Status::Pass => {}
+            Status::Fail => self.failures += 1,
+            Status::Error => self.errors += 1,
+        }
+        self.time_ms += latency_ms.unwrap_or(0);
+    }
+}
+
+/// The counts come first in JUnit, so the cases are read once to count them and once
+/// per suite to write them: a report of any size is written without holding its cases.
+pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
+    let mut all = Counts::default();
+    let mut per_run = Vec::new();
+    for run in records {
+        let mut by_suite: BTreeMap<String, Counts> = BTreeMap::new();
+        run.each_case(&mut |c| {
+            all.add(c.status, c.latency_ms);
+            match by_suite.get_mut(c.suite.as_str()) {
+                Some(n) => n.add(c.status, c.latency_ms),
+                None => by_suite.entry(c.suite.clone()).or_default().add(c.status, c.latency_ms),
+            }
+            Ok(())
+        })?;
+        per_run.push(by_suite);
+    }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let all: Vec<&CaseResult> = records.iter().flat_map(|r| &r.cases).collect();
-    let count = |s: Status| all.iter().filter(|c| c.status == s).count();
-    let total_ms: u64 = all.iter().filter_map(|c| c.latency_ms).sum();
     let _ = writeln!(
         out,
         "<testsuites name=\"promptwright\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\">",
-        all.len(),
-        count(Status::Fail),
-        count(Status::Error),
-        secs(Some(total_ms))
+        all.tests,
+        all.failures,
+        all.errors,
+        secs(Some(all.time_ms))
     );
-    for r in records {
-        let mut by_suite: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-        for c in &r.cases {
-            by_suite.entry(c.suite.as_str()).or_default().push(c);
-        }
-        for (suite, cases) in by_suite {
-            let n = |s: Status| cases.iter().filter(|c| c.status == s).count();
-            let time: u64 = cases.iter().filter_map(|c| c.latency_ms).sum();
+    for (run, by_suite) in records.iter().zip(per_run) {
+        let r = run.record();
+        for (suite, n) in by_suite {
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{}/{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\" timestamp=\"{}\">",
                 xml(&r.prompt),
-                xml(suite),
-                cases.len(),
-                n(Status::Fail),
-                n(Status::Error),
-                secs(Some(time)),
+                xml(&suite),
+                n.tests,
+                n.failures,
+                n.errors,
+                secs(Some(n.time_ms)),
                 xml(&r.started_at)
             );
             out.push_str("    <properties>\n");
@@ -113,12 +144,20 @@ pub fn render(records: &[RunRecord]) -> String {
                 let _ = writeln!(out, "      <property name=\"{k}\" value=\"{v}\" />");
             }
             out.push_str("    </properties>\n");
-            for c in cases {
+            w.write_all(out.as_bytes())?;
+            out.clear();
+            run.each_case(&mut |c| {
+                if c.suite != suite {
+                    return Ok(());
+                }
                 testcase(&mut out, r, c);
-            }
+                w.write_all(out.as_bytes())?;
+                out.clear();
+                Ok(())
+            })?;
             out.push_str("  </testsuite>\n");
         }
     }
     out.push_str("</testsuites>\n");
-    out
+    w.write_all(out.as_bytes())
 }

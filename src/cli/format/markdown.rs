@@ -1,21 +1,22 @@
 //! Markdown for a pull request comment or a CI step summary: one table of runs, then
 //! the failures with their first reason.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io;
 
-use super::{ms, one_line, percent, usd};
-use promptwright_core::store::{RunRecord, Status};
+use super::{Run, ms, one_line, percent, usd};
+use promptwright_core::store::Status;
 
 /// A table cell: one line, pipes escaped.
 fn cell(s: &str) -> String {
     one_line(s).replace('|', "\\|")
 }
 
-pub fn render(records: &[RunRecord]) -> String {
+pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
     let mut out = String::from("## promptwright eval\n\n");
     out.push_str("| prompt | provider / model | cases | passed | failed | errors | pass rate | cost | p50 | p95 |\n");
     out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for r in records {
+    for r in records.iter().map(Run::record) {
         let s = &r.summary;
         let _ = writeln!(
             out,
@@ -34,32 +35,36 @@ pub fn render(records: &[RunRecord]) -> String {
             ms(s.p95_latency_ms)
         );
     }
-    let failures: Vec<_> = records
+    // Every case that did not pass, counted by the summaries and listed as read.
+    let failures: usize = records
         .iter()
-        .flat_map(|r| r.cases.iter().map(move |c| (r, c)))
-        .filter(|(_, c)| c.status != Status::Pass)
-        .collect();
-    if failures.is_empty() {
+        .map(|r| r.record().summary.failed + r.record().summary.errors)
+        .sum();
+    if failures == 0 {
         out.push_str("\nEvery case passed.\n");
-        return out;
+        return w.write_all(out.as_bytes());
     }
-    let _ = writeln!(out, "\n### Failures ({})\n", failures.len());
+    let _ = writeln!(out, "\n### Failures ({failures})\n");
     out.push_str("| prompt | suite | case | status | score | reason |\n");
     out.push_str("|---|---|---|---|---:|---|\n");
-    for (r, c) in failures {
-        let status = match c.status {
-            Status::Error => "⚠️ error",
-            _ => "❌ fail",
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | `{}` | {status} | {:.2} | {} |",
-            cell(&r.prompt),
-            cell(&c.suite),
-            cell(&c.id),
-            c.score,
-            cell(&c.headline().unwrap_or_default())
-        );
+    w.write_all(out.as_bytes())?;
+    for run in records {
+        let prompt = cell(&run.record().prompt);
+        run.each_case(&mut |c| {
+            let status = match c.status {
+                Status::Pass => return Ok(()),
+                Status::Error => "⚠️ error",
+                Status::Fail => "❌ fail",
+            };
+            writeln!(
+                w,
+                "| {prompt} | {} | `{}` | {status} | {:.2} | {} |",
+                cell(&c.suite),
+                cell(&c.id),
+                c.score,
+                cell(&c.headline().unwrap_or_default())
+            )
+        })?;
     }
-    out
+    Ok(())
 }

@@ -6,9 +6,12 @@ mod junit;
 mod markdown;
 mod table;
 
+use std::io;
+
 use clap::ValueEnum;
 
-use promptwright_core::store::RunRecord;
+use promptwright_core::runner::StoredRun;
+use promptwright_core::store::{CaseResult, RunRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -36,28 +39,55 @@ impl Format {
     }
 }
 
-/// Renders finished runs. `styled` adds ANSI colours (only the table uses them).
-pub fn render(records: &[RunRecord], fmt: Format, styled: bool) -> String {
-    match fmt {
-        Format::Table => table::render(records, styled, table::WIDTH),
-        Format::Json => json::render(records),
-        Format::Jsonl => json::render_lines(records),
-        Format::Junit => junit::render(records),
-        Format::Markdown => markdown::render(records),
+/// A finished run as a report reads it: its identity and summary, then its cases in
+/// plan order, one at a time, so a report of a million cases never holds them all.
+pub trait Run {
+    /// The run; its `cases` may be empty: read them with [`Run::each_case`].
+    fn record(&self) -> &RunRecord;
+    fn each_case(&self, f: &mut dyn FnMut(&CaseResult) -> io::Result<()>) -> io::Result<()>;
+}
+
+impl Run for RunRecord {
+    fn record(&self) -> &RunRecord {
+        self
+    }
+    fn each_case(&self, f: &mut dyn FnMut(&CaseResult) -> io::Result<()>) -> io::Result<()> {
+        self.cases.iter().try_for_each(f)
     }
 }
 
-/// Writes the unstyled report to `w`: JSON is streamed (a large run's report is megabytes),
-/// the others are rendered first.
-pub fn write(
-    records: &[RunRecord],
-    fmt: Format,
-    w: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    match fmt {
-        Format::Json => json::write(records, w),
-        _ => w.write_all(render(records, fmt, false).as_bytes()),
+impl Run for StoredRun {
+    fn record(&self) -> &RunRecord {
+        &self.record
     }
+    fn each_case(&self, f: &mut dyn FnMut(&CaseResult) -> io::Result<()>) -> io::Result<()> {
+        StoredRun::each_case(self, f)
+    }
+}
+
+/// Writes the report of finished runs to `w` as it goes. `styled` adds ANSI colours
+/// (only the table uses them).
+pub fn write<R: Run>(
+    records: &[R],
+    fmt: Format,
+    styled: bool,
+    w: &mut dyn io::Write,
+) -> io::Result<()> {
+    match fmt {
+        Format::Table => table::write(records, styled, table::WIDTH, w),
+        Format::Json => json::write(records, w),
+        Format::Jsonl => json::write_lines(records, w),
+        Format::Junit => junit::write(records, w),
+        Format::Markdown => markdown::write(records, w),
+    }
+}
+
+/// The report as a string (tests).
+#[cfg(test)]
+pub fn render<R: Run>(records: &[R], fmt: Format, styled: bool) -> String {
+    let mut out = Vec::new();
+    write(records, fmt, styled, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("reports are UTF-8")
 }
 
 /// Milliseconds for people: `412 ms`, `1.3 s`.

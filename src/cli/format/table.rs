@@ -3,11 +3,12 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io;
 
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{ms, one_line, percent, usd};
+use super::{Run, ms, one_line, percent, usd};
 use promptwright_core::store::{RunRecord, Status};
 use promptwright_core::words::plural;
 
@@ -62,10 +63,17 @@ fn color(c: AnsiColor) -> Style {
     Style::new().fg_color(Some(c.into()))
 }
 
-pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
+/// The table, written a case at a time.
+pub fn write<R: Run>(
+    records: &[R],
+    styled: bool,
+    width: usize,
+    w: &mut dyn io::Write,
+) -> io::Result<()> {
     let mut out = String::new();
     let dim = Style::new().dimmed();
-    for (i, r) in records.iter().enumerate() {
+    for (i, run) in records.iter().enumerate() {
+        let r = run.record();
         if i > 0 {
             out.push('\n');
         }
@@ -77,7 +85,7 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
         out.push('\n');
         // "  STATUS name ... score latency"
         let name_width = width.saturating_sub(2 + 5 + 1 + 6 + 9).max(10);
-        for c in &r.cases {
+        run.each_case(&mut |c| {
             let (label, style) = match c.status {
                 Status::Pass => ("PASS ", color(AnsiColor::Green)),
                 Status::Fail => ("FAIL ", color(AnsiColor::Red).bold()),
@@ -113,7 +121,10 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
                 let text = format!("✗ {}: {}", a.type_name, one_line(&a.reason));
                 detail(&mut out, &text, color(AnsiColor::Red), styled, width);
             }
-        }
+            w.write_all(out.as_bytes())?;
+            out.clear();
+            Ok(())
+        })?;
         let s = &r.summary;
         let mut summary = format!(
             "{}: {} passed, {} failed, {} · {} · {} · p50 {} p95 {}",
@@ -136,10 +147,11 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
         }
     }
     if records.len() > 1 {
-        let total: usize = records.iter().map(|r| r.summary.cases).sum();
-        let passed: usize = records.iter().map(|r| r.summary.passed).sum();
-        let failed: usize = records.iter().map(|r| r.summary.failed).sum();
-        let errors: usize = records.iter().map(|r| r.summary.errors).sum();
+        let summaries = || records.iter().map(|r| &r.record().summary);
+        let total: usize = summaries().map(|s| s.cases).sum();
+        let passed: usize = summaries().map(|s| s.passed).sum();
+        let failed: usize = summaries().map(|s| s.failed).sum();
+        let errors: usize = summaries().map(|s| s.errors).sum();
         let line = format!(
             "total: {total} cases, {passed} passed, {failed} failed, {errors} errors in {} runs",
             records.len()
@@ -148,7 +160,14 @@ pub fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
         out.push_str(&paint(&line, Style::new().bold(), styled));
         out.push('\n');
     }
-    out
+    w.write_all(out.as_bytes())
+}
+
+#[cfg(test)]
+fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
+    let mut out = Vec::new();
+    write(records, styled, width, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("UTF-8")
 }
 
 #[cfg(test)]

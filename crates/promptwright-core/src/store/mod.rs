@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use record::{CaseResult, RunHeader, RunRecord, Status, Summary};
+pub use record::{CaseResult, RunHeader, RunRecord, RunningSummary, Status, Summary};
 pub use tally::Tally;
 
 pub const STATE_DIR: &str = ".promptwright";
@@ -53,6 +53,8 @@ pub struct RunWriter {
     pub path: PathBuf,
     /// Lines written, for the `record-write-fails-after=N` failpoint.
     lines: usize,
+    /// The file's length: where the next line starts.
+    end: u64,
 }
 
 /// Why a record cannot be continued: another process holds it.
@@ -104,6 +106,7 @@ impl RunWriter {
             file,
             path,
             lines: 0,
+            end: 0,
         };
         w.write(&Line::Run(header.clone()))?;
         Ok(w)
@@ -124,11 +127,15 @@ impl RunWriter {
             file,
             path: path.to_path_buf(),
             lines: 0,
+            end: whole as u64,
         })
     }
 
-    pub fn append(&mut self, case: &CaseResult) -> io::Result<()> {
-        self.write(&Line::Case(Box::new(case.clone())))
+    /// Appends a case; returns where its line starts, for [`CaseReader::read_at`].
+    pub fn append(&mut self, case: &CaseResult) -> io::Result<u64> {
+        let at = self.end;
+        self.write(&Line::Case(Box::new(case.clone())))?;
+        Ok(at)
     }
 
     pub fn finish(&mut self, complete: bool) -> io::Result<()> {
@@ -149,6 +156,7 @@ impl RunWriter {
         self.lines += 1;
         // One write per line: a kill can tear at most the last line, never interleave.
         self.file.write_all(&buf)?;
+        self.end += buf.len() as u64;
         self.file.flush()
     }
 }
@@ -160,6 +168,42 @@ pub(crate) fn ensure_gitignore(state_dir: &Path) -> io::Result<()> {
         std::fs::write(path, "*\n")?;
     }
     Ok(())
+}
+
+/// Reads the cases of a run record at the offsets its writer returned, in any order:
+/// a report can list a million cases in plan order without holding them. Offsets near
+/// each other (cases finish roughly in order) are read from the same buffer.
+pub struct CaseReader {
+    reader: BufReader<File>,
+    /// Where `reader` stands in the file.
+    pos: u64,
+    line: String,
+}
+
+impl CaseReader {
+    pub fn open(path: &Path) -> io::Result<CaseReader> {
+        Ok(CaseReader {
+            reader: BufReader::with_capacity(1 << 16, File::open(path)?),
+            pos: 0,
+            line: String::new(),
+        })
+    }
+
+    /// The case whose line starts at `offset`.
+    pub fn read_at(&mut self, offset: u64) -> io::Result<CaseResult> {
+        self.reader
+            .seek_relative(offset as i64 - self.pos as i64)?;
+        self.line.clear();
+        let n = self.reader.read_line(&mut self.line)?;
+        self.pos = offset + n as u64;
+        match serde_json::from_str::<Line>(&self.line) {
+            Ok(Line::Case(c)) => Ok(*c),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("no case at byte {offset} of the run record"),
+            )),
+        }
+    }
 }
 
 /// Reads a run record back. A torn last line (a killed writer) is skipped.

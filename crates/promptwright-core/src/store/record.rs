@@ -79,21 +79,55 @@ fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
 
 impl Summary {
     pub fn of(cases: &[CaseResult]) -> Summary {
-        let tally = Tally::of(cases.iter().map(|c| &c.status));
+        let mut running = RunningSummary::default();
+        for c in cases {
+            running.add(c);
+        }
+        running.summary()
+    }
+}
+
+/// A summary counted a case at a time, so the cases need not be kept to summarise
+/// them: what a case costs here is its latency.
+#[derive(Debug, Clone)]
+pub struct RunningSummary {
+    tally: Tally,
+    cost_usd: f64,
+    latencies: Vec<u64>,
+}
+
+impl Default for RunningSummary {
+    fn default() -> RunningSummary {
+        RunningSummary {
+            tally: Tally::default(),
+            // What summing no costs gives (`Iterator::sum` of f64 starts at -0.0), so a
+            // summary counted here serialises exactly as one summed from a slice.
+            cost_usd: -0.0,
+            latencies: Vec::new(),
+        }
+    }
+}
+
+impl RunningSummary {
+    pub fn add(&mut self, c: &CaseResult) {
+        self.tally.add(c.status);
+        self.cost_usd += c.cost_usd;
         // Latency percentiles describe answered calls: errors have no meaningful latency.
-        let mut latencies: Vec<u64> = cases
-            .iter()
-            .filter(|c| c.status != Status::Error)
-            .filter_map(|c| c.latency_ms)
-            .collect();
+        if c.status != Status::Error {
+            self.latencies.extend(c.latency_ms);
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut latencies = self.latencies.clone();
         latencies.sort_unstable();
         Summary {
-            cases: tally.cases(),
-            passed: tally.passed,
-            failed: tally.failed,
-            errors: tally.errors,
-            pass_rate: tally.pass_rate(),
-            cost_usd: cases.iter().map(|c| c.cost_usd).sum(),
+            cases: self.tally.cases(),
+            passed: self.tally.passed,
+            failed: self.tally.failed,
+            errors: self.tally.errors,
+            pass_rate: self.tally.pass_rate(),
+            cost_usd: self.cost_usd,
             p50_latency_ms: percentile(&latencies, 50.0),
             p95_latency_ms: percentile(&latencies, 95.0),
         }

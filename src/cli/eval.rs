@@ -168,12 +168,14 @@ fn emit(records: &[StoredRun], fmt: Format, output: Option<&Path>) -> Result<(),
         Some(path) => {
             // Atomic, so no reader sees half a report; not synced, since the run record
             // already holds every result and a report can be written again from it.
-            write_atomic_unsynced_with(path, |w| format::write(records, fmt, false, w)).map_err(|e| {
-                CliError::usage(
-                    format!("cannot write `{}`: {e}", path.display()),
-                    "check the path and permissions",
-                )
-            })?;
+            write_atomic_unsynced_with(path, |w| format::write(records, fmt, false, w)).map_err(
+                |e| {
+                    CliError::usage(
+                        format!("cannot write `{}`: {e}", path.display()),
+                        "check the path and permissions",
+                    )
+                },
+            )?;
             anstream::eprintln!("wrote {} ({})", path.display(), fmt.name());
         }
         None => {

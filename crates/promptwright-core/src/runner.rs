@@ -308,14 +308,17 @@ async fn run_keeping(
     // Cases carried over from the run being resumed are reported first. The work is
     // listed as it is done, not up front: a plan can hold a million cases.
     let done = |suite: &Suite, case: &Case| {
-        recorded
-            .is_empty()
-            .then_some(None)
-            .unwrap_or_else(|| recorded.get(&(suite.name.clone(), case.id.clone())))
+        if recorded.is_empty() {
+            None
+        } else {
+            recorded.get(&(suite.name.clone(), case.id.clone()))
+        }
     };
-    let places = shared.suites.iter().enumerate().flat_map(|(s, suite)| {
-        (0..suite.cases.len()).map(move |c| (s, c))
-    });
+    let places = shared
+        .suites
+        .iter()
+        .enumerate()
+        .flat_map(|(s, suite)| (0..suite.cases.len()).map(move |c| (s, c)));
     let mut kept = 0;
     for (order, (s, c)) in places.clone().enumerate() {
         let suite = &shared.suites[s];

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::io;
 
 use super::Run;
-use promptwright_core::store::{CaseResult, RunRecord, Status};
 use crate::xml::escape as xml;
+use promptwright_core::store::{CaseResult, RunRecord, Status};
 
 fn secs(ms: Option<u64>) -> String {
     format!("{:.3}", ms.unwrap_or(0) as f64 / 1000.0)
@@ -90,7 +90,10 @@ pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
             all.add(c.status, c.latency_ms);
             match by_suite.get_mut(c.suite.as_str()) {
                 Some(n) => n.add(c.status, c.latency_ms),
-                None => by_suite.entry(c.suite.clone()).or_default().add(c.status, c.latency_ms),
+                None => by_suite
+                    .entry(c.suite.clone())
+                    .or_default()
+                    .add(c.status, c.latency_ms),
             }
             Ok(())
         })?;

@@ -111,3 +111,98 @@ pub(crate) fn usd(v: f64) -> String {
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use promptwright_core::provider::Echo;
+    use promptwright_core::runner::{self, ProviderPlan, RunPlan};
+    use promptwright_core::store::read_run;
+    use promptwright_core::workspace::Workspace;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+
+    /// A suite of passing, failing and errored cases, run on the echo provider.
+    fn stored_run(dir: &std::path::Path) -> StoredRun {
+        let w = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        w(
+            "workspace.toml",
+            "[workspace]\nname = \"t\"\ndefault_provider = \"e\"\n[providers.e]\nkind = \"echo\"\n",
+        );
+        w(
+            "prompts/p.toml",
+            "[[messages]]\nrole = \"user\"\ncontent = \"n={{ n }}\"\n",
+        );
+        let mut suite =
+            String::from("prompt = \"p\"\n[[assert]]\ntype = \"contains\"\nvalue = \"=\"\n");
+        for i in 0..300 {
+            // Every third case fails its assertion; every seventh lacks its variable.
+            let vars = if i % 7 == 0 {
+                String::new()
+            } else {
+                format!("n = {i}")
+            };
+            let expect = if i % 3 == 0 { "nope" } else { "n=" };
+            suite.push_str(&format!(
+                "[[cases]]\nid = \"c{i}\"\nvars = {{ {vars} }}\n[[cases.assert]]\ntype = \"contains\"\nvalue = \"{expect}\"\n"
+            ));
+        }
+        w("evals/s.toml", &suite);
+        let ws = Workspace::load(dir).unwrap();
+        let plan = RunPlan {
+            root: ws.root.clone(),
+            prompt: ws.prompts["p"].clone(),
+            suites: vec![ws.suites["s"].clone()],
+            provider: ProviderPlan {
+                name: "e".into(),
+                provider: Arc::new(Echo),
+                cache_scope: None,
+                price: None,
+            },
+            model: "m".into(),
+            concurrency: 16,
+            use_cache: false,
+            recorder: None,
+            grader: None,
+            resume: None,
+        };
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        rt.block_on(runner::run_stored(plan, tx, CancellationToken::new()))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_report_read_back_from_the_record_matches_one_from_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let stored = stored_run(dir.path());
+        assert!(stored.record.cases.is_empty(), "the results stay on disk");
+        // The same run held in memory, its cases in plan order (the file has them in
+        // the order they finished).
+        let mut held = read_run(&stored.path).unwrap();
+        let place = |id: &str| id[1..].parse::<usize>().unwrap();
+        held.cases.sort_by_key(|c| place(&c.id));
+        assert_eq!(held.summary, stored.record.summary);
+        let s = &held.summary;
+        assert!(s.passed > 0 && s.failed > 0 && s.errors > 0, "{s:?}");
+        for fmt in [
+            Format::Table,
+            Format::Json,
+            Format::Jsonl,
+            Format::Junit,
+            Format::Markdown,
+        ] {
+            for styled in [false, true] {
+                let from_disk = render(std::slice::from_ref(&stored), fmt, styled);
+                let from_memory = render(std::slice::from_ref(&held), fmt, styled);
+                assert_eq!(from_disk, from_memory, "{}", fmt.name());
+            }
+        }
+    }
+}

@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{Run, ms, one_line, percent, usd};
-use promptwright_core::store::{RunRecord, Status};
+use promptwright_core::store::Status;
 use promptwright_core::words::plural;
 
 pub const WIDTH: usize = 80;
@@ -164,7 +164,7 @@ pub fn write<R: Run>(
 }
 
 #[cfg(test)]
-fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
+fn render<R: Run>(records: &[R], styled: bool, width: usize) -> String {
     let mut out = Vec::new();
     write(records, styled, width, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("UTF-8")
@@ -174,7 +174,7 @@ fn render(records: &[RunRecord], styled: bool, width: usize) -> String {
 mod tests {
     use super::*;
     use promptwright_core::assert::AssertionResult;
-    use promptwright_core::store::{CaseResult, RunHeader};
+    use promptwright_core::store::{CaseResult, RunHeader, RunRecord};
 
     fn header(run_id: &str, prompt: &str, provider: &str, model: &str) -> RunHeader {
         RunHeader {

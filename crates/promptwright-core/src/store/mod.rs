@@ -191,8 +191,7 @@ impl CaseReader {
 
     /// The case whose line starts at `offset`.
     pub fn read_at(&mut self, offset: u64) -> io::Result<CaseResult> {
-        self.reader
-            .seek_relative(offset as i64 - self.pos as i64)?;
+        self.reader.seek_relative(offset as i64 - self.pos as i64)?;
         self.line.clear();
         let n = self.reader.read_line(&mut self.line)?;
         self.pos = offset + n as u64;

@@ -102,7 +102,7 @@ pub(crate) fn preview_cases(ws: &Workspace, prompt: &str) -> Vec<PreviewCase> {
             s.cases.iter().map(|c| PreviewCase {
                 suite: s.name.clone(),
                 id: c.id.clone(),
-                vars: c.vars.clone(),
+                vars: c.vars.to_map(),
             })
         })
         .collect()

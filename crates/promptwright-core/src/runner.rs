@@ -15,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 use crate::assert::{AssertionResult, Kind, Observation, combine, rubric};
 use crate::provider::{ChatMessage, Provider, ProviderError, Recorder, Request, Response};
 use crate::store::cache::{self, Cache, CacheQueue, CachedAnswer};
-use crate::store::{CaseReader, CaseResult, RunHeader, RunRecord, RunWriter, RunningSummary, Status};
+use crate::store::{
+    CaseReader, CaseResult, RunHeader, RunRecord, RunWriter, RunningSummary, Status,
+};
 use crate::workspace::{Case, Price, Prompt, Suite};
 
 /// Everything a run needs, owned, so it can move onto a task.
@@ -642,7 +644,7 @@ fn errored(suite: &Suite, case: &Case, error: impl Into<Option<String>>) -> Case
         id: case.id.clone(),
         status: Status::Error,
         score: 0.0,
-        vars: case.vars.clone(),
+        vars: case.vars.to_map(),
         output: None,
         error: error.into(),
         cached: false,

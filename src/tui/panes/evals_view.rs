@@ -431,7 +431,7 @@ pub fn detail_text(
     lines.push(heading("vars"));
     let vars = r
         .map(|r| r.vars.clone())
-        .or_else(|| case.map(|(_, c)| c.vars.clone()))
+        .or_else(|| case.map(|(_, c)| c.vars.to_map()))
         .unwrap_or_default();
     let pretty = serde_json::to_string_pretty(&vars).unwrap_or_default();
     lines.extend(pretty.lines().map(|l| Line::raw(l.to_string())));

@@ -9,6 +9,7 @@ pub mod prompt;
 pub mod ranges;
 pub mod suite;
 pub mod toml_message;
+pub mod vars;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub use config::{Config, GateConfig, Price, ProviderConfig, ProviderKind};
 pub use prompt::{Prompt, PromptDef};
 pub use suite::{Case, Suite};
+pub use vars::Vars;
 
 use crate::vocab::{Diagnostic, LoadErrors, ReadError, Source, did_you_mean};
 

@@ -1,17 +1,18 @@
 //! evals/SUITE.toml and its optional JSONL dataset: cases and their assertions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use toml::Spanned;
 
 use super::config::is_valid_name;
 use super::toml_message::{field_help, humanize, unknown_field};
+use super::vars::Vars;
 use crate::assert::{AssertSpec, Assertion, Field};
 use crate::vocab::source::{at_line, text_of};
 use crate::vocab::{Diagnostic, ReadError, Source};
@@ -21,7 +22,7 @@ use crate::vocab::{Diagnostic, ReadError, Source};
 pub struct Case {
     pub id: String,
     pub description: Option<String>,
-    pub vars: Map<String, Value>,
+    pub vars: Vars,
     pub threshold: Option<f64>,
     /// The case's own assertions (the suite's apply too: see [`Suite::assertions_for`]).
     pub assertions: Vec<Assertion>,
@@ -86,7 +87,7 @@ struct CaseFile {
     id: Option<Spanned<String>>,
     description: Option<String>,
     #[serde(default)]
-    vars: Map<String, Value>,
+    vars: Vars,
     threshold: Option<Spanned<f64>>,
     #[serde(default, rename = "assert")]
     asserts: Vec<AssertFile>,
@@ -108,7 +109,7 @@ pub(crate) struct DatasetLine {
     id: Option<String>,
     description: Option<String>,
     #[serde(default)]
-    vars: Map<String, Value>,
+    vars: Vars,
     threshold: Option<f64>,
     #[serde(default, rename = "assert")]
     asserts: Vec<DatasetAssert>,
@@ -196,6 +197,8 @@ pub(crate) fn parse(
     let mut cases = Vec::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let suite_file: Arc<str> = src.path.as_str().into();
+    // Cases name the same few variables: one copy of each name for them all.
+    let mut names = HashSet::new();
     for (i, spanned) in file.cases.into_iter().enumerate() {
         let span = spanned.span();
         let c = spanned.into_inner();
@@ -224,7 +227,11 @@ pub(crate) fn parse(
         cases.push(Case {
             id,
             description: c.description,
-            vars: c.vars,
+            vars: {
+                let mut vars = c.vars;
+                vars.share_names(&mut names);
+                vars
+            },
             threshold: case_threshold,
             assertions: case_asserts,
             origin: Origin {
@@ -257,8 +264,8 @@ pub(crate) fn parse(
             ids: &mut ids,
             errors: &mut errors,
         };
-        match dataset.parse(&path) {
-            Ok(data_cases) => cases.extend(data_cases),
+        match dataset.parse(&path, &mut cases) {
+            Ok(()) => cases.shrink_to_fit(),
             Err(ReadError::NotUtf8(diagnostic)) => errors.push(*diagnostic),
             Err(ReadError::Io(e)) => errors.push(
                 src.at(d.span(), format!("cannot read dataset `{}`: {e}", d.get_ref()))
@@ -329,10 +336,11 @@ impl Dataset<'_> {
     /// One case per non-blank line; a bad line is reported as `file:line:col`. The file
     /// is read a line at a time: a million-line dataset costs its cases, not its text
     /// as well.
-    fn parse(&mut self, path: &Path) -> Result<Vec<Case>, ReadError> {
+    fn parse(&mut self, path: &Path, cases: &mut Vec<Case>) -> Result<(), ReadError> {
         let mut reader = BufReader::new(File::open(path).map_err(ReadError::Io)?);
-        let mut cases = Vec::new();
         let mut buf = Vec::new();
+        // Every line names the same few variables: one copy of each name for them all.
+        let mut names = HashSet::new();
         for n in 1.. {
             buf.clear();
             if reader.read_until(b'\n', &mut buf).map_err(ReadError::Io)? == 0 {
@@ -345,8 +353,10 @@ impl Dataset<'_> {
                 }
             }
             let line = text_of(std::mem::take(&mut buf), &self.shown, n)?;
-            if let Some(case) = parse_line(&line, n, &self.shown, self.dir, self.root, self.errors)
+            if let Some(mut case) =
+                parse_line(&line, n, &self.shown, self.dir, self.root, self.errors)
             {
+                case.vars.share_names(&mut names);
                 if !self.ids.insert(case.id.clone()) {
                     self.errors.push(
                         at_line(&self.shown, n, &line, 1, format!("duplicate case id `{}` in suite `{}`", case.id, self.suite))
@@ -357,7 +367,7 @@ impl Dataset<'_> {
             }
             buf = line.into_bytes();
         }
-        Ok(cases)
+        Ok(())
     }
 }
 

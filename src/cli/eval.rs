@@ -68,20 +68,15 @@ pub struct EvalArgs {
 /// report: memory does not grow with them.
 fn execute(plans: Vec<RunPlan>) -> Result<Vec<StoredRun>, CliError> {
     exec::with_progress(|events, cancel| async move {
-        let mut records = Vec::new();
-        for plan in plans {
-            let record = runner::run_stored(plan, events.clone(), cancel.clone())
-                .await
-                .map_err(exec::store_error)?;
-            records.push(record);
-            if cancel.is_cancelled() {
-                anstream::eprintln!(
-                    "interrupted: the run is incomplete; continue it with `promptwright eval --resume`"
-                );
-                break;
-            }
+        let runs = runner::run_each(plans, events, cancel.clone(), runner::run_stored)
+            .await
+            .map_err(exec::store_error)?;
+        if cancel.is_cancelled() {
+            anstream::eprintln!(
+                "interrupted: the run is incomplete; continue it with `promptwright eval --resume`"
+            );
         }
-        Ok(records)
+        Ok(runs)
     })
 }
 

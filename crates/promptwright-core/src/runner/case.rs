@@ -1,0 +1,295 @@
+//! One case: render, ask the provider (or the cache, or a cassette), score, grade.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::assert::{AssertionResult, Kind, Observation, combine, rubric};
+use crate::provider::{ChatMessage, ProviderError, Recorder, Request, Response};
+use crate::store::cache::{self, Cache, CacheQueue, CachedAnswer};
+use crate::store::{CaseResult, Status};
+use crate::workspace::{Case, Price, Prompt, Suite};
+
+use super::*;
+
+pub(super) struct Shared {
+    pub(super) prompt: Prompt,
+    pub(super) suites: Vec<Suite>,
+    pub(super) provider: ProviderPlan,
+    pub(super) model: String,
+    pub(super) cache: Cache,
+    pub(super) cache_queue: CacheQueue,
+    pub(super) use_cache: bool,
+    pub(super) recorder: Option<Arc<Recorder>>,
+    pub(super) grader: Option<GraderPlan>,
+}
+
+pub(super) fn cost_of(resp: &Response, price: Option<Price>) -> f64 {
+    if let Some(c) = resp.cost_override_usd {
+        return c;
+    }
+    match (resp.tokens, price) {
+        (Some(t), Some(p)) => (t.input as f64 * p.input + t.output as f64 * p.output) / 1_000_000.0,
+        _ => 0.0,
+    }
+}
+
+/// One answer, from the cache when allowed, else from the provider (then cached by
+/// `remember` once it is known to be usable).
+pub(super) struct Answer {
+    response: Response,
+    latency_ms: u64,
+    cached: bool,
+    /// The cache key of a fresh answer that may be cached.
+    key: Option<String>,
+}
+
+/// Caches a fresh answer. A cache that cannot be written costs a repeat call later, not
+/// this run.
+pub(super) fn remember(shared: &Shared, answer: &Answer) {
+    if let Some(k) = &answer.key {
+        shared.cache_queue.put(
+            k.clone(),
+            CachedAnswer {
+                output: answer.response.output.clone(),
+                tokens: answer.response.tokens,
+                latency_ms: answer.latency_ms,
+            },
+        );
+    }
+}
+
+/// The cache key of `req` sent to `who`, if its answers are cached at all.
+pub(super) fn key_for(who: &ProviderPlan, req: &Request) -> Option<String> {
+    who.cache_scope.as_ref().map(|scope| cache::key(scope, req))
+}
+
+pub(super) async fn ask(
+    shared: &Shared,
+    who: &ProviderPlan,
+    req: &Request,
+    key: Option<String>,
+) -> Result<Answer, ProviderError> {
+    let hit = match &key {
+        Some(k) if shared.use_cache => shared.cache.get(k),
+        _ => None,
+    };
+    let answer = match hit {
+        Some(hit) => Answer {
+            response: Response {
+                output: hit.output,
+                tokens: hit.tokens,
+                cost_override_usd: Some(0.0),
+            },
+            latency_ms: hit.latency_ms,
+            cached: true,
+            key: None,
+        },
+        None => {
+            let started = Instant::now();
+            let response = who.provider.complete(req).await?;
+            Answer {
+                response,
+                latency_ms: started.elapsed().as_millis() as u64,
+                cached: false,
+                key,
+            }
+        }
+    };
+    Ok(answer)
+}
+
+/// A case's request, rendered and keyed before it takes a slot, or why it has none.
+type Ready = Result<(Request, Option<String>), String>;
+
+pub(super) fn prepare(shared: &Shared, case: &Case) -> Ready {
+    let rendered = shared
+        .prompt
+        .templates
+        .render(&case.vars)
+        .map_err(|e| format!("template: {e}"))?;
+    let request = Request {
+        model: shared.model.clone(),
+        messages: shared
+            .prompt
+            .def
+            .messages
+            .iter()
+            .zip(rendered)
+            .map(|(m, content)| ChatMessage {
+                role: m.role,
+                content,
+            })
+            .collect(),
+        params: shared.prompt.def.params.clone(),
+    };
+    let key = key_for(&shared.provider, &request);
+    Ok((request, key))
+}
+
+/// Runs one case. `slot` is its place among the cases in flight, given back as soon as
+/// the model has answered: scoring, caching and recording need no slot, and holding it
+/// through them would leave the provider idle.
+pub(super) async fn run_case(
+    shared: &Shared,
+    suite: &Suite,
+    case: &Case,
+    ready: Ready,
+    slot: OwnedSemaphorePermit,
+) -> CaseResult {
+    let mut result = errored(suite, case, None);
+    let (request, key) = match ready {
+        Ok(r) => r,
+        Err(e) => {
+            result.error = Some(e);
+            return result;
+        }
+    };
+    let answer = match ask(shared, &shared.provider, &request, key).await {
+        Ok(a) => a,
+        Err(e) => {
+            result.error = Some(format!("provider `{}`: {e}", shared.provider.name));
+            return result;
+        }
+    };
+    drop(slot);
+    // Let the task waiting for the slot send its request before this one scores.
+    tokio::task::yield_now().await;
+    remember(shared, &answer);
+    if let Some(rec) = &shared.recorder {
+        if let Err(e) = rec.record(&request, &answer.response) {
+            result.error = Some(format!("cannot record to {}: {e}", rec.path.display()));
+            return result;
+        }
+    }
+    let response = answer.response;
+    result.cached = answer.cached;
+    result.latency_ms = Some(answer.latency_ms);
+    result.cost_usd = if answer.cached {
+        0.0
+    } else {
+        cost_of(&response, shared.provider.price)
+    };
+    result.tokens = response.tokens;
+    let obs = Observation {
+        output: &response.output,
+        latency_ms: answer.latency_ms,
+        cost_usd: result.cost_usd,
+    };
+    let mut scored = Vec::new();
+    for a in suite.assertions_for(case) {
+        let r = match &a.kind {
+            Kind::LlmRubric(rubric_text) => {
+                grade(
+                    shared,
+                    &a.type_name,
+                    rubric_text,
+                    a.threshold,
+                    &response.output,
+                    &mut result.cost_usd,
+                )
+                .await
+            }
+            _ => score_off_worker(a, &obs),
+        };
+        match r {
+            Ok(r) => scored.push((a.weight, r)),
+            Err(e) => {
+                result.error = Some(e);
+                result.output = Some(response.output);
+                return result;
+            }
+        }
+    }
+    let score = combine(scored, suite.threshold_for(case));
+    result.status = if score.passed {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    result.score = score.score;
+    result.assertions = score.results;
+    result.output = Some(response.output);
+    result
+}
+
+/// Scores one assertion. Scoring is CPU work (an edit distance over a long answer), so
+/// on a multi-threaded runtime the worker hands its other tasks off for the duration
+/// and requests in flight keep moving; a current-thread runtime (tests) scores inline.
+pub(super) fn score_off_worker(
+    a: &crate::assert::Assertion,
+    obs: &Observation<'_>,
+) -> Result<AssertionResult, String> {
+    off_worker(|| a.score(obs))
+}
+
+/// Runs blocking work `f` without holding up the async worker it is called on.
+pub(super) fn off_worker<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// A case's result before it is answered: an error, with `error` as the reason.
+pub(super) fn errored(suite: &Suite, case: &Case, error: impl Into<Option<String>>) -> CaseResult {
+    CaseResult {
+        suite: suite.name.clone(),
+        id: case.id.clone(),
+        status: Status::Error,
+        score: 0.0,
+        vars: case.vars.to_map(),
+        output: None,
+        error: error.into(),
+        cached: false,
+        latency_ms: None,
+        tokens: None,
+        cost_usd: 0.0,
+        assertions: Vec::new(),
+    }
+}
+
+/// The error of a case whose work panicked, with the panic's message.
+pub(super) fn internal_error(panic: &(dyn std::any::Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    format!("internal error: {message} (a bug in promptwright: please report it)")
+}
+
+/// Asks the grader to judge `output`; its cost is added to the case's.
+pub(super) async fn grade(
+    shared: &Shared,
+    type_name: &str,
+    rubric_text: &str,
+    threshold: Option<f64>,
+    output: &str,
+    cost: &mut f64,
+) -> Result<AssertionResult, String> {
+    let grader = shared.grader.as_ref().ok_or_else(|| {
+        format!(
+            "`{type_name}` needs a grader: add [grader] with provider and model to workspace.toml"
+        )
+    })?;
+    let req = rubric::grader_request(&grader.model, rubric_text, output);
+    let key = key_for(&grader.provider, &req);
+    let answer = ask(shared, &grader.provider, &req, key)
+        .await
+        .map_err(|e| format!("grader `{}`: {e}", grader.provider.name))?;
+    if !answer.cached {
+        *cost += cost_of(&answer.response, grader.provider.price);
+    }
+    let verdict = rubric::judge(type_name, &answer.response.output, threshold)?;
+    // Only a verdict that could be read is cached or recorded: an unreadable one is
+    // asked again.
+    remember(shared, &answer);
+    if let Some(rec) = &shared.recorder {
+        rec.record(&req, &answer.response)
+            .map_err(|e| format!("cannot record to {}: {e}", rec.path.display()))?;
+    }
+    Ok(verdict)
+}

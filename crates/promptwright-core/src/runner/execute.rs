@@ -1,0 +1,210 @@
+//! One run: the record opened (or resumed), one task per case under the concurrency
+//! limit, each result written and sent as it comes, the record closed.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::store::cache::Cache;
+use crate::store::{CaseResult, RunHeader, RunWriter, Status};
+use crate::workspace::{Case, Suite};
+
+use super::case::*;
+use super::keep::Keep;
+use super::*;
+
+/// Runs the plan, handing each result to `keep`; returns the header, whether the run
+/// is complete, and the record's path.
+pub(super) async fn run_keeping(
+    plan: RunPlan,
+    events: &mpsc::UnboundedSender<RunEvent>,
+    cancel: CancellationToken,
+    keep: &mut dyn Keep,
+) -> Result<(RunHeader, bool, PathBuf), RunError> {
+    let store_err = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |source| RunError::Store { path, source }
+    };
+    let total = plan.suites.iter().map(|s| s.cases.len()).sum();
+    let (header, mut writer, recorded) = match plan.resume {
+        Some(r) => {
+            let writer = RunWriter::append_to(&plan.root, &r.path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::WouldBlock {
+                    RunError::InUse {
+                        run_id: r.header.run_id.clone(),
+                    }
+                } else {
+                    store_err(&r.path)(e)
+                }
+            })?;
+            // Errors got no answer: they are asked again.
+            let recorded: HashMap<(String, String), CaseResult> = r
+                .recorded
+                .into_iter()
+                .filter(|c| c.status != Status::Error)
+                .map(|c| ((c.suite.clone(), c.id.clone()), c))
+                .collect();
+            (RunHeader { total, ..r.header }, writer, recorded)
+        }
+        None => {
+            let header = RunHeader {
+                run_id: new_run_id(),
+                prompt: plan.prompt.name.clone(),
+                content_sha256: plan.prompt.content_sha256.clone(),
+                provider: plan.provider.name.clone(),
+                model: plan.model.clone(),
+                started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                suites: plan.suites.iter().map(|s| s.name.clone()).collect(),
+                total,
+            };
+            let runs_dir = crate::store::runs_dir(&plan.root);
+            let writer = RunWriter::create(&plan.root, &header).map_err(store_err(&runs_dir))?;
+            (header, writer, HashMap::new())
+        }
+    };
+    let _ = events.send(RunEvent::Started(header.clone()));
+
+    // A write that fails (a full disk) stops the run at once: cases in flight are
+    // dropped, the record is left incomplete, and `eval --resume` continues it later.
+    let stop = cancel.child_token();
+    let failure: Arc<std::sync::Mutex<Option<RunError>>> = Arc::default();
+    let fail = {
+        let (stop, failure) = (stop.clone(), failure.clone());
+        move |e: RunError| {
+            failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_or_insert(e);
+            stop.cancel();
+        }
+    };
+    let cache = Cache::new(&plan.root);
+    let (cache_queue, cache_written) = cache.writer({
+        let fail = fail.clone();
+        move |e| fail(RunError::Cache(e))
+    });
+    let shared = Arc::new(Shared {
+        prompt: plan.prompt,
+        suites: plan.suites,
+        provider: plan.provider,
+        model: plan.model,
+        cache,
+        cache_queue,
+        use_cache: plan.use_cache,
+        recorder: plan.recorder,
+        grader: plan.grader,
+    });
+    // Cases carried over from the run being resumed are reported first. The work is
+    // listed as it is done, not up front: a plan can hold a million cases.
+    let done = |suite: &Suite, case: &Case| {
+        if recorded.is_empty() {
+            None
+        } else {
+            recorded.get(&(suite.name.clone(), case.id.clone()))
+        }
+    };
+    let places = shared
+        .suites
+        .iter()
+        .enumerate()
+        .flat_map(|(s, suite)| (0..suite.cases.len()).map(move |c| (s, c)));
+    let mut kept = 0;
+    for (order, (s, c)) in places.clone().enumerate() {
+        let suite = &shared.suites[s];
+        if let Some(done) = done(suite, &suite.cases[c]) {
+            let _ = events.send(RunEvent::CaseScored(Box::new(done.clone())));
+            keep.keep(order, done.clone(), None);
+            kept += 1;
+        }
+    }
+    let work = places
+        .enumerate()
+        .filter(|(_, (s, c))| done(&shared.suites[*s], &shared.suites[*s].cases[*c]).is_none())
+        .map(|(order, (s, c))| (order, s, c));
+    let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    let (done_tx, mut done_rx) = mpsc::channel::<(usize, CaseResult)>(plan.concurrency.max(1) * 2);
+
+    let producer = {
+        let cancel = stop.clone();
+        let events = events.clone();
+        let shared = shared.clone();
+        async move {
+            for (order, s, c) in work {
+                // The next request is made while the slots are all busy, so a freed
+                // slot goes straight to the network.
+                let ready = catch_unwind(AssertUnwindSafe(|| {
+                    prepare(&shared, &shared.suites[s].cases[c])
+                }))
+                .unwrap_or_else(|panic| Err(internal_error(&*panic)));
+                let permit = tokio::select! {
+                    p = limit.clone().acquire_owned() => p.expect("semaphore never closed"),
+                    _ = cancel.cancelled() => break,
+                };
+                let (shared, done_tx, cancel) = (shared.clone(), done_tx.clone(), cancel.clone());
+                let suite = &shared.suites[s];
+                let _ = events.send(RunEvent::CaseStarted {
+                    suite: suite.name.clone(),
+                    id: suite.cases[c].id.clone(),
+                });
+                tokio::spawn(async move {
+                    let suite = &shared.suites[s];
+                    let case = &suite.cases[c];
+                    // A bug that panics in one case costs that case, never its place in
+                    // the record: it is recorded as an error like any other.
+                    let work = AssertUnwindSafe(run_case(&shared, suite, case, ready, permit));
+                    let result = tokio::select! {
+                        r = work.catch_unwind() => r.unwrap_or_else(|panic| {
+                            errored(suite, case, internal_error(&*panic))
+                        }),
+                        _ = cancel.cancelled() => return,
+                    };
+                    let _ = done_tx.send((order, result)).await;
+                });
+                // The case just started runs (and sends) before the next is prepared.
+                tokio::task::yield_now().await;
+            }
+        }
+    };
+
+    // The consumer owns the receiver: when it stops on a failed write, the receiver is
+    // gone and no task can block sending to it.
+    let consumer = {
+        let (events, fail) = (events.clone(), fail.clone());
+        let (writer, kept) = (&mut writer, &mut kept);
+        async move {
+            while let Some((order, result)) = done_rx.recv().await {
+                let at = match writer.append(&result) {
+                    Ok(at) => at,
+                    Err(e) => {
+                        fail(store_err(&writer.path)(e));
+                        break;
+                    }
+                };
+                let _ = events.send(RunEvent::CaseScored(Box::new(result.clone())));
+                keep.keep(order, result, Some(at));
+                *kept += 1;
+            }
+        }
+    };
+
+    // The producer holds the last sender clones through its tasks; when every task has
+    // finished (or been cancelled) the channel closes and the consumer ends.
+    tokio::join!(producer, consumer);
+    // The last tasks drop their share of `shared` (and its cache queue) as they end.
+    drop(shared);
+    let _ = tokio::task::spawn_blocking(move || cache_written.wait()).await;
+    let failed = failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(e) = failed {
+        // Best effort: a record with no end line reads as incomplete all the same.
+        let _ = writer.finish(false);
+        return Err(e);
+    }
+    let complete = !cancel.is_cancelled() && kept == header.total;
+    writer.finish(complete).map_err(store_err(&writer.path))?;
+    Ok((header, complete, writer.path.clone()))
+}

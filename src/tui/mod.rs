@@ -160,7 +160,7 @@ pub(crate) fn reread(root: &Path) -> Msg {
     let result = Workspace::load(root);
     let config = result.is_err().then(|| read_config(root)).flatten();
     Msg::WorkspaceLoaded {
-        result: Arc::new(result),
+        result: result.map(Arc::new),
         config: config.map(Box::new),
     }
 }

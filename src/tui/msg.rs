@@ -61,7 +61,7 @@ pub enum Msg {
     /// The workspace was read again (after a save); when it does not load, its
     /// workspace.toml alone if that parses (the providers, for the prompts' validation).
     WorkspaceLoaded {
-        result: Arc<Result<Workspace, LoadErrors>>,
+        result: Result<Arc<Workspace>, LoadErrors>,
         config: Option<Box<Config>>,
     },
     /// A diff asked for with `Cmd::LoadDiff` is ready.

@@ -179,10 +179,10 @@ impl App {
 
     pub(super) fn on_workspace_loaded(
         &mut self,
-        result: &Arc<Result<Workspace, LoadErrors>>,
+        result: &Result<Arc<Workspace>, LoadErrors>,
         config: Option<Config>,
     ) {
-        let config = match result.as_ref() {
+        let config = match result {
             Ok(ws) => {
                 self.evals.set_suites(super::suite_rows(ws));
                 for e in &mut self.prompts.entries {
@@ -190,7 +190,7 @@ impl App {
                     e.case_index = e.case_index.min(e.cases.len().saturating_sub(1));
                 }
                 self.ws.load_errors.clear();
-                self.workspace = Some(Arc::new(ws.clone()));
+                self.workspace = Some(ws.clone());
                 Some(ws.config.clone())
             }
             Err(errors) => {

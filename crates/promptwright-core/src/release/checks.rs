@@ -137,18 +137,36 @@ impl Context<'_> {
         )
     }
 
-    /// `max_cost_usd`: only when set (there is no default budget).
+    /// `max_cost_usd`: only when set (there is no default budget). An answer whose
+    /// provider reported no token usage has no known cost: counting it as free would
+    /// let a server that leaves usage out pass any budget, so such answers fail it.
     pub fn max_cost_usd(&self) -> Option<GateCheck> {
         let max = self.input.config.max_cost_usd?;
         let cost = round(self.draft.cost_usd, 6);
+        let unknown = self
+            .input
+            .draft
+            .cases
+            .iter()
+            .filter(|c| {
+                c.status != Status::Error && !c.cached && c.tokens.is_none() && c.cost_usd == 0.0
+            })
+            .count();
+        let detail = match unknown {
+            0 => format!("the draft's run cost ${cost:.4}"),
+            n => format!(
+                "the draft's run cost ${cost:.4} plus {} of unknown cost: the provider reported no token usage",
+                plural(n, "answer", "answers")
+            ),
+        };
         Some(GateCheck {
             name: "max_cost_usd".into(),
             suite: None,
             required: json!(max),
             actual: json!(cost),
-            passed: self.draft.cost_usd <= max + EPSILON,
+            passed: unknown == 0 && self.draft.cost_usd <= max + EPSILON,
             default: false,
-            detail: format!("the draft's run cost ${cost:.4}"),
+            detail,
         })
     }
 

@@ -299,6 +299,34 @@ fn max_cost_usd_passes_and_fails() {
 }
 
 #[test]
+fn an_answer_without_token_usage_has_no_known_cost_and_fails_the_budget() {
+    let mut draft = cases(&[("a", "1", P), ("a", "2", P), ("a", "3", E)]);
+    // A server that leaves usage out: the answer looks free.
+    draft[1].cost_usd = 0.0;
+    // Errors and cached answers cost nothing for a known reason.
+    draft[2].cost_usd = 0.0;
+    let mut f = Fixture::new(draft, None);
+    f.config.max_cost_usd = Some(1.0);
+    let v = f.verdict();
+    let c = check(&v, "max_cost_usd");
+    assert!(!c.passed, "{c:#?}");
+    assert!(
+        c.detail.contains("1 answer of unknown cost"),
+        "{}",
+        c.detail
+    );
+    // With usage reported the same run is within budget.
+    f.draft.cases[1].tokens = Some(crate::provider::Tokens {
+        input: 10,
+        output: 5,
+    });
+    assert!(check(&f.verdict(), "max_cost_usd").passed);
+    f.draft.cases[1].tokens = None;
+    f.draft.cases[1].cached = true;
+    assert!(check(&f.verdict(), "max_cost_usd").passed);
+}
+
+#[test]
 fn max_p95_latency_passes_and_fails() {
     let mut draft = cases(&[("a", "1", P), ("a", "2", P), ("a", "3", E)]);
     draft[1].latency_ms = Some(900);

@@ -10,43 +10,18 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use super::keymap::{self, Action, Context};
+use super::layout;
+pub use super::layout::Tab;
 use super::msg::{Cmd, Msg};
 use super::panes::diff::{DiffMode, DiffPane};
 use super::panes::doc_view::{self, DocPos};
 use super::panes::evals::{Detail, EvalsFocus, EvalsPane, Jump};
-use super::panes::prompts::{self, Focus, PromptsPane};
+use super::panes::prompts::{Focus, PromptsPane};
 use super::panes::release::{Input, KeptNote, ReleasePane};
-use super::panes::{diff_view, evals_view};
-use super::view;
 use promptwright_core::diff::View;
 use promptwright_core::plan::PlanRequest;
 use promptwright_core::vocab::Diagnostic;
 use promptwright_core::workspace::{Config, Workspace};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Prompts,
-    Evals,
-    Diff,
-    Release,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Prompts, Tab::Evals, Tab::Diff, Tab::Release];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Prompts => "Prompts",
-            Tab::Evals => "Evals",
-            Tab::Diff => "Diff",
-            Tab::Release => "Release",
-        }
-    }
-
-    fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
@@ -164,7 +139,7 @@ impl App {
 
     /// Case rows visible in the Evals table at the current size.
     fn table_height(&self) -> usize {
-        evals_view::table_height(view::areas(self.size).body)
+        layout::evals_table_height(layout::areas(self.size).body)
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
@@ -303,25 +278,16 @@ impl App {
     fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         self.note = None;
         let ctx = self.context();
-        if let Some(action) = keymap::lookup(ctx, key) {
+        if let Some(action) = keymap::resolve(ctx, key) {
             return self.act(action);
         }
+        // Where text is typed, every unbound key is text; elsewhere it does nothing.
         match ctx {
-            // Overlays swallow other keys.
-            Context::Help | Context::Confirm | Context::Problems => Vec::new(),
             Context::Editor => self.type_in_editor(key),
             Context::EditorBar => self.type_in_bar(key),
             Context::FilterInput => self.type_in_filter(key),
             Context::ReleaseInput => self.type_in_release(key),
-            Context::PromptList
-            | Context::EvalsList
-            | Context::EvalsDetail
-            | Context::Diff
-            | Context::Release => match keymap::lookup(Context::Global, key) {
-                Some(a) => self.act(a),
-                None => Vec::new(),
-            },
-            Context::Global => Vec::new(),
+            _ => Vec::new(),
         }
     }
 
@@ -756,7 +722,7 @@ impl App {
                 }
             }
             Tab::Release => {
-                let width = doc_view::inner_width(view::areas(self.size).body);
+                let width = layout::inner_width(layout::areas(self.size).body);
                 let r = &mut self.release;
                 if r.case_open {
                     if let Some(c) = r.verdict.as_ref().and_then(|v| v.regressions.get(r.cursor)) {
@@ -772,8 +738,7 @@ impl App {
                 }
             }
             Tab::Diff => {
-                let width =
-                    doc_view::inner_width(diff_view::areas(view::areas(self.size).body).body);
+                let width = layout::inner_width(layout::diff(layout::areas(self.size).body).body);
                 let d = &mut self.diff;
                 if d.case_open {
                     let doc = d
@@ -988,41 +953,40 @@ impl App {
 
     fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
         let at = Position::new(m.column, m.row);
-        let layout = view::areas(self.size);
+        let screen = layout::areas(self.size);
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 if self.overlay.is_some() {
                     return Vec::new();
                 }
-                if let Some(i) = view::tab_at(layout.tabs, at) {
+                if let Some(i) = layout::tab_at(screen.tabs, at) {
                     return self.act(Action::Tab(i));
                 }
                 if self.tab == Tab::Evals && self.evals.detail.is_none() {
-                    let a = evals_view::areas(layout.body);
+                    let a = layout::evals(screen.body);
                     if let Some(list) = a.suites.filter(|l| l.contains(at)) {
-                        let row = at.y.saturating_sub(list.y + 1) as usize;
-                        if at.y > list.y && row < self.evals.suites.len() {
-                            self.evals.select_suite(row);
-                            self.evals.focus = EvalsFocus::Suites;
+                        if let Some(row) = layout::list_row(list, at) {
+                            if row < self.evals.suites.len() {
+                                self.evals.select_suite(row);
+                                self.evals.focus = EvalsFocus::Suites;
+                            }
                         }
-                    } else if a.cases.contains(at) {
-                        // Border and header above the first row.
-                        let row = at.y.saturating_sub(a.cases.y + 2) as usize;
+                    } else if let Some(row) = layout::evals_case_row(screen.body, at) {
                         let pos = self.evals.offset + row;
-                        if at.y >= a.cases.y + 2 && pos < self.evals.rows.len() {
+                        if pos < self.evals.rows.len() {
                             self.evals.cursor = pos;
                             self.evals.focus = EvalsFocus::Cases;
                         }
                     }
                 }
                 if self.tab == Tab::Prompts {
-                    let a = prompts::areas(layout.body);
+                    let a = layout::prompts(screen.body);
                     if let Some(list) = a.list.filter(|l| l.contains(at)) {
-                        // Inside the border, one row per prompt.
-                        let row = at.y.saturating_sub(list.y + 1) as usize;
-                        if at.y > list.y && row < self.prompts.entries.len() {
-                            self.prompts.select(row);
-                            self.prompts.focus = Focus::List;
+                        if let Some(row) = layout::list_row(list, at) {
+                            if row < self.prompts.entries.len() {
+                                self.prompts.select(row);
+                                self.prompts.focus = Focus::List;
+                            }
                         }
                     } else if a.editor.contains(at) && self.prompts.current().is_some() {
                         self.prompts.focus = Focus::Editor;
@@ -1035,7 +999,7 @@ impl App {
                 if self.overlay.is_some() || self.tab == Tab::Evals {
                     self.scroll(if down { 3 } else { -3 });
                 } else if self.tab == Tab::Prompts {
-                    let a = prompts::areas(layout.body);
+                    let a = layout::prompts(screen.body);
                     if a.preview.is_some_and(|p| p.contains(at)) {
                         let s = &mut self.prompts.preview_scroll;
                         *s = if down {

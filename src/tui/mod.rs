@@ -10,6 +10,7 @@ pub mod effects;
 mod eta;
 mod external;
 pub mod keymap;
+pub mod layout;
 pub mod msg;
 pub mod panes;
 mod problem_files;

@@ -1,62 +1,17 @@
-//! Drawing: a pure function of `&App`. The layout functions here are shared with mouse
-//! hit-testing in `update`, so a click lands where the eye sees the thing.
+//! Drawing: a pure function of `&App`. Where things go comes from `layout`, which mouse
+//! hit-testing in `update` reads too.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, Overlay, Tab};
+use super::app::{App, Overlay};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH, Tab, areas, tab_labels};
 use super::panes::{diff_view, evals_view, release_view};
 use super::theme;
 use super::widgets::{confirm, help, problems, status_bar};
-
-/// Below this the app shows only a "terminal too small" note.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub tabs: Rect,
-    pub body: Rect,
-    pub status: Rect,
-}
-
-pub fn areas(size: Rect) -> Areas {
-    let [tabs, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(size);
-    Areas { tabs, body, status }
-}
-
-/// The tab titles as drawn: ` 1 Prompts ` etc., each with its x range.
-fn tab_labels() -> Vec<(usize, String)> {
-    Tab::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (i, format!(" {} {} ", i + 1, t.title())))
-        .collect()
-}
-
-/// Which tab is under `at`, if any.
-pub fn tab_at(tabs: Rect, at: Position) -> Option<usize> {
-    if at.y != tabs.y {
-        return None;
-    }
-    let mut x = tabs.x + 1;
-    for (i, label) in tab_labels() {
-        let w = label.chars().count() as u16;
-        if at.x >= x && at.x < x + w {
-            return Some(i);
-        }
-        x += w + 1;
-    }
-    None
-}
 
 pub fn draw(app: &App, f: &mut Frame) {
     let size = f.area();
@@ -89,12 +44,64 @@ pub fn draw(app: &App, f: &mut Frame) {
         Tab::Diff => diff_view::view(&app.diff, f, a.body),
         Tab::Release => release_view::view(&app.release, f, a.body, app.now),
     }
-    status_bar::view(app, f, a.status);
+    status_bar::view(f, a.status, &status(app));
     match app.overlay {
-        Some(Overlay::Help { scroll }) => help::view(app, f, a.body, scroll),
-        Some(Overlay::ConfirmQuit) => confirm::view(app, f, a.body),
-        Some(Overlay::Problems { selected }) => problems::view(app, f, a.body, selected),
+        Some(Overlay::Help { scroll }) => help::view(f, a.body, app.pane_context(), scroll),
+        Some(Overlay::ConfirmQuit) => {
+            let names: Vec<String> = app
+                .prompts
+                .all()
+                .filter(|e| e.is_dirty())
+                .map(|e| e.rel_path.clone())
+                .collect();
+            confirm::view(f, a.body, &names)
+        }
+        Some(Overlay::Problems { selected }) => {
+            problems::view(f, a.body, &app.ws.load_errors, selected)
+        }
         None => {}
+    }
+}
+
+/// What the status bar shows: the workspace, the selected prompt and its model, the run,
+/// unsaved edits, load errors, and the last note or the keys.
+fn status(app: &App) -> status_bar::Status<'_> {
+    let prompt = app.prompts.current().map(|e| {
+        let provider = e
+            .parsed
+            .as_ref()
+            .and_then(|p| p.def.provider.clone())
+            .or_else(|| {
+                app.ws
+                    .config
+                    .as_ref()
+                    .and_then(|c| c.default_provider.clone())
+            })
+            .unwrap_or_else(|| "?".into());
+        let model = e
+            .parsed
+            .as_ref()
+            .and_then(|p| p.def.model.clone())
+            .unwrap_or_else(|| "-".into());
+        (e.name.as_str(), format!("{provider}/{model}"))
+    });
+    let run = app.evals.run.as_ref().map(|run| {
+        format!(
+            "▶ {} {}/{} {}",
+            run.prompt,
+            run.counts.cases(),
+            run.total,
+            run.counts
+        )
+    });
+    status_bar::Status {
+        workspace: &app.ws.name,
+        prompt,
+        run,
+        unsaved: app.prompts.dirty_count(),
+        load_errors: app.ws.load_errors.len(),
+        note: app.note.as_deref(),
+        ctx: app.context(),
     }
 }
 

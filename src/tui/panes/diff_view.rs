@@ -3,35 +3,19 @@
 //! of per-case output changes and one case's two outputs. Only visible rows are built.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::diff::{DiffMode, DiffPane};
 use super::doc_view::{DocPos, view_document};
-use crate::tui::theme;
+use crate::tui::{layout, theme};
 use promptwright_core::diff::{CaseChange, CaseKind, View};
 use promptwright_core::store::Status;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub header: Rect,
-    pub body: Rect,
-}
-
-pub fn areas(body: Rect) -> Areas {
-    let [header, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
-    Areas { header, body }
-}
-
-/// Rows of diff visible in the body (inside its border).
-pub fn body_height(body: Rect) -> usize {
-    areas(body).body.height.saturating_sub(2) as usize
-}
-
 pub fn view(pane: &DiffPane, f: &mut Frame, body: Rect) {
-    let a = areas(body);
+    let a = layout::diff(body);
     view_header(pane, f, a.header);
     let Some(loaded) = &pane.loaded else {
         let msg = if pane.prompt.is_none() {

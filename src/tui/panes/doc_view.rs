@@ -230,11 +230,6 @@ fn unified_lines(u: &UnifiedLine, width: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// The width of the text inside a document drawn in `area` (inside its border).
-pub fn inner_width(area: Rect) -> usize {
-    area.width.saturating_sub(2) as usize
-}
-
 pub fn view_document(
     f: &mut Frame,
     area: Rect,

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{
@@ -12,33 +12,9 @@ use ratatui::widgets::{
 };
 
 use super::evals::{EvalsFocus, EvalsPane};
-use crate::tui::{eta, theme};
+use crate::tui::{eta, layout, theme};
 use promptwright_core::store::{CaseResult, Status};
 use promptwright_core::workspace::{Prompt, Workspace};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub gauge: Rect,
-    pub suites: Option<Rect>,
-    pub cases: Rect,
-}
-
-pub fn areas(body: Rect) -> Areas {
-    let [gauge, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
-    let suites_width = if rest.width >= 70 { 30 } else { 0 };
-    let [suites, cases] =
-        Layout::horizontal([Constraint::Length(suites_width), Constraint::Min(0)]).areas(rest);
-    Areas {
-        gauge,
-        suites: (suites_width > 0).then_some(suites),
-        cases,
-    }
-}
-
-/// Case rows that fit in the table (inside the border, under the header).
-pub fn table_height(body: Rect) -> usize {
-    areas(body).cases.height.saturating_sub(3) as usize
-}
 
 fn status_span(s: Option<Status>) -> Span<'static> {
     match s {
@@ -69,7 +45,7 @@ pub fn view(
         view_detail(pane, ws, draft, f, body, d.scroll);
         return;
     }
-    let a = areas(body);
+    let a = layout::evals(body);
     view_gauge(pane, f, a.gauge, now);
     if let Some(s) = a.suites {
         view_suites(pane, f, s);

@@ -12,7 +12,8 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::editor::{self, Bar};
-use super::prompts::{Areas, Kind, PromptEntry};
+use super::prompts::{Kind, PromptEntry};
+use crate::tui::layout::PromptsAreas as Areas;
 use crate::tui::theme;
 use promptwright_core::vocab::Diagnostic;
 use promptwright_core::workspace::confine;

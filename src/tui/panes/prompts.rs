@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 use super::editor::{self, Bar};
 use super::files::{self, OpenFiles};
 pub use super::prompt_entry::{Kind, PreviewCase, PromptEntry, ReleaseStatus, VALIDATE_AFTER};
-use crate::tui::theme;
+use crate::tui::{layout, theme};
 use promptwright_core::workspace::Prompt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,41 +28,6 @@ pub struct PromptsPane {
     pub bar: Option<Bar>,
     /// Files other than prompts opened in the editor.
     pub files: OpenFiles,
-}
-
-/// The pane's areas for a body rectangle, shared by drawing and mouse hit-testing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub list: Option<Rect>,
-    pub editor: Rect,
-    pub info: Rect,
-    pub preview: Option<Rect>,
-}
-
-pub fn areas(body: Rect) -> Areas {
-    let list_width = if body.width >= 70 { 30 } else { 0 };
-    let [list, rest] =
-        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);
-    let (main, preview) = if rest.width >= 90 {
-        let [m, p] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .areas(rest);
-        (m, Some(p))
-    } else if rest.height >= 24 {
-        let [m, p] =
-            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(rest);
-        (m, Some(p))
-    } else {
-        (rest, None)
-    };
-    let info_height = if main.height >= 14 { 5 } else { 0 };
-    let [editor, info] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(info_height)]).areas(main);
-    Areas {
-        list: (list_width > 0).then_some(list),
-        editor,
-        info,
-        preview,
-    }
 }
 
 impl PromptsPane {
@@ -122,7 +87,7 @@ impl PromptsPane {
     }
 
     pub fn view(&self, f: &mut Frame, body: Rect) {
-        let a = areas(body);
+        let a = layout::prompts(body);
         if let Some(list) = a.list {
             self.view_list(f, list);
         }

@@ -13,40 +13,9 @@ use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 use super::doc_view::{DocPos, view_document};
 use super::release::{Input, ReleasePane};
 use crate::tui::widgets::centered;
-use crate::tui::{eta, theme};
+use crate::tui::{eta, layout, theme};
 use promptwright_core::diff::View;
 use promptwright_core::release::LogEntry;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub header: Rect,
-    pub checks: Rect,
-    pub regressions: Rect,
-    pub history: Rect,
-}
-
-/// `message_lines`: rows the last message needs, so what an action did is never cut off.
-pub fn areas(body: Rect, message_lines: u16) -> Areas {
-    // A short terminal gives the history less room, never the header: the verdict stays.
-    let history = if body.height >= 24 { 8 } else { 0 };
-    let [header, middle, history] = Layout::vertical([
-        Constraint::Length(5 + message_lines.min(3)),
-        Constraint::Min(3),
-        Constraint::Length(history),
-    ])
-    .areas(body);
-    let [checks, regressions] = if middle.width >= 90 {
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle)
-    } else {
-        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle)
-    };
-    Areas {
-        header,
-        checks,
-        regressions,
-        history,
-    }
-}
 
 fn block(title: &str) -> Block<'static> {
     Block::bordered()
@@ -77,7 +46,7 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect, now: Instant) {
         let width = body.width.saturating_sub(2).max(1) as usize;
         m.chars().count().div_ceil(width) as u16
     });
-    let a = areas(body, message_lines);
+    let a = layout::release(body, message_lines);
     view_header(pane, f, a.header, now);
     view_checks(pane, f, a.checks);
     view_regressions(pane, f, a.regressions);

@@ -6,17 +6,11 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::centered;
-use crate::tui::app::App;
 use crate::tui::keymap::{self, Context};
 use crate::tui::theme;
 
-pub fn view(app: &App, f: &mut Frame, body: Rect) {
-    let names: Vec<String> = app
-        .prompts
-        .all()
-        .filter(|e| e.is_dirty())
-        .map(|e| e.rel_path.clone())
-        .collect();
+/// `names`: the files with unsaved edits.
+pub fn view(f: &mut Frame, body: Rect, names: &[String]) {
     let mut lines = vec![Line::raw(format!(
         "Unsaved edits in {}:",
         if names.len() == 1 {

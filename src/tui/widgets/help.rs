@@ -1,5 +1,5 @@
-//! The `?` overlay: every key of the focused context and the global ones, generated from
-//! the keymap table the handlers use.
+//! The `?` overlay: every key of the focused context and, where it falls back to them,
+//! the global ones, generated from the keymap table the handlers use.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::centered;
-use crate::tui::app::App;
 use crate::tui::keymap::{self, Context};
 use crate::tui::theme;
 
@@ -36,7 +35,7 @@ const KEYS: usize = 18;
 /// sentences continue under themselves, right of the keys).
 pub fn lines(under: Context, width: usize) -> Vec<Line<'static>> {
     let mut contexts = vec![under];
-    if under != Context::Global {
+    if keymap::falls_back_to_global(under) {
         contexts.push(Context::Global);
     }
     contexts.push(Context::Help);
@@ -84,9 +83,10 @@ pub fn area(body: Rect, lines: usize) -> Rect {
     centered(body, body.width.saturating_sub(4), lines as u16 + 2)
 }
 
-pub fn view(app: &App, f: &mut Frame, body: Rect, scroll: u16) {
+/// `under`: the context of the focused pane, overlays aside.
+pub fn view(f: &mut Frame, body: Rect, under: Context, scroll: u16) {
     let width = body.width.saturating_sub(6) as usize;
-    let text = Text::from(lines(app.pane_context(), width));
+    let text = Text::from(lines(under, width));
     let area = area(body, text.lines.len());
     f.render_widget(Clear, area);
     let p = Paragraph::new(text).scroll((scroll, 0)).block(

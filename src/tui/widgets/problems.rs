@@ -8,13 +8,16 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::centered;
-use crate::tui::app::App;
 use crate::tui::theme;
+use promptwright_core::vocab::Diagnostic;
 
 /// The overlay's lines wrapped to `width` cells (a problem's continuation lines
 /// indented under it), and the line each problem starts at.
-pub fn lines(app: &App, selected: usize, width: usize) -> (Vec<Line<'static>>, Vec<usize>) {
-    let errors = &app.ws.load_errors;
+pub fn lines(
+    errors: &[Diagnostic],
+    selected: usize,
+    width: usize,
+) -> (Vec<Line<'static>>, Vec<usize>) {
     if errors.is_empty() {
         let none = Line::styled("No problems: the workspace loads.", theme::muted());
         return (vec![none], Vec::new());
@@ -74,9 +77,9 @@ pub fn lines(app: &App, selected: usize, width: usize) -> (Vec<Line<'static>>, V
     (out, starts)
 }
 
-pub fn view(app: &App, f: &mut Frame, body: Rect, selected: usize) {
+pub fn view(f: &mut Frame, body: Rect, errors: &[Diagnostic], selected: usize) {
     let width = body.width.saturating_sub(4);
-    let (lines, starts) = lines(app, selected, width.saturating_sub(2) as usize);
+    let (lines, starts) = lines(errors, selected, width.saturating_sub(2) as usize);
     let total = lines.len();
     let area = centered(body, width, total as u16 + 2);
     let visible = area.height.saturating_sub(2) as usize;
@@ -86,7 +89,7 @@ pub fn view(app: &App, f: &mut Frame, body: Rect, selected: usize) {
         _ => 0,
     };
     f.render_widget(Clear, area);
-    let n = app.ws.load_errors.len();
+    let n = errors.len();
     let p = Paragraph::new(Text::from(lines))
         .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .block(

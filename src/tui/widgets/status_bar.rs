@@ -7,11 +7,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::app::App;
 use crate::tui::keymap::{self, Context};
 use crate::tui::theme;
 
-/// The hints for a context: its own keys marked for the bar, then the global ones.
+/// The hints for a context: its own keys marked for the bar, then the global ones where
+/// the context falls back to them.
 /// Neighbours with one label share a hint, their keys written short: `Ctrl-N/P cases`.
 pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
@@ -29,14 +29,7 @@ pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
             _ => out.push((keys, b.label)),
         }
     }
-    if matches!(
-        ctx,
-        Context::PromptList
-            | Context::EvalsList
-            | Context::EvalsDetail
-            | Context::Diff
-            | Context::Global
-    ) {
+    if keymap::falls_back_to_global(ctx) {
         out.extend(
             keymap::bindings(Context::Global)
                 .filter(|b| b.in_bar)
@@ -47,45 +40,34 @@ pub fn hints(ctx: Context) -> Vec<(String, &'static str)> {
     out
 }
 
-pub fn view(app: &App, f: &mut Frame, area: Rect) {
+/// What the bar shows, gathered by the caller.
+pub struct Status<'a> {
+    pub workspace: &'a str,
+    /// The selected prompt's name and its `provider/model`.
+    pub prompt: Option<(&'a str, String)>,
+    /// The run in progress: `prompt done/total counts`.
+    pub run: Option<String>,
+    pub unsaved: usize,
+    pub load_errors: usize,
+    pub note: Option<&'a str>,
+    /// The context that sees keys first (its hints fill the bar).
+    pub ctx: Context,
+}
+
+pub fn view(f: &mut Frame, area: Rect, s: &Status) {
     let sep = Span::styled(" │ ", theme::muted());
-    let mut left = vec![Span::styled(format!(" {} ", app.ws.name), theme::title())];
-    if let Some(e) = app.prompts.current() {
+    let mut left = vec![Span::styled(format!(" {} ", s.workspace), theme::title())];
+    if let Some((name, model)) = &s.prompt {
         left.push(sep.clone());
-        left.push(Span::raw(e.name.clone()));
-        let provider = e
-            .parsed
-            .as_ref()
-            .and_then(|p| p.def.provider.clone())
-            .or_else(|| {
-                app.ws
-                    .config
-                    .as_ref()
-                    .and_then(|c| c.default_provider.clone())
-            })
-            .unwrap_or_else(|| "?".into());
-        let model = e
-            .parsed
-            .as_ref()
-            .and_then(|p| p.def.model.clone())
-            .unwrap_or_else(|| "-".into());
+        left.push(Span::raw(name.to_string()));
         left.push(sep.clone());
-        left.push(Span::styled(format!("{provider}/{model}"), theme::muted()));
+        left.push(Span::styled(model.clone(), theme::muted()));
     }
-    if let Some(run) = &app.evals.run {
+    if let Some(run) = &s.run {
         left.push(sep.clone());
-        left.push(Span::styled(
-            format!(
-                "▶ {} {}/{} {}",
-                run.prompt,
-                run.counts.cases(),
-                run.total,
-                run.counts
-            ),
-            Style::new().fg(theme::ACCENT),
-        ));
+        left.push(Span::styled(run.clone(), Style::new().fg(theme::ACCENT)));
     }
-    let dirty = app.prompts.dirty_count();
+    let dirty = s.unsaved;
     if dirty > 0 {
         left.push(sep.clone());
         left.push(Span::styled(
@@ -93,21 +75,21 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
             Style::new().fg(theme::WARN),
         ));
     }
-    if !app.ws.load_errors.is_empty() {
+    if s.load_errors > 0 {
         left.push(sep.clone());
         left.push(Span::styled(
             format!(
                 "✗ workspace: {} (! lists them)",
-                promptwright_core::words::plural(app.ws.load_errors.len(), "error", "errors")
+                promptwright_core::words::plural(s.load_errors, "error", "errors")
             ),
             theme::error(),
         ));
     }
     let mut tail = Vec::new();
-    match &app.note {
-        Some(note) => tail.push(Span::styled(note.clone(), Style::new().fg(theme::OK))),
+    match s.note {
+        Some(note) => tail.push(Span::styled(note.to_string(), Style::new().fg(theme::OK))),
         None => {
-            for (i, (keys, label)) in hints(app.context()).into_iter().enumerate() {
+            for (i, (keys, label)) in hints(s.ctx).into_iter().enumerate() {
                 if i > 0 {
                     tail.push(Span::raw("  "));
                 }
@@ -121,7 +103,7 @@ pub fn view(app: &App, f: &mut Frame, area: Rect) {
     // Over the problems, their keys beat the error count the overlay shows anyway.
     let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
     if matches!(
-        app.context(),
+        s.ctx,
         Context::Editor | Context::EditorBar | Context::Problems
     ) && width(&left) + sep.width() + width(&tail) > area.width as usize
     {

@@ -15,7 +15,7 @@ pub use super::layout::Tab;
 use super::msg::{Cmd, Msg};
 use super::panes::diff::{DiffMode, DiffPane};
 use super::panes::doc_view::{self, DocPos};
-use super::panes::evals::{Detail, EvalsFocus, EvalsPane, Jump};
+use super::panes::evals::EvalsPane;
 use super::panes::prompts::{Focus, PromptsPane};
 use super::panes::release::{Input, KeptNote, ReleasePane};
 use promptwright_core::diff::View;
@@ -137,11 +137,6 @@ impl App {
         self.running() || self.release.gating.is_some() || self.diff.running.is_some()
     }
 
-    /// Case rows visible in the Evals table at the current size.
-    fn table_height(&self) -> usize {
-        layout::evals_table_height(layout::areas(self.size).body)
-    }
-
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
             Msg::Key(k) if k.kind == KeyEventKind::Release => Vec::new(),
@@ -170,8 +165,7 @@ impl App {
                 Vec::new()
             }
             Msg::RunFailed(why) => {
-                self.evals.run = None;
-                self.evals.next_only = None;
+                self.evals.run_failed();
                 self.note = Some(format!("run failed: {why}"));
                 Vec::new()
             }
@@ -257,9 +251,7 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = now;
-                if self.evals.rows_stale {
-                    self.evals.rebuild_rows();
-                }
+                self.evals.on_tick();
                 Vec::new()
             }
             Msg::WorkspaceLoaded { result, config } => {
@@ -285,7 +277,10 @@ impl App {
         match ctx {
             Context::Editor => self.type_in_editor(key),
             Context::EditorBar => self.type_in_bar(key),
-            Context::FilterInput => self.type_in_filter(key),
+            Context::FilterInput => {
+                self.evals.type_in_filter(key);
+                Vec::new()
+            }
             Context::ReleaseInput => self.type_in_release(key),
             _ => Vec::new(),
         }
@@ -300,20 +295,6 @@ impl App {
         } else {
             Vec::new()
         }
-    }
-
-    fn type_in_filter(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        match key.code {
-            KeyCode::Char(c) => self.evals.filter.push(c),
-            KeyCode::Backspace => {
-                self.evals.filter.pop();
-            }
-            _ => return Vec::new(),
-        }
-        self.evals.cursor = 0;
-        self.evals.offset = 0;
-        self.evals.rebuild_rows();
-        Vec::new()
     }
 
     fn type_in_release(&mut self, key: KeyEvent) -> Vec<Cmd> {
@@ -552,14 +533,6 @@ impl App {
                 self.overlay = None;
                 Vec::new()
             }
-            Action::FocusLeft => {
-                self.evals.focus = EvalsFocus::Suites;
-                Vec::new()
-            }
-            Action::FocusRight => {
-                self.evals.focus = EvalsFocus::Cases;
-                Vec::new()
-            }
             Action::Open if self.tab == Tab::Release => {
                 if self
                     .release
@@ -589,20 +562,6 @@ impl App {
                 self.diff.case_open = false;
                 Vec::new()
             }
-            Action::Open => {
-                if let Some((suite, id)) = self.evals.current_case() {
-                    self.evals.detail = Some(Detail {
-                        suite: suite.to_string(),
-                        id: id.to_string(),
-                        scroll: 0,
-                    });
-                }
-                Vec::new()
-            }
-            Action::Close => {
-                self.evals.detail = None;
-                Vec::new()
-            }
             Action::RunSuite | Action::RunPrompt | Action::ResumeRun | Action::RerunCase => {
                 self.start_run(action)
             }
@@ -625,45 +584,23 @@ impl App {
                     Vec::new()
                 }
             }
-            Action::CancelRun => match &mut self.evals.run {
-                Some(run) => {
-                    run.cancelling = true;
-                    vec![Cmd::CancelRun]
+            Action::FocusLeft
+            | Action::FocusRight
+            | Action::Open
+            | Action::Close
+            | Action::CancelRun
+            | Action::FailuresOnly
+            | Action::NextFailure
+            | Action::PrevFailure
+            | Action::StartFilter
+            | Action::ApplyFilter
+            | Action::ClearFilter => {
+                let body = layout::areas(self.size).body;
+                let reply = self.evals.on_action(action, body);
+                if reply.note.is_some() {
+                    self.note = reply.note;
                 }
-                None => {
-                    self.note = Some("no run in progress".into());
-                    Vec::new()
-                }
-            },
-            Action::FailuresOnly => {
-                self.evals.failures_only = !self.evals.failures_only;
-                self.evals.rebuild_rows();
-                let h = self.table_height();
-                self.evals.scroll_into_view(h);
-                Vec::new()
-            }
-            Action::NextFailure | Action::PrevFailure => {
-                let h = self.table_height();
-                self.note = match self.evals.jump_failure(action == Action::NextFailure, h) {
-                    Jump::Moved => None,
-                    Jump::OnlyOne => Some("only one failure here: this is it".into()),
-                    Jump::NoFailures => Some("no failures here".into()),
-                };
-                Vec::new()
-            }
-            Action::StartFilter => {
-                self.evals.filter_editing = true;
-                Vec::new()
-            }
-            Action::ApplyFilter => {
-                self.evals.filter_editing = false;
-                Vec::new()
-            }
-            Action::ClearFilter => {
-                self.evals.filter_editing = false;
-                self.evals.filter.clear();
-                self.evals.rebuild_rows();
-                Vec::new()
+                reply.cmds
             }
             Action::EditCase => {
                 self.edit_case();
@@ -709,18 +646,7 @@ impl App {
                     *s = s.saturating_add_signed(step as i16);
                 }
             },
-            Tab::Evals => {
-                if let Some(d) = &mut self.evals.detail {
-                    d.scroll = d.scroll.saturating_add_signed(step as i16);
-                } else if self.evals.focus == EvalsFocus::Suites && step.abs() == 1 {
-                    let i = self.evals.selected_suite.saturating_add_signed(step);
-                    self.evals
-                        .select_suite(i.min(self.evals.suites.len().saturating_sub(1)));
-                } else {
-                    let h = self.table_height();
-                    self.evals.move_cursor(step, h);
-                }
-            }
+            Tab::Evals => self.evals.scroll(step, layout::areas(self.size).body),
             Tab::Release => {
                 let width = layout::inner_width(layout::areas(self.size).body);
                 let r = &mut self.release;
@@ -906,7 +832,7 @@ impl App {
                 }
             }
         };
-        self.evals.next_only = request.only_cases.clone();
+        self.evals.limit_next_run(request.only_cases.clone());
         vec![Cmd::StartRun { ws, request }]
     }
 
@@ -962,22 +888,8 @@ impl App {
                 if let Some(i) = layout::tab_at(screen.tabs, at) {
                     return self.act(Action::Tab(i));
                 }
-                if self.tab == Tab::Evals && self.evals.detail.is_none() {
-                    let a = layout::evals(screen.body);
-                    if let Some(list) = a.suites.filter(|l| l.contains(at)) {
-                        if let Some(row) = layout::list_row(list, at) {
-                            if row < self.evals.suites.len() {
-                                self.evals.select_suite(row);
-                                self.evals.focus = EvalsFocus::Suites;
-                            }
-                        }
-                    } else if let Some(row) = layout::evals_case_row(screen.body, at) {
-                        let pos = self.evals.offset + row;
-                        if pos < self.evals.rows.len() {
-                            self.evals.cursor = pos;
-                            self.evals.focus = EvalsFocus::Cases;
-                        }
-                    }
+                if self.tab == Tab::Evals {
+                    self.evals.on_click(screen.body, at);
                 }
                 if self.tab == Tab::Prompts {
                     let a = layout::prompts(screen.body);

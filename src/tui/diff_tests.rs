@@ -153,7 +153,7 @@ pub(super) fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
         else {
             panic!("unexpected {cmd:?}")
         };
-        let loaded = super::panes::diff::load(root, &prompt, from, to, draft);
+        let loaded = super::loaders::diff::load(root, &prompt, from, to, draft);
         app.update(Msg::DiffLoaded(Box::new(loaded)));
     }
 }

@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::app::App;
 use super::msg::{Cmd, Msg};
-use super::panes;
 use super::watch::FileWatch;
+use super::{loaders, panes};
 use promptwright_core::plan::{self, PlanRequest};
 use promptwright_core::runner::{self, RunEvent};
 use promptwright_core::vocab::Explain;
@@ -166,7 +166,7 @@ impl Effects {
                 });
             }
             Cmd::OpenFile { shown, line, col } => self.blocking(move |root| Msg::FileOpened {
-                result: panes::files::read_for_edit(root, &shown),
+                result: loaders::files::read_for_edit(root, &shown),
                 line,
                 col,
             }),
@@ -189,15 +189,17 @@ impl Effects {
                 to,
                 draft,
             } => self.blocking(move |root| {
-                Msg::DiffLoaded(Box::new(panes::diff::load(root, &prompt, from, to, draft)))
+                Msg::DiffLoaded(Box::new(loaders::diff::load(
+                    root, &prompt, from, to, draft,
+                )))
             }),
             Cmd::LoadRelease { ws, prompt } => self.blocking(move |root| {
                 let ws = ws.as_ref().map(|w| &**w).map_err(String::as_str);
-                Msg::ReleaseLoaded(Box::new(panes::release::load(ws, root, &prompt)))
+                Msg::ReleaseLoaded(Box::new(loaders::release::load(ws, root, &prompt)))
             }),
             Cmd::RunGate { ws, proposal } => {
                 self.cancellable(Msg::GateEvent, |events, token| async move {
-                    let verdict = panes::release::gate(ws.0, proposal, events, token).await;
+                    let verdict = loaders::release::gate(ws.0, proposal, events, token).await;
                     Some(Msg::GateDone(
                         verdict.map(|v| panes::release::Shared(Arc::new(v))),
                     ))
@@ -205,7 +207,7 @@ impl Effects {
             }
             Cmd::RunCurrent { ws, prompt } => {
                 self.cancellable(Msg::DiffRunEvent, |events, token| async move {
-                    let done = panes::diff_run::run_current(ws.0, prompt, events, token).await;
+                    let done = loaders::diff::run_current(ws.0, prompt, events, token).await;
                     Some(Msg::DiffRunDone(done))
                 })
             }
@@ -223,13 +225,13 @@ impl Effects {
                 verdict,
                 note,
             } => self.blocking(move |root| {
-                Msg::Exported(panes::release::export(root, &proposal, &verdict, &note))
+                Msg::Exported(loaders::release::export(root, &proposal, &verdict, &note))
             }),
             Cmd::PlanRollback { prompt } => self.blocking(move |root| {
-                Msg::RollbackPlanned(panes::release::plan_rollback(root, &prompt))
+                Msg::RollbackPlanned(loaders::release::plan_rollback(root, &prompt))
             }),
             Cmd::Rollback { plan, reason } => self.blocking(move |root| {
-                Msg::RolledBack(panes::release::rollback(root, &plan, &reason))
+                Msg::RolledBack(loaders::release::rollback(root, &plan, &reason))
             }),
         }
         Flow::Continue

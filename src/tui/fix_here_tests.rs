@@ -9,8 +9,8 @@ use std::path::Path;
 use ratatui::crossterm::event::KeyCode;
 
 use super::app::{App, Overlay, Tab};
+use super::loaders::files::read_for_edit;
 use super::msg::{Cmd, Msg};
-use super::panes::files::read_for_edit;
 use super::panes::prompts::Focus;
 use super::testing::{ch, ctrl, key, masked_screen, perform, write};
 

@@ -11,6 +11,7 @@ mod eta;
 mod external;
 pub mod keymap;
 pub mod layout;
+pub mod loaders;
 pub mod msg;
 pub mod panes;
 mod problem_files;

@@ -308,7 +308,8 @@ fn prepare_evals(app: &mut App, action: Action) {
 fn prepare_release(app: &mut App, root: &Path, action: Action, ctx: Context) {
     use super::panes::release::{Input, Shared};
     app.act(Action::Tab(3));
-    let loaded = super::panes::release::load(Ok(app.workspace.as_deref().unwrap()), root, "greet");
+    let loaded =
+        super::loaders::release::load(Ok(app.workspace.as_deref().unwrap()), root, "greet");
     app.update(Msg::ReleaseLoaded(Box::new(loaded)));
     let case = |status: Status| CaseResult {
         suite: "greet".into(),
@@ -393,7 +394,7 @@ fn prepare_diff(app: &mut App, root: &Path, action: Action) {
     app.prompts.select(0);
     app.act(Action::Tab(2));
     app.diff.from = promptwright_core::release::Ref::Draft;
-    let loaded = super::panes::diff::load(root, "greet", app.diff.from, app.diff.to, None);
+    let loaded = super::loaders::diff::load(root, "greet", app.diff.from, app.diff.to, None);
     app.update(Msg::DiffLoaded(Box::new(loaded)));
     match action {
         Action::Up | Action::PageUp => app.diff.scroll = 1,

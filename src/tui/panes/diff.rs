@@ -1,17 +1,12 @@
 //! The Diff pane's state: which prompt, which two sides (draft / current / vN), the
 //! computed prompt diff and output comparison, the view (side-by-side or unified) and
 //! where the reader is. Computing reads files, so it happens in the event loop
-//! (`Cmd::LoadDiff`); the pane only holds the result.
-
-use std::path::Path;
+//! (`Cmd::LoadDiff`, `loaders::diff`); the pane only holds the result.
 
 use super::doc_view::DocPos;
 use super::release::Gating;
 use promptwright_core::diff::{OutputDiff, PromptDiff, View};
-use promptwright_core::release::compare;
-use promptwright_core::release::{self, Ref, Resolved};
-use promptwright_core::vocab::Explain;
-use promptwright_core::workspace::PromptDef;
+use promptwright_core::release::Ref;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiffMode {
@@ -183,65 +178,5 @@ impl DiffPane {
                 }
             }
         }
-    }
-}
-
-/// Computes a diff for the pane (file reads and diffing: run off the UI task). `draft`
-/// is the editor's parsed text, so the diff shows edits before they are saved.
-pub fn load(root: &Path, prompt: &str, from: Ref, to: Ref, draft: Option<PromptDef>) -> DiffLoaded {
-    let side = |r: Ref| {
-        compare::side(root, prompt, &r, draft.as_ref())
-            .map_err(|e| format!("{} (in this pane, f and t pick the sides)", e.one_line()))
-    };
-    let (a, b) = (side(from), side(to));
-    let labels = (
-        a.as_ref()
-            .map_or_else(|_| from.to_string(), Resolved::label),
-        b.as_ref().map_or_else(|_| to.to_string(), Resolved::label),
-    );
-    let (prompt_diff, outputs) = match (&a, &b) {
-        (Ok(a), Ok(b)) => (
-            Ok(compare::prompts(a, b)),
-            compare::outputs(root, prompt, a, b)
-                .map(|o| o.diff)
-                .map_err(|e| no_run_hint(e.reference, &e.label)),
-        ),
-        (Err(e), _) | (_, Err(e)) => (Err(e.clone()), Err(e.clone())),
-    };
-    DiffLoaded {
-        prompt: prompt.to_string(),
-        from,
-        to,
-        versions: release::versions(root, prompt),
-        has_current: root.join(release::current_rel(prompt)).is_file(),
-        labels,
-        prompt_diff,
-        outputs,
-    }
-}
-
-/// What to do about a side with no run: the draft runs from the Evals pane, the current
-/// release from here, with the key the keymap gives it.
-fn no_run_hint(side: Ref, label: &str) -> String {
-    let key = |ctx, action| {
-        crate::tui::keymap::bindings(ctx)
-            .find(|b| b.action == action)
-            .map_or_else(String::new, crate::tui::keymap::keys_label)
-    };
-    use crate::tui::keymap::{Action, Context};
-    match side {
-        Ref::Draft => format!(
-            "{label} has no run yet: run its suites (Evals pane, {}) to compare outputs",
-            key(Context::EvalsList, Action::RunPrompt)
-        ),
-        Ref::Current => format!(
-            "{label} has no run yet: press {} to run its suites and compare outputs",
-            key(Context::Diff, Action::RunCurrent)
-        ),
-        Ref::Version(_) => format!(
-            "{label} has no run yet: only the draft and the current release can be run here \
-             (press f or t to pick current, then {})",
-            key(Context::Diff, Action::RunCurrent)
-        ),
     }
 }

@@ -65,16 +65,16 @@ pub struct LastRun {
 pub struct EvalsPane {
     pub suites: Vec<SuiteRow>,
     /// Latest result per suite, per case id.
-    pub results: HashMap<String, HashMap<String, CaseResult>>,
+    pub(super) results: HashMap<String, HashMap<String, CaseResult>>,
     pub counts: HashMap<String, Tally>,
-    pub selected_suite: usize,
+    pub(super) selected_suite: usize,
     pub focus: EvalsFocus,
     /// Indices into the selected suite's cases that pass the filters, in order.
     pub rows: Vec<usize>,
     /// Position in `rows`.
     pub cursor: usize,
     /// First visible row.
-    pub offset: usize,
+    pub(super) offset: usize,
     pub failures_only: bool,
     pub filter: String,
     pub filter_editing: bool,
@@ -82,12 +82,12 @@ pub struct EvalsPane {
     pub run: Option<RunProgress>,
     pub last_run: Option<LastRun>,
     /// Set when results changed under an active filter; rows are rebuilt on the next tick.
-    pub rows_stale: bool,
+    pub(super) rows_stale: bool,
     /// Cases a run started on whose shown result is still from an earlier run (the run
     /// was cancelled, or has not reached them yet): drawn dimmed and marked.
     pub older: HashSet<(String, String)>,
     /// The cases the next run is limited to (a rerun of one case), set as it is asked for.
-    pub next_only: Option<Vec<(String, String)>>,
+    pub(super) next_only: Option<Vec<(String, String)>>,
 }
 
 impl EvalsPane {
@@ -116,6 +116,24 @@ impl EvalsPane {
         }
         pane.rebuild_rows();
         pane
+    }
+
+    /// A clock tick: rows left stale by results under a filter are rebuilt.
+    pub fn on_tick(&mut self) {
+        if self.rows_stale {
+            self.rebuild_rows();
+        }
+    }
+
+    /// The run could not start: nothing is in flight.
+    pub fn run_failed(&mut self) {
+        self.run = None;
+        self.next_only = None;
+    }
+
+    /// The next run is limited to these cases (a rerun of one case), or not.
+    pub fn limit_next_run(&mut self, only: Option<Vec<(String, String)>>) {
+        self.next_only = only;
     }
 
     /// New suites after the workspace was read again; results and selection are kept.

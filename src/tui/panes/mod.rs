@@ -1,12 +1,37 @@
+//! The panes. Each owns its state, its keys (`on_action`), scrolling and mouse
+//! hit-testing (`*_input.rs`) and its view (`*_view.rs`); the app routes messages to them.
+
 pub mod diff;
-pub mod diff_run;
 pub mod diff_view;
 pub mod doc_view;
 pub mod editor;
 pub mod evals;
+mod evals_input;
 pub mod evals_view;
 pub mod files;
 pub mod prompt_entry;
 pub mod prompts;
 pub mod release;
 pub mod release_view;
+
+use super::msg::Cmd;
+
+/// What a pane's action asks of the app: commands to perform, a note for the status bar.
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub cmds: Vec<Cmd>,
+    pub note: Option<String>,
+}
+
+impl Reply {
+    pub fn cmds(cmds: Vec<Cmd>) -> Reply {
+        Reply { cmds, note: None }
+    }
+
+    pub fn note(note: impl Into<String>) -> Reply {
+        Reply {
+            cmds: Vec::new(),
+            note: Some(note.into()),
+        }
+    }
+}

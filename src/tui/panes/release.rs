@@ -1,24 +1,16 @@
 //! The Release pane's state: the proposal for the selected prompt (version to be, the
 //! note), the gate's one verdict with every check, the regressions to review, the
 //! history of releases and rollbacks, and a rollback with its dry-run diff. The work
-//! (loading, gating, exporting, rolling back) runs in the event loop through the
-//! functions at the bottom of this file, which tests call the same way.
+//! (loading, gating, exporting, rolling back) is `loaders::release`, run by the effects.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
-
 use super::doc_view::DocPos;
 use crate::tui::eta::Eta;
-use promptwright_core::plan::PlanRequest;
-use promptwright_core::release::{self, LogEntry, Proposal, RollbackPlan, Verdict};
+use promptwright_core::release::{LogEntry, Proposal, RollbackPlan, Verdict};
 use promptwright_core::runner::RunEvent;
 use promptwright_core::store::Tally;
-use promptwright_core::vocab::Explain;
-use promptwright_core::workspace::Workspace;
 
 /// A value shared with the event loop. Equal when it is the same value, so commands that
 /// carry one still compare in tests.
@@ -244,94 +236,4 @@ impl ReleasePane {
         }
         None
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The work, run by the event loop (and by tests) off the UI task.
-// ---------------------------------------------------------------------------------------
-
-/// Reads the proposal and the history of `prompt`; `ws` is the workspace with the
-/// editor's text, or why there is none.
-pub fn load(ws: Result<&Workspace, &str>, root: &Path, prompt: &str) -> ReleaseLoaded {
-    let proposal = match ws {
-        Ok(ws) => Proposal::load(ws, prompt)
-            .map(|p| Shared(Arc::new(p)))
-            .map_err(|e| e.one_line()),
-        Err(why) => Err(why.to_string()),
-    };
-    let shown = |rel: &str| rel.to_string();
-    let history = release::history(root, Some(prompt), &shown).map_err(|errs| {
-        errs.iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
-    ReleaseLoaded {
-        prompt: prompt.to_string(),
-        proposal,
-        history,
-    }
-}
-
-/// Runs the gate: the draft and the current release on every suite, through the same
-/// planner, runner and cache as `eval`; events go out as they happen. The verdict is
-/// recorded for `stats`.
-pub async fn gate(
-    ws: Arc<Workspace>,
-    proposal: Shared<Proposal>,
-    events: mpsc::UnboundedSender<RunEvent>,
-    cancel: CancellationToken,
-) -> Result<Verdict, String> {
-    let (ws2, p2) = (ws.clone(), proposal.clone());
-    let plans = tokio::task::spawn_blocking(move || p2.plans(&ws2, &PlanRequest::default()))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.one_line())?;
-    let runs = release::run_gate(plans, events, cancel)
-        .await
-        .map_err(|e| e.to_string())?;
-    let verdict = proposal.verdict(&ws, &runs);
-    // The record only feeds `stats`: failing to write it must not hide the verdict.
-    let _ = release::record_gate(
-        &ws.root,
-        &release::GateRecord::new(&proposal, &verdict, "tui"),
-    );
-    Ok(verdict)
-}
-
-/// Writes the release; the summary says what was written.
-pub fn export(
-    root: &Path,
-    proposal: &Proposal,
-    verdict: &Verdict,
-    note: &str,
-) -> Result<String, String> {
-    let req = release::ReleaseRequest::now(note, release::default_author(root));
-    release::export(root, proposal, verdict, &req)
-        .map(|e| {
-            format!(
-                "released {} v{}: wrote {}",
-                proposal.name,
-                e.release.version,
-                e.written.join(", ")
-            )
-        })
-        .map_err(|e| e.one_line())
-}
-
-pub fn plan_rollback(root: &Path, prompt: &str) -> Result<Shared<RollbackPlan>, String> {
-    release::plan_rollback(root, prompt, None)
-        .map(|p| Shared(Arc::new(p)))
-        .map_err(|e| e.one_line())
-}
-
-pub fn rollback(root: &Path, plan: &RollbackPlan, reason: &str) -> Result<String, String> {
-    release::rollback(root, plan, reason, &release::default_author(root))
-        .map(|_| {
-            format!(
-                "rolled {} back to v{} (was v{})",
-                plan.name, plan.to.version, plan.from.version
-            )
-        })
-        .map_err(|e| e.one_line())
 }

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod provider;
 pub mod release;
 pub mod runner;
+pub mod sampling;
 pub mod store;
 pub mod template;
 pub mod userconfig;

@@ -94,11 +94,9 @@ pub async fn run_current(
     let s = &record.summary;
     let done = if record.complete { "ran" } else { "cancelled" };
     Ok(format!(
-        "{done} {label}: {} · ✓{} ✗{} !{}",
+        "{done} {label}: {} · {}",
         promptwright_core::words::plural(s.cases, "case", "cases"),
-        s.passed,
-        s.failed,
-        s.errors
+        s.tally()
     ))
 }
 

@@ -78,6 +78,15 @@ fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
 }
 
 impl Summary {
+    /// The counts alone.
+    pub fn tally(&self) -> Tally {
+        Tally {
+            passed: self.passed,
+            failed: self.failed,
+            errors: self.errors,
+        }
+    }
+
     pub fn of(cases: &[CaseResult]) -> Summary {
         let mut running = RunningSummary::default();
         for c in cases {

@@ -13,7 +13,7 @@ use super::keymap::{self, Action, Context};
 use super::layout;
 pub use super::layout::Tab;
 use super::msg::{Cmd, Msg};
-use super::panes::diff::{DiffMode, DiffPane};
+use super::panes::diff::DiffPane;
 use super::panes::doc_view::{self, DocPos};
 use super::panes::evals::EvalsPane;
 use super::panes::prompts::{Focus, PromptsPane};
@@ -362,39 +362,14 @@ impl App {
             Action::Tab(i) => self.switch_tab(Tab::ALL[i.min(3)]),
             Action::NextTab => self.switch_tab(Tab::ALL[(self.tab.index() + 1) % 4]),
             Action::PrevTab => self.switch_tab(Tab::ALL[(self.tab.index() + 3) % 4]),
-            Action::CycleFrom => {
-                self.diff.from = self.diff.cycle(self.diff.from);
-                self.load_diff()
-            }
-            Action::CycleTo => {
-                self.diff.to = self.diff.cycle(self.diff.to);
-                self.load_diff()
-            }
-            Action::ToggleView => {
-                self.diff.view = match self.diff.view {
-                    View::SideBySide => View::Unified,
-                    View::Unified => View::SideBySide,
-                };
-                self.diff.scroll = 0;
-                self.diff.skip = 0;
-                Vec::new()
-            }
-            Action::ToggleOutputs => {
-                self.diff.mode = match self.diff.mode {
-                    DiffMode::Prompt => DiffMode::Outputs,
-                    DiffMode::Outputs => DiffMode::Prompt,
-                };
-                self.diff.case_open = false;
-                Vec::new()
-            }
-            Action::NextHunk | Action::PrevHunk => {
-                if !self.diff.jump(action == Action::NextHunk) {
-                    self.note = Some("no more changes that way".into());
-                }
-                Vec::new()
-            }
+            Action::CycleFrom
+            | Action::CycleTo
+            | Action::ToggleView
+            | Action::ToggleOutputs
+            | Action::NextHunk
+            | Action::PrevHunk => self.diff_action(action),
             Action::Refresh if self.tab == Tab::Release => self.load_release(),
-            Action::Refresh => self.load_diff(),
+            Action::Refresh => self.diff_action(action),
             Action::RunGate => {
                 if self.busy() {
                     self.note = Some("a run is in progress: c cancels it".into());
@@ -549,32 +524,12 @@ impl App {
                 self.release.case_open = false;
                 Vec::new()
             }
-            Action::Open if self.tab == Tab::Diff => {
-                if self.diff.mode == DiffMode::Outputs
-                    && self.diff.outputs().is_some_and(|o| !o.cases.is_empty())
-                {
-                    self.diff.case_open = true;
-                    self.diff.case_pos = DocPos::default();
-                }
-                Vec::new()
-            }
-            Action::Close if self.tab == Tab::Diff => {
-                self.diff.case_open = false;
-                Vec::new()
-            }
+            Action::Open | Action::Close if self.tab == Tab::Diff => self.diff_action(action),
             Action::RunSuite | Action::RunPrompt | Action::ResumeRun | Action::RerunCase => {
                 self.start_run(action)
             }
             Action::RunCurrent => self.run_current(),
-            Action::CancelRun if self.tab == Tab::Diff => {
-                if self.diff.running.is_some() {
-                    self.note = Some("cancelling the current release's run…".into());
-                    vec![Cmd::CancelRun]
-                } else {
-                    self.note = Some("no run in progress".into());
-                    Vec::new()
-                }
-            }
+            Action::CancelRun if self.tab == Tab::Diff => self.diff_action(action),
             Action::CancelRun if self.tab == Tab::Release => {
                 if self.release.gating.is_some() {
                     self.release.message = Some("cancelling the gate…".into());
@@ -663,32 +618,7 @@ impl App {
                         .min(n.saturating_sub(1));
                 }
             }
-            Tab::Diff => {
-                let width = layout::inner_width(layout::diff(layout::areas(self.size).body).body);
-                let d = &mut self.diff;
-                if d.case_open {
-                    let doc = d
-                        .outputs()
-                        .and_then(|o| o.cases.get(d.cursor))
-                        .map(|c| c.output_diff());
-                    if let Some(doc) = doc {
-                        doc_view::scroll(&doc, View::SideBySide, width, &mut d.case_pos, step);
-                    }
-                } else if d.mode == DiffMode::Outputs {
-                    let n = d.outputs().map_or(0, |o| o.cases.len());
-                    d.cursor = d
-                        .cursor
-                        .saturating_add_signed(step)
-                        .min(n.saturating_sub(1));
-                } else if let Some(doc) = d.prompt_diff().map(|p| &p.doc) {
-                    let mut pos = DocPos {
-                        row: d.scroll,
-                        skip: d.skip,
-                    };
-                    doc_view::scroll(doc, d.view, width, &mut pos, step);
-                    (d.scroll, d.skip) = (pos.row, pos.skip);
-                }
-            }
+            Tab::Diff => self.diff.scroll(step, layout::areas(self.size).body),
         }
     }
 
@@ -733,24 +663,32 @@ impl App {
 
     /// Asks for the diff of the selected prompt between the chosen sides.
     fn load_diff(&mut self) -> Vec<Cmd> {
-        let Some(entry) = self.prompts.current() else {
-            self.diff.prompt = None;
+        let entry = self.prompts.current();
+        let Some((from, to)) = self.diff.start_loading(entry.map(|e| e.name.as_str())) else {
             return Vec::new();
         };
-        if self.diff.prompt.as_ref() != Some(&entry.name) {
-            self.diff.scroll = 0;
-            self.diff.skip = 0;
-            self.diff.cursor = 0;
-            self.diff.case_open = false;
-        }
-        self.diff.prompt = Some(entry.name.clone());
-        self.diff.loading = true;
+        let Some(entry) = entry else {
+            return Vec::new();
+        };
         vec![Cmd::LoadDiff {
             prompt: entry.name.clone(),
-            from: self.diff.from,
-            to: self.diff.to,
+            from,
+            to,
             draft: entry.parsed.as_ref().map(|p| p.def.clone()),
         }]
+    }
+
+    /// One of the Diff pane's own actions; it asks for the diff again when its sides
+    /// changed.
+    fn diff_action(&mut self, action: Action) -> Vec<Cmd> {
+        let mut reply = self.diff.on_action(action, layout::areas(self.size).body);
+        if reply.note.is_some() {
+            self.note = reply.note;
+        }
+        if reply.reload {
+            reply.cmds.extend(self.load_diff());
+        }
+        reply.cmds
     }
 
     /// `R` in the Diff pane: the current release of the selected prompt on its suites.

@@ -2,6 +2,7 @@
 //! hit-testing (`*_input.rs`) and its view (`*_view.rs`); the app routes messages to them.
 
 pub mod diff;
+mod diff_input;
 pub mod diff_view;
 pub mod doc_view;
 pub mod editor;
@@ -21,17 +22,29 @@ use super::msg::Cmd;
 pub struct Reply {
     pub cmds: Vec<Cmd>,
     pub note: Option<String>,
+    /// The pane's input changed: the app asks for its content again.
+    pub reload: bool,
 }
 
 impl Reply {
     pub fn cmds(cmds: Vec<Cmd>) -> Reply {
-        Reply { cmds, note: None }
+        Reply {
+            cmds,
+            ..Reply::default()
+        }
     }
 
     pub fn note(note: impl Into<String>) -> Reply {
         Reply {
-            cmds: Vec::new(),
             note: Some(note.into()),
+            ..Reply::default()
+        }
+    }
+
+    pub fn reload() -> Reply {
+        Reply {
+            reload: true,
+            ..Reply::default()
         }
     }
 }

@@ -12,6 +12,7 @@ mod history;
 mod init;
 mod progress;
 mod release;
+mod render;
 mod rollback;
 mod screenshots;
 mod stats;
@@ -86,6 +87,9 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     Rollback(rollback::RollbackArgs),
     /// Releases and rollbacks, newest first, with notes and reasons
     History(history::HistoryArgs),
+    /// Print the request body a provider would be sent for a prompt and a set of variables
+    #[command(long_about = render::LONG_ABOUT)]
+    Render(render::RenderArgs),
     /// Regression incidents, pass rates per release and recent runs, rollback frequency
     #[command(long_about = stats::LONG_ABOUT)]
     Stats(stats::StatsArgs),
@@ -159,6 +163,7 @@ pub fn main() -> ExitCode {
         Some(Command::Release(args)) => release::run(cli.workspace.as_deref(), &args),
         Some(Command::Rollback(args)) => rollback::run(cli.workspace.as_deref(), &args),
         Some(Command::History(args)) => history::run(cli.workspace.as_deref(), &args),
+        Some(Command::Render(args)) => render::run(cli.workspace.as_deref(), &args),
         Some(Command::Stats(args)) => stats::run(cli.workspace.as_deref(), &args),
         Some(Command::Init { dir }) => {
             init_dir(dir.as_deref(), cli.workspace.as_deref()).and_then(init::run)

@@ -34,7 +34,7 @@ impl Anthropic {
         })
     }
 
-    fn body(req: &Request) -> Value {
+    pub(crate) fn body(req: &Request) -> Value {
         let mut body = http::body_with_params(req);
         body.entry("max_tokens")
             .or_insert(json!(DEFAULT_MAX_TOKENS));

@@ -7,6 +7,7 @@ mod endpoint;
 mod http;
 mod openai;
 pub mod replay;
+mod request;
 mod retry;
 pub mod trust;
 
@@ -22,6 +23,7 @@ pub use anthropic::Anthropic;
 pub use echo::Echo;
 pub use openai::OpenAi;
 pub use replay::{Recorder, Replay};
+pub use request::{request_body, request_for};
 
 use crate::vocab::Role;
 use crate::workspace::{ProviderConfig, ProviderKind};

@@ -27,7 +27,7 @@ impl OpenAi {
         })
     }
 
-    fn body(req: &Request) -> Value {
+    pub(crate) fn body(req: &Request) -> Value {
         let mut body = http::body_with_params(req);
         body.insert(
             "messages".into(),

@@ -19,6 +19,7 @@ pub mod lock;
 pub mod log;
 pub mod proposal;
 pub mod refs;
+pub mod render;
 pub mod repair;
 pub mod rollback;
 pub mod runs;

@@ -6,7 +6,7 @@ use std::time::Instant;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::assert::{AssertionResult, Kind, Observation, combine, rubric};
-use crate::provider::{ChatMessage, ProviderError, Recorder, Request, Response};
+use crate::provider::{ProviderError, Recorder, Request, Response};
 use crate::store::cache::{self, Cache, CacheQueue, CachedAnswer};
 use crate::store::{CaseResult, Status};
 use crate::workspace::{Case, Price, Prompt, Suite};
@@ -104,26 +104,8 @@ pub(super) async fn ask(
 type Ready = Result<(Request, Option<String>), String>;
 
 pub(super) fn prepare(shared: &Shared, case: &Case) -> Ready {
-    let rendered = shared
-        .prompt
-        .templates
-        .render(&case.vars)
+    let request = crate::provider::request_for(&shared.prompt, &shared.model, &case.vars)
         .map_err(|e| format!("template: {e}"))?;
-    let request = Request {
-        model: shared.model.clone(),
-        messages: shared
-            .prompt
-            .def
-            .messages
-            .iter()
-            .zip(rendered)
-            .map(|(m, content)| ChatMessage {
-                role: m.role,
-                content,
-            })
-            .collect(),
-        params: shared.prompt.def.params.clone(),
-    };
     let key = key_for(&shared.provider, &request);
     Ok((request, key))
 }

@@ -32,6 +32,9 @@ impl fmt::Display for RenderProblem {
             RenderProblem::Ref(e) => e.fmt(f),
             RenderProblem::NotAnObject => f.write_str("the variables are not a JSON object"),
             RenderProblem::Template(e) => write!(f, "the template does not compile: {e}"),
+            RenderProblem::Render(RenderError::MissingVariable { name }) => {
+                write!(f, "missing variable `{name}` in --vars")
+            }
             RenderProblem::Render(e) => e.fmt(f),
             RenderProblem::NoModel { name, .. } => write!(f, "prompt `{name}` names no model"),
         }

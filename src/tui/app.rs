@@ -4,9 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
-};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 use super::keymap::{self, Action, Context};
@@ -14,11 +12,9 @@ use super::layout;
 pub use super::layout::Tab;
 use super::msg::{Cmd, Msg};
 use super::panes::diff::DiffPane;
-use super::panes::doc_view::{self, DocPos};
 use super::panes::evals::EvalsPane;
 use super::panes::prompts::{Focus, PromptsPane};
-use super::panes::release::{Input, KeptNote, ReleasePane};
-use promptwright_core::diff::View;
+use super::panes::release::ReleasePane;
 use promptwright_core::plan::PlanRequest;
 use promptwright_core::vocab::Diagnostic;
 use promptwright_core::workspace::{Config, Workspace};
@@ -187,47 +183,18 @@ impl App {
                 Vec::new()
             }
             Msg::GateDone(result) => {
-                self.release.gating = None;
-                match result {
-                    Ok(v) => {
-                        self.release.message = Some(if v.passed {
-                            "the gate passed: x exports the release".into()
-                        } else {
-                            "the gate blocked this draft: see the failing checks".into()
-                        });
-                        self.release.verdict = Some(v);
-                        self.release.cursor = 0;
-                    }
-                    Err(e) => self.release.message = Some(format!("the gate could not run: {e}")),
-                }
+                self.release.on_gate_done(result);
                 Vec::new()
             }
             Msg::Exported(result) | Msg::RolledBack(result) => {
-                let ok = result.is_ok();
-                self.release.message = Some(match result {
-                    Ok(m) => m,
-                    Err(e) => e,
-                });
-                if ok {
-                    self.release.verdict = None;
-                    self.release.rollback = None;
-                    self.release.take_note();
-                    self.release.reason.clear();
+                if self.release.on_written(result) {
                     // Releases changed: the proposal, and with it the list's status.
                     return self.load_release();
                 }
                 Vec::new()
             }
             Msg::RollbackPlanned(result) => {
-                match result {
-                    Ok(plan) => {
-                        self.release.rollback = Some(plan);
-                        self.release.reason.clear();
-                        self.release.message = None;
-                        self.release.input = Some(Input::Reason);
-                    }
-                    Err(e) => self.release.message = Some(e),
-                }
+                self.release.on_rollback_planned(result);
                 Vec::new()
             }
             Msg::DiffLoaded(loaded) => {
@@ -281,7 +248,10 @@ impl App {
                 self.evals.type_in_filter(key);
                 Vec::new()
             }
-            Context::ReleaseInput => self.type_in_release(key),
+            Context::ReleaseInput => {
+                self.release.type_in(key);
+                Vec::new()
+            }
             _ => Vec::new(),
         }
     }
@@ -295,26 +265,6 @@ impl App {
         } else {
             Vec::new()
         }
-    }
-
-    fn type_in_release(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        let field = match self.release.input {
-            Some(Input::Note) => {
-                // Typed for the draft shown now.
-                self.release.note_draft = self.release.draft_sha();
-                &mut self.release.note
-            }
-            Some(Input::Reason) => &mut self.release.reason,
-            None => return Vec::new(),
-        };
-        match key.code {
-            KeyCode::Char(c) => field.push(c),
-            KeyCode::Backspace => {
-                field.pop();
-            }
-            _ => {}
-        }
-        Vec::new()
     }
 
     fn on_paste(&mut self, text: &str) -> Vec<Cmd> {
@@ -368,7 +318,7 @@ impl App {
             | Action::ToggleOutputs
             | Action::NextHunk
             | Action::PrevHunk => self.diff_action(action),
-            Action::Refresh if self.tab == Tab::Release => self.load_release(),
+            Action::Refresh if self.tab == Tab::Release => self.release_action(action),
             Action::Refresh => self.diff_action(action),
             Action::RunGate => {
                 if self.busy() {
@@ -380,61 +330,17 @@ impl App {
                 self.release.gate_requested = !cmds.is_empty();
                 cmds
             }
-            Action::EditNote => {
-                self.release.edit_note();
-                Vec::new()
-            }
-            Action::Export => {
-                if let Some(why) = self.export_refusal() {
+            Action::EditNote
+            | Action::StartRollback
+            | Action::ConfirmInput
+            | Action::CancelInput => self.release_action(action),
+            Action::Export => match self.export_refusal() {
+                Some(why) => {
                     self.release.message = Some(why);
-                    return Vec::new();
+                    Vec::new()
                 }
-                if self.release.note.trim().is_empty() {
-                    self.release.message =
-                        Some("a release needs a note: type it, Enter, then x".into());
-                    self.release.input = Some(Input::Note);
-                    return Vec::new();
-                }
-                match (&self.release.proposal, &self.release.verdict) {
-                    (Some(Ok(p)), Some(v)) => vec![Cmd::Export {
-                        proposal: p.clone(),
-                        verdict: v.clone(),
-                        note: self.release.note.trim().to_string(),
-                    }],
-                    _ => Vec::new(),
-                }
-            }
-            Action::StartRollback => match &self.release.prompt {
-                Some(p) => vec![Cmd::PlanRollback { prompt: p.clone() }],
-                None => Vec::new(),
+                None => self.release.export(),
             },
-            Action::ConfirmInput => {
-                let input = self.release.input.take();
-                match (input, &self.release.rollback) {
-                    (Some(Input::Reason), Some(plan)) => {
-                        if self.release.reason.trim().is_empty() {
-                            self.release.input = Some(Input::Reason);
-                            self.release.message = Some(
-                                "a rollback needs a reason: type why, then Enter (Esc cancels)"
-                                    .into(),
-                            );
-                            return Vec::new();
-                        }
-                        vec![Cmd::Rollback {
-                            plan: plan.clone(),
-                            reason: self.release.reason.trim().to_string(),
-                        }]
-                    }
-                    _ => Vec::new(),
-                }
-            }
-            Action::CancelInput => {
-                if self.release.input.take() == Some(Input::Reason) {
-                    self.release.rollback = None;
-                    self.release.message = Some("rollback cancelled: nothing written".into());
-                }
-                Vec::new()
-            }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
                 let step: isize = match action {
                     Action::Up => -1,
@@ -508,37 +414,14 @@ impl App {
                 self.overlay = None;
                 Vec::new()
             }
-            Action::Open if self.tab == Tab::Release => {
-                if self
-                    .release
-                    .verdict
-                    .as_ref()
-                    .is_some_and(|v| !v.regressions.is_empty())
-                {
-                    self.release.case_open = true;
-                    self.release.case_pos = DocPos::default();
-                }
-                Vec::new()
-            }
-            Action::Close if self.tab == Tab::Release => {
-                self.release.case_open = false;
-                Vec::new()
-            }
+            Action::Open | Action::Close if self.tab == Tab::Release => self.release_action(action),
             Action::Open | Action::Close if self.tab == Tab::Diff => self.diff_action(action),
             Action::RunSuite | Action::RunPrompt | Action::ResumeRun | Action::RerunCase => {
                 self.start_run(action)
             }
             Action::RunCurrent => self.run_current(),
             Action::CancelRun if self.tab == Tab::Diff => self.diff_action(action),
-            Action::CancelRun if self.tab == Tab::Release => {
-                if self.release.gating.is_some() {
-                    self.release.message = Some("cancelling the gate…".into());
-                    vec![Cmd::CancelRun]
-                } else {
-                    self.note = Some("no gate in progress".into());
-                    Vec::new()
-                }
-            }
+            Action::CancelRun if self.tab == Tab::Release => self.release_action(action),
             Action::FocusLeft
             | Action::FocusRight
             | Action::Open
@@ -602,22 +485,7 @@ impl App {
                 }
             },
             Tab::Evals => self.evals.scroll(step, layout::areas(self.size).body),
-            Tab::Release => {
-                let width = layout::inner_width(layout::areas(self.size).body);
-                let r = &mut self.release;
-                if r.case_open {
-                    if let Some(c) = r.verdict.as_ref().and_then(|v| v.regressions.get(r.cursor)) {
-                        let doc = c.output_diff();
-                        doc_view::scroll(&doc, View::SideBySide, width, &mut r.case_pos, step);
-                    }
-                } else {
-                    let n = r.verdict.as_ref().map_or(0, |v| v.regressions.len());
-                    r.cursor = r
-                        .cursor
-                        .saturating_add_signed(step)
-                        .min(n.saturating_sub(1));
-                }
-            }
+            Tab::Release => self.release.scroll(step, layout::areas(self.size).body),
             Tab::Diff => self.diff.scroll(step, layout::areas(self.size).body),
         }
     }
@@ -635,23 +503,7 @@ impl App {
     /// Asks for the Release pane's proposal and history of the selected prompt.
     fn load_release(&mut self) -> Vec<Cmd> {
         let name = self.prompts.current().map(|e| e.name.clone());
-        if self.release.prompt != name {
-            // Each prompt keeps its own note while another is shown.
-            let mut notes = std::mem::take(&mut self.release.notes);
-            if let Some(old) = self.release.prompt.take() {
-                let kept = self.release.take_note();
-                if kept != KeptNote::default() {
-                    notes.insert(old, kept);
-                }
-            }
-            let kept = name.as_ref().and_then(|n| notes.remove(n));
-            self.release = ReleasePane {
-                prompt: name.clone(),
-                notes,
-                ..ReleasePane::default()
-            };
-            self.release.restore_note(kept.unwrap_or_default());
-        }
+        self.release.show_prompt(name.clone());
         let Some(name) = name else {
             return Vec::new();
         };
@@ -676,6 +528,20 @@ impl App {
             to,
             draft: entry.parsed.as_ref().map(|p| p.def.clone()),
         }]
+    }
+
+    /// One of the Release pane's own actions; it asks for the proposal again on `r`.
+    fn release_action(&mut self, action: Action) -> Vec<Cmd> {
+        let mut reply = self
+            .release
+            .on_action(action, layout::areas(self.size).body);
+        if reply.note.is_some() {
+            self.note = reply.note;
+        }
+        if reply.reload {
+            reply.cmds.extend(self.load_release());
+        }
+        reply.cmds
     }
 
     /// One of the Diff pane's own actions; it asks for the diff again when its sides

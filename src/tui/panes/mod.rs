@@ -13,6 +13,7 @@ pub mod files;
 pub mod prompt_entry;
 pub mod prompts;
 pub mod release;
+mod release_input;
 pub mod release_view;
 
 use super::msg::Cmd;

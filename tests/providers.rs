@@ -1092,3 +1092,57 @@ fn a_recorded_rubric_replays_with_no_key_and_no_server() {
     assert_eq!(a["assertions"][0]["score"], 0.8);
     assert_eq!(a["assertions"][0]["reason"], "grader says pass: polite");
 }
+
+#[test]
+fn gate_judges_a_model_swap_against_the_release_on_its_own_model() {
+    let server = Server::always(chat("ok", 1, 1));
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(2));
+    let root = ws.path();
+    let o = bin(root)
+        .args(["release", "p", "--note", "first"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code().unwrap(),
+        0,
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let before = server.count();
+    let o = bin(root)
+        .args(["gate", "p", "--model", "m2", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code().unwrap(),
+        0,
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the draft (real / m2)"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let models: Vec<Value> = server.hits()[before..]
+        .iter()
+        .map(|h| h.body["model"].clone())
+        .collect();
+    // The draft asked m2; the current release asked its own m1 (from the cache or anew).
+    assert!(models.contains(&json!("m2")), "{models:?}");
+    assert!(models.iter().all(|m| m == "m1" || m == "m2"), "{models:?}");
+    let verdict: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    // Each side's run record names the model it ran on.
+    let model_of = |side: &str| {
+        let id = verdict[side]["run_id"].as_str().unwrap();
+        let path = root.join(format!(".promptwright/runs/{id}.jsonl"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let header: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        header["model"].clone()
+    };
+    assert_eq!(model_of("draft"), json!("m2"));
+    assert_eq!(model_of("baseline"), json!("m1"));
+}

@@ -37,6 +37,16 @@ pub struct GateArgs {
     /// Cases in flight at once (default: the provider's `concurrency`)
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+
+    /// Run the draft with this provider (from workspace.toml) instead of its own; the
+    /// current release runs as released, so a provider swap is judged against it
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+
+    /// Run the draft with this model instead of its own; the current release keeps its
+    /// model, so a model swap is judged against it
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
 }
 
 pub(super) fn release_error(e: ReleaseError) -> CliError {
@@ -56,20 +66,20 @@ pub(super) fn propose(ws: &Workspace, name: &str) -> Result<Proposal, CliError> 
 pub(super) fn run_gate(
     ws: &Workspace,
     proposal: &Proposal,
-    jobs: Option<u32>,
+    request: &PlanRequest,
     command: &str,
 ) -> Result<Verdict, CliError> {
-    let request = PlanRequest {
-        jobs: jobs.map(|j| j as usize),
-        ..PlanRequest::default()
-    };
-    let plans = proposal.plans(ws, &request).map_err(CliError::from)?;
+    let plans = proposal.plans(ws, request).map_err(CliError::from)?;
     let against = match proposal.baseline_version() {
         Some(v) => format!("and the current release v{v}"),
         None => "(first release: no baseline)".to_string(),
     };
+    let draft = format!(
+        "the draft ({} / {})",
+        plans.draft.provider.name, plans.draft.model
+    );
     anstream::eprintln!(
-        "gate `{}`: running the draft {against} on {} suite{} ({})",
+        "gate `{}`: running {draft} {against} on {} suite{} ({})",
         proposal.name,
         proposal.suites.len(),
         if proposal.suites.len() == 1 { "" } else { "s" },
@@ -95,7 +105,13 @@ pub(super) fn run_gate(
 pub fn run(dir: Option<&Path>, args: &GateArgs) -> Result<ExitCode, CliError> {
     let ws = load_workspace(dir)?;
     let proposal = propose(&ws, &args.name)?;
-    let verdict = run_gate(&ws, &proposal, args.jobs, "gate")?;
+    let request = PlanRequest {
+        jobs: args.jobs.map(|j| j as usize),
+        provider: args.provider.clone(),
+        model: args.model.clone(),
+        ..PlanRequest::default()
+    };
+    let verdict = run_gate(&ws, &proposal, &request, "gate")?;
     anstream::print!("{}", verdict::render(&proposal, &verdict, args.format));
     Ok(exit_code(&verdict))
 }

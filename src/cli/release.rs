@@ -11,6 +11,7 @@ use clap::Args;
 use super::gate::{exit_code, propose, release_error, run_gate};
 use super::verdict;
 use super::{CliError, load_workspace};
+use promptwright_core::plan::PlanRequest;
 use promptwright_core::release::{self, Proposal, ReleaseError, ReleaseRequest};
 
 pub const LONG_ABOUT: &str = "Gate the draft of prompt NAME (as `promptwright gate NAME` does) and, only when \
@@ -63,7 +64,11 @@ pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError>
             version: v,
         }));
     }
-    let verdict = run_gate(&ws, &proposal, args.jobs, "release")?;
+    let request = PlanRequest {
+        jobs: args.jobs.map(|j| j as usize),
+        ..PlanRequest::default()
+    };
+    let verdict = run_gate(&ws, &proposal, &request, "release")?;
     anstream::print!(
         "{}",
         verdict::render(&proposal, &verdict, verdict::VerdictFormat::Table)

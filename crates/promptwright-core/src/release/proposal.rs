@@ -81,7 +81,9 @@ impl Proposal {
 
     /// Plans both runs on every suite of the prompt, through the same planner as `eval`
     /// (so the same providers, cache and checks). `opts` may set jobs or `no_cache`;
-    /// its suite and prompt selection is ignored: a gate always runs every suite.
+    /// its suite and prompt selection is ignored: a gate always runs every suite. Its
+    /// provider and model apply to the draft alone: the current release runs as it was
+    /// released, so a model swap is judged against it.
     pub fn plans(&self, ws: &Workspace, opts: &PlanRequest) -> Result<GatePlans, PlanError> {
         let request = PlanRequest {
             suites: Vec::new(),
@@ -91,15 +93,21 @@ impl Proposal {
             resume: false,
             ..opts.clone()
         };
-        let mut prompts = vec![self.draft.clone()];
-        if let Some(c) = &self.current {
-            prompts.push(c.prompt.clone());
-        }
-        let mut plans = plan::plans_of(ws, &request, prompts)?.into_iter();
-        let draft = plans.next().expect("one plan per prompt given");
+        let as_released = PlanRequest {
+            provider: None,
+            model: None,
+            ..request.clone()
+        };
+        let one = |request: &PlanRequest, prompt: &Prompt| {
+            plan::plans_of(ws, request, vec![prompt.clone()])
+                .map(|plans| plans.into_iter().next().expect("one plan per prompt given"))
+        };
         Ok(GatePlans {
-            draft,
-            baseline: plans.next(),
+            draft: one(&request, &self.draft)?,
+            baseline: match &self.current {
+                Some(c) => Some(one(&as_released, &c.prompt)?),
+                None => None,
+            },
         })
     }
 

@@ -15,7 +15,6 @@ use super::panes::diff::DiffPane;
 use super::panes::evals::EvalsPane;
 use super::panes::prompts::{Focus, PromptsPane};
 use super::panes::release::ReleasePane;
-use promptwright_core::plan::PlanRequest;
 use promptwright_core::vocab::Diagnostic;
 use promptwright_core::workspace::{Config, Workspace};
 
@@ -242,7 +241,7 @@ impl App {
         }
         // Where text is typed, every unbound key is text; elsewhere it does nothing.
         match ctx {
-            Context::Editor => self.type_in_editor(key),
+            Context::Editor => self.prompts.type_in_editor(key),
             Context::EditorBar => self.type_in_bar(key),
             Context::FilterInput => {
                 self.evals.type_in_filter(key);
@@ -256,31 +255,11 @@ impl App {
         }
     }
 
-    fn type_in_editor(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        let Some(e) = self.prompts.editing_mut() else {
-            return Vec::new();
-        };
-        if e.editor.input(key) {
-            vec![e.edited()]
-        } else {
-            Vec::new()
-        }
-    }
-
     fn on_paste(&mut self, text: &str) -> Vec<Cmd> {
         if self.context() != Context::Editor {
             return Vec::new();
         }
-        let Some(e) = self.prompts.editing_mut() else {
-            return Vec::new();
-        };
-        // Terminals send \r for newlines in pastes.
-        let text = text.replace("\r\n", "\n").replace('\r', "\n");
-        if e.editor.insert_str(text) {
-            vec![e.edited()]
-        } else {
-            Vec::new()
-        }
+        self.prompts.paste(text)
     }
 
     /// Performs an action. Returns commands; every action of the keymap is handled here.
@@ -351,58 +330,21 @@ impl App {
                 self.scroll(step);
                 Vec::new()
             }
-            Action::Edit => {
-                if self.prompts.current().is_some() {
-                    self.prompts.focus = Focus::Editor;
+            Action::Edit | Action::Save | Action::NextCase | Action::PrevCase | Action::Reload => {
+                let reply = self.prompts.on_action(action, self.ws.config.as_ref());
+                if reply.note.is_some() {
+                    self.note = reply.note;
                 }
-                Vec::new()
+                reply.cmds
             }
             Action::LeaveEditor => {
                 self.leave_editor();
                 Vec::new()
             }
-            Action::Save => self.save_current(),
-            Action::NextCase | Action::PrevCase => {
-                if let Some(e) = self.prompts.current_mut() {
-                    e.cycle_case(action == Action::NextCase);
-                }
-                self.prompts.preview_scroll = 0;
-                Vec::new()
-            }
-            Action::Reload => {
-                let config = self.ws.config.clone();
-                if let Some(e) = self.prompts.current_mut() {
-                    match e.disk_text.take() {
-                        Some(text) if !e.is_dirty() => {
-                            e.replace_text(text, config.as_ref());
-                            self.note = Some(format!("reloaded {}", e.rel_path));
-                        }
-                        Some(text) => {
-                            e.disk_text = Some(text);
-                            self.note =
-                                Some("unsaved edits: save or undo them before reloading".into());
-                        }
-                        None => {
-                            self.note =
-                                Some("nothing to reload: the file has not changed on disk".into())
-                        }
-                    }
-                }
-                Vec::new()
-            }
             Action::ConfirmSave => {
                 self.overlay = None;
                 self.quitting = true;
-                let cmds: Vec<Cmd> = self
-                    .prompts
-                    .all()
-                    .filter(|e| e.is_dirty())
-                    .map(|e| Cmd::Save {
-                        prompt: e.name.clone(),
-                        path: e.path.clone(),
-                        text: e.text(),
-                    })
-                    .collect();
+                let cmds = self.prompts.save_all();
                 if cmds.is_empty() {
                     vec![Cmd::Quit]
                 } else {
@@ -471,19 +413,7 @@ impl App {
             _ => {}
         }
         match self.tab {
-            Tab::Prompts => match step {
-                -1 | 1 => {
-                    let n = self.prompts.entries.len();
-                    if n > 0 {
-                        let i = self.prompts.selected.saturating_add_signed(step).min(n - 1);
-                        self.prompts.select(i);
-                    }
-                }
-                _ => {
-                    let s = &mut self.prompts.preview_scroll;
-                    *s = s.saturating_add_signed(step as i16);
-                }
-            },
+            Tab::Prompts => self.prompts.scroll(step),
             Tab::Evals => self.evals.scroll(step, layout::areas(self.size).body),
             Tab::Release => self.release.scroll(step, layout::areas(self.size).body),
             Tab::Diff => self.diff.scroll(step, layout::areas(self.size).body),
@@ -579,20 +509,15 @@ impl App {
         }]
     }
 
-    /// The run a key asks for, as a plan request for the event loop.
+    /// The run a key asks for, with the editor's text, for the event loop.
     fn start_run(&mut self, action: Action) -> Vec<Cmd> {
         if self.busy() {
             self.note = Some("a run is in progress: c cancels it".into());
             return Vec::new();
         }
-        let Some(suite) = self.evals.suite() else {
+        let Some(prompt) = self.evals.run_prompt(action) else {
             return Vec::new();
         };
-        let prompt = match action {
-            Action::ResumeRun => self.evals.last_run.as_ref().map(|l| l.prompt.clone()),
-            _ => None,
-        }
-        .unwrap_or_else(|| suite.prompt.clone());
         let ws = match self.draft_workspace(&prompt) {
             Ok(ws) => ws,
             Err(why) => {
@@ -600,44 +525,15 @@ impl App {
                 return Vec::new();
             }
         };
-        let Some(suite) = self.evals.suite() else {
-            return Vec::new();
-        };
-        let request = match action {
-            Action::RunSuite => PlanRequest {
-                suites: vec![suite.name.clone()],
-                ..PlanRequest::default()
-            },
-            Action::RunPrompt => PlanRequest {
-                prompts: vec![suite.prompt.clone()],
-                ..PlanRequest::default()
-            },
-            Action::ResumeRun => match &self.evals.last_run {
-                Some(last) if !last.complete => PlanRequest {
-                    prompts: vec![last.prompt.clone()],
-                    suites: last.suites.clone(),
-                    resume: true,
-                    ..PlanRequest::default()
-                },
-                _ => {
-                    self.note = Some("nothing to resume: the last run is complete".into());
-                    return Vec::new();
+        match self.evals.run_request(action) {
+            Ok(request) => vec![Cmd::StartRun { ws, request }],
+            Err(why) => {
+                if why.is_some() {
+                    self.note = why;
                 }
-            },
-            _ => {
-                let Some((suite, id)) = self.evals.current_case() else {
-                    return Vec::new();
-                };
-                PlanRequest {
-                    suites: vec![suite.to_string()],
-                    only_cases: Some(vec![(suite.to_string(), id.to_string())]),
-                    no_cache: true,
-                    ..PlanRequest::default()
-                }
+                Vec::new()
             }
-        };
-        self.evals.limit_next_run(request.only_cases.clone());
-        vec![Cmd::StartRun { ws, request }]
+        }
     }
 
     /// Opens the case's prompt in the editor (typing edits it), the case in the preview.
@@ -670,17 +566,6 @@ impl App {
         self.tab = Tab::Prompts;
     }
 
-    fn save_current(&mut self) -> Vec<Cmd> {
-        match self.prompts.editing() {
-            Some(e) => vec![Cmd::Save {
-                prompt: e.name.clone(),
-                path: e.path.clone(),
-                text: e.text(),
-            }],
-            None => Vec::new(),
-        }
-    }
-
     fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
         let at = Position::new(m.column, m.row);
         let screen = layout::areas(self.size);
@@ -696,17 +581,7 @@ impl App {
                     self.evals.on_click(screen.body, at);
                 }
                 if self.tab == Tab::Prompts {
-                    let a = layout::prompts(screen.body);
-                    if let Some(list) = a.list.filter(|l| l.contains(at)) {
-                        if let Some(row) = layout::list_row(list, at) {
-                            if row < self.prompts.entries.len() {
-                                self.prompts.select(row);
-                                self.prompts.focus = Focus::List;
-                            }
-                        }
-                    } else if a.editor.contains(at) && self.prompts.current().is_some() {
-                        self.prompts.focus = Focus::Editor;
-                    }
+                    self.prompts.on_click(screen.body, at);
                 }
                 Vec::new()
             }
@@ -715,19 +590,7 @@ impl App {
                 if self.overlay.is_some() || self.tab == Tab::Evals {
                     self.scroll(if down { 3 } else { -3 });
                 } else if self.tab == Tab::Prompts {
-                    let a = layout::prompts(screen.body);
-                    if a.preview.is_some_and(|p| p.contains(at)) {
-                        let s = &mut self.prompts.preview_scroll;
-                        *s = if down {
-                            s.saturating_add(3)
-                        } else {
-                            s.saturating_sub(3)
-                        };
-                    } else if a.editor.contains(at) {
-                        if let Some(e) = self.prompts.editing_mut() {
-                            e.editor.scroll((if down { 3 } else { -3 }, 0));
-                        }
-                    }
+                    self.prompts.on_wheel(screen.body, at, m.kind);
                 }
                 Vec::new()
             }

@@ -10,6 +10,7 @@ use super::evals::{Detail, EvalsFocus, EvalsPane, Jump};
 use crate::tui::keymap::Action;
 use crate::tui::layout;
 use crate::tui::msg::Cmd;
+use promptwright_core::plan::PlanRequest;
 
 impl EvalsPane {
     /// Performs one of the pane's own actions; `body` is the pane's rectangle (for the
@@ -64,6 +65,52 @@ impl EvalsPane {
             _ => {}
         }
         Reply::default()
+    }
+
+    /// The prompt a run key runs: the selected suite's, or for `u` the last run's.
+    pub fn run_prompt(&self, action: Action) -> Option<String> {
+        let suite = self.suite()?;
+        let resumed = match action {
+            Action::ResumeRun => self.last_run.as_ref().map(|l| l.prompt.clone()),
+            _ => None,
+        };
+        Some(resumed.unwrap_or_else(|| suite.prompt.clone()))
+    }
+
+    /// The plan a run key asks for (suite, prompt, resume, one case without the cache);
+    /// `Err` with a note when there is nothing to run.
+    pub fn run_request(&mut self, action: Action) -> Result<PlanRequest, Option<String>> {
+        let suite = self.suite().ok_or(None)?;
+        let request = match action {
+            Action::RunSuite => PlanRequest {
+                suites: vec![suite.name.clone()],
+                ..PlanRequest::default()
+            },
+            Action::RunPrompt => PlanRequest {
+                prompts: vec![suite.prompt.clone()],
+                ..PlanRequest::default()
+            },
+            Action::ResumeRun => match &self.last_run {
+                Some(last) if !last.complete => PlanRequest {
+                    prompts: vec![last.prompt.clone()],
+                    suites: last.suites.clone(),
+                    resume: true,
+                    ..PlanRequest::default()
+                },
+                _ => return Err(Some("nothing to resume: the last run is complete".into())),
+            },
+            _ => {
+                let (suite, id) = self.current_case().ok_or(None)?;
+                PlanRequest {
+                    suites: vec![suite.to_string()],
+                    only_cases: Some(vec![(suite.to_string(), id.to_string())]),
+                    no_cache: true,
+                    ..PlanRequest::default()
+                }
+            }
+        };
+        self.limit_next_run(request.only_cases.clone());
+        Ok(request)
     }
 
     /// A key typed into the filter.

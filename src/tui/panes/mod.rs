@@ -12,6 +12,7 @@ pub mod evals_view;
 pub mod files;
 pub mod prompt_entry;
 pub mod prompts;
+mod prompts_input;
 pub mod release;
 mod release_input;
 pub mod release_view;

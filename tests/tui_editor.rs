@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use common::server::HANG;
 use common::write;
 
 /// A tmux server of our own, on its own socket, killed when dropped.
@@ -72,7 +73,9 @@ impl Tmux {
             .into_owned()
     }
 
-    /// Waits (up to 20 s) for the screen to satisfy `ok`.
+    /// Waits for the screen to satisfy `ok`. tmux has no signal for "the screen now
+    /// shows", so this looks again every 100 ms; it asserts no duration (the deadline
+    /// only catches a hang).
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
@@ -81,8 +84,8 @@ impl Tmux {
                 return s;
             }
             assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "timed out waiting for {what}; the screen:\n{s}"
+                start.elapsed() < HANG,
+                "hung waiting for {what}; the screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -145,11 +148,7 @@ fn ctrl_o_saves_runs_the_editor_and_reloads_what_it_wrote() {
     tmux.keys(&["q"]);
     let start = Instant::now();
     while tmux.run(&["has-session", "-t", "pw"], &[]).status.success() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "did not quit:\n{}",
-            tmux.screen()
-        );
+        assert!(start.elapsed() < HANG, "did not quit:\n{}", tmux.screen());
         std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -322,117 +321,207 @@ fn results_of_earlier_runs_are_there_at_start() {
     assert_eq!(again.evals.counts["greet"].passed, 2);
 }
 
-/// A local OpenAI-compatible server answering after `delay`, counting requests.
-fn slow_server(delay: Duration) -> (String, Arc<AtomicUsize>) {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let counter = hits.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let app = axum::Router::new().route(
-                "/v1/chat/completions",
-                axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
-                    let counter = counter.clone();
-                    async move {
-                        counter.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(delay).await;
-                        let user = body["messages"][0]["content"]
-                            .as_str()
-                            .unwrap_or("")
-                            .to_string();
-                        axum::Json(serde_json::json!({
-                            "choices": [{"message": {"role": "assistant", "content": user}}],
-                            "usage": {"prompt_tokens": 10, "completion_tokens": 5}
-                        }))
-                    }
-                }),
-            );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    let addr = rx.recv().unwrap();
-    (format!("http://{addr}/v1"), hits)
+/// A local OpenAI-compatible server that echoes the user message, holding each answer
+/// until the test lets it through: `release(n)` lets n more answer, `open` all.
+struct HeldServer {
+    url: String,
+    hits: Arc<(std::sync::Mutex<usize>, std::sync::Condvar)>,
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
-#[test]
-fn a_live_run_against_a_slow_server_shows_the_gauge_cancels_and_resumes() {
-    let (url, hits) = slow_server(Duration::from_millis(150));
-    let ws = workspace(&format!(
-        "[providers.p]\nkind = \"openai\"\nbase_url = \"{url}\"\nconcurrency = 1\n[pricing]\n\"m\" = {{ input = 100.0, output = 100.0 }}\n"
-    ));
-    let mut app = app_for(ws.path());
-    let cmds = app.update(ch('r'));
-    let [Cmd::StartRun { ws, request }] = cmds.as_slice() else {
-        panic!()
-    };
-    let plans = plan::plans(ws, request).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let cancel = CancellationToken::new();
-    let start = Instant::now();
-    let latency = regex::Regex::new(r"\d+ ms").unwrap();
-    rt.block_on(async {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(runner::run(
-            plans.into_iter().next().unwrap(),
-            tx,
-            cancel.clone(),
-        ));
-        let mut scored = 0;
-        while let Some(ev) = rx.recv().await {
-            let is_score = matches!(ev, RunEvent::CaseScored(_));
-            app.update(Msg::Run(ev));
-            if is_score {
-                scored += 1;
-                if scored == 2 {
-                    // Mid-run: two cases in are too few for an ETA, shown as "—".
-                    app.update(Msg::Tick(start + Duration::from_secs(2)));
-                    let text = frame(&app, 100, 24).backend().to_string();
-                    let run_id = app.evals.run.as_ref().unwrap().run_id.clone();
-                    // Latencies vary by a few ms from run to run: masked.
-                    let text = latency.replace_all(&text, "NN ms");
-                    insta::assert_snapshot!("evals_gauge_mid_run", text.replace(&run_id, "RUN_ID"));
-                    // Typing and navigation work while results stream in.
-                    app.update(ch('j'));
-                    assert_eq!(app.evals.cursor, 1);
-                    let cmds = app.update(ch('c'));
-                    assert_eq!(cmds, vec![Cmd::CancelRun]);
-                    assert!(app.evals.run.as_ref().unwrap().cancelling);
-                    cancel.cancel();
-                }
-            }
+impl HeldServer {
+    fn start() -> HeldServer {
+        let hits = Arc::new((std::sync::Mutex::new(0), std::sync::Condvar::new()));
+        let permits = Arc::new(tokio::sync::Semaphore::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (counter, gate) = (hits.clone(), permits.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let app = axum::Router::new().route(
+                    "/v1/chat/completions",
+                    axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+                        let (counter, gate) = (counter.clone(), gate.clone());
+                        async move {
+                            *counter.0.lock().unwrap() += 1;
+                            counter.1.notify_all();
+                            // Closed means open: every acquire returns at once.
+                            if let Ok(p) = gate.acquire().await {
+                                p.forget();
+                            }
+                            let user = body["messages"][0]["content"]
+                                .as_str()
+                                .unwrap_or("")
+                                .to_string();
+                            axum::Json(serde_json::json!({
+                                "choices": [{"message": {"role": "assistant", "content": user}}],
+                                "usage": {"prompt_tokens": 10, "completion_tokens": 5}
+                            }))
+                        }
+                    }),
+                );
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let addr = rx.recv().unwrap();
+        HeldServer {
+            url: format!("http://{addr}/v1"),
+            hits,
+            permits,
         }
-        task.await.unwrap().unwrap();
+    }
+
+    fn hits(&self) -> usize {
+        *self.hits.0.lock().unwrap()
+    }
+
+    /// Blocks until the server has had `n` requests in all.
+    fn wait_hits(&self, n: usize) {
+        let (lock, cond) = &*self.hits;
+        let (_guard, t) = cond
+            .wait_timeout_while(lock.lock().unwrap(), Duration::from_secs(120), |h| *h < n)
+            .unwrap();
+        assert!(!t.timed_out(), "hung waiting for {n} requests");
+    }
+
+    fn release(&self, n: usize) {
+        self.permits.add_permits(n);
+    }
+
+    fn open(&self) {
+        self.permits.close();
+    }
+}
+
+/// The whole loop through the real executor, one `Drive` kept as the event loop keeps
+/// its `Effects`: r runs against a server that holds answers, a `c` from the scripted
+/// event stream cancels mid-run (the executor cancels, not the test), u resumes, the
+/// editor saves, a change by another program is noticed and reloaded, and the Release
+/// pane gates and exports what was reloaded.
+#[test]
+fn the_real_loop_runs_cancels_resumes_saves_reloads_gates_and_exports() {
+    let server = HeldServer::start();
+    let ws = workspace(&format!(
+        "[providers.p]\nkind = \"openai\"\nbase_url = \"{}\"\nconcurrency = 1\ntimeout_s = 120\n[pricing]\n\"m\" = {{ input = 100.0, output = 100.0 }}\n[gate]\nmin_pass_rate = 0.2\nmax_errors = 1\n",
+        server.url
+    ));
+    let root = ws.path();
+    let mut app = app_for(root);
+    let mut drive = super::drive::Drive::new(&app, root).unwrap();
+
+    // ada and bob answer; cy is then held (concurrency 1: no-name and dee wait behind it).
+    // Once both are scored and cy is at the server, the scripted stream presses c.
+    server.release(2);
+    let (scored_tx, scored_rx) = std::sync::mpsc::channel();
+    let keys = drive.sender();
+    std::thread::scope(|s| {
+        let server = &server;
+        s.spawn(move || {
+            // A closed channel: the test failed before this point.
+            if scored_rx.recv().is_err() {
+                return;
+            }
+            server.wait_hits(3);
+            keys.send(ch('c')).unwrap();
+        });
+        let latency = regex::Regex::new(r" +\d+ ms +").unwrap();
+        let mut scored = 0;
+        let cmds = app.update(ch('r'));
+        // The closure owns the sender: if the test fails inside it, the thread above
+        // sees the channel close instead of waiting for ever.
+        drive
+            .settle(&mut app, cmds, move |app, m| {
+                if matches!(m, Msg::Run(RunEvent::CaseScored(_))) {
+                    scored += 1;
+                    if scored == 2 {
+                        scored_tx.send(()).unwrap();
+                    }
+                }
+                let is_c = matches!(&m, Msg::Key(k) if k.code == KeyCode::Char('c'));
+                if !is_c {
+                    return app.update(m);
+                }
+                // Mid-run: two cases in are too few for an ETA, shown as "—".
+                app.update(Msg::Tick(app.now + Duration::from_secs(2)));
+                let text = frame(app, 100, 24).backend().to_string();
+                let run_id = app.evals.run.as_ref().unwrap().run_id.clone();
+                // Latencies vary from run to run, and so does their width: masked.
+                let text = latency.replace_all(&text, "  NN ms  ");
+                insta::assert_snapshot!("evals_gauge_mid_run", text.replace(&run_id, "RUN_ID"));
+                // Typing and navigation work while results stream in.
+                let mut cmds = app.update(ch('j'));
+                assert_eq!(app.evals.cursor, 1);
+                let cancel = app.update(m);
+                assert_eq!(cancel, vec![Cmd::CancelRun]);
+                assert!(app.evals.run.as_ref().unwrap().cancelling);
+                cmds.extend(cancel);
+                cmds
+            })
+            .unwrap();
     });
     let last = app.evals.last_run.clone().unwrap();
     assert!(!last.complete, "cancelled runs are incomplete");
+    let done = last.counts.passed + last.counts.failed + last.counts.errors;
+    // Nothing starts after the cancel, not even a case that asks no server.
+    assert_eq!(done, 2, "ada and bob; cy was cut off");
     assert!(app.note.as_deref().unwrap().contains("u resumes it"));
-    let asked_before = hits.load(Ordering::SeqCst);
-    assert!(
-        asked_before < 4,
-        "cancel stopped the run ({asked_before} requests)"
-    );
-    // u resumes it: the recorded cases are not asked again.
-    let cmds = app.update(ch('u'));
-    assert_eq!(
-        requests(&cmds),
-        vec![PlanRequest {
-            prompts: vec!["greet".into()],
-            suites: vec!["greet".into()],
-            resume: true,
-            ..PlanRequest::default()
-        }]
-    );
-    execute(&mut app, cmds);
+    assert_eq!(server.hits(), 3);
+
+    // u resumes it: the recorded cases are not asked again; cy, cut off, is.
+    server.open();
+    drive.send(&mut app, ch('u')).unwrap();
     let resumed = app.evals.last_run.clone().unwrap();
     assert!(resumed.complete);
     assert_eq!(resumed.run_id, last.run_id, "the same run, continued");
-    // 4 cases reach the server (no-name is a template error); none is asked twice,
-    // except one that was in flight when the run was cancelled.
-    let total = hits.load(Ordering::SeqCst);
-    assert!((4..=5).contains(&total), "{total} requests");
+    // cy again and dee (no-name is a template error and asks nothing).
+    assert_eq!(server.hits(), 5);
+
+    // The editor saves; the watch knows its own save from another program's.
+    drive.send(&mut app, ch('1')).unwrap();
+    drive.send(&mut app, key(KeyCode::Enter)).unwrap();
+    for c in "description = \"saved\"".chars() {
+        drive.send(&mut app, ch(c)).unwrap();
+    }
+    drive.send(&mut app, key(KeyCode::Enter)).unwrap();
+    drive.send(&mut app, key(KeyCode::Esc)).unwrap();
+    drive.send(&mut app, super::testing::ctrl('s')).unwrap();
+    let on_disk = std::fs::read_to_string(root.join("prompts/greet.toml")).unwrap();
+    assert!(
+        on_disk.starts_with("description = \"saved\"\n"),
+        "{on_disk}"
+    );
+    assert_eq!(
+        drive.poll_files(&mut app).unwrap(),
+        0,
+        "our own save is no news"
+    );
+
+    // Another program rewrites the file: noticed, and r reloads it.
+    let theirs = on_disk.replace("Hello {{ name }}", "Hello there {{ name }}");
+    write(root, "prompts/greet.toml", &theirs);
+    assert_eq!(drive.poll_files(&mut app).unwrap(), 1);
+    drive.send(&mut app, ch('r')).unwrap();
+    assert_eq!(app.prompts.current().unwrap().text(), theirs);
+
+    // The Release pane gates what was reloaded and exports it.
+    drive.send(&mut app, ch('4')).unwrap();
+    drive.send(&mut app, ch('g')).unwrap();
+    let verdict = app.release.verdict.clone().unwrap();
+    assert!(verdict.passed, "{verdict:?}");
+    // The gate asked the server for the reloaded text, cases of both suites.
+    assert!(server.hits() > 5);
+    drive.send(&mut app, ch('m')).unwrap();
+    for c in "reloaded".chars() {
+        drive.send(&mut app, ch(c)).unwrap();
+    }
+    drive.send(&mut app, key(KeyCode::Enter)).unwrap();
+    drive.send(&mut app, ch('x')).unwrap();
+    let msg = app.release.message.clone().unwrap_or_default();
+    assert!(msg.starts_with("released greet v1"), "{msg}");
+    let v1 = std::fs::read_to_string(root.join("releases/greet/v1.toml")).unwrap();
+    assert!(v1.contains("Hello there {{ name }}"), "{v1}");
 }
 
 #[test]

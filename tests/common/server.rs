@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -71,6 +72,8 @@ pub struct Reply {
     pub headers: Vec<(&'static str, String)>,
     pub body: String,
     pub delay: Duration,
+    /// Held at this gate until the test opens it (or the client gives up).
+    pub gate: Option<Gate>,
 }
 
 impl Reply {
@@ -80,6 +83,7 @@ impl Reply {
             headers: Vec::new(),
             body: body.into(),
             delay: Duration::ZERO,
+            gate: None,
         }
     }
 
@@ -91,6 +95,124 @@ impl Reply {
     pub fn after(mut self, delay: Duration) -> Reply {
         self.delay = delay;
         self
+    }
+
+    /// Answers only once `gate` lets the request through.
+    pub fn held(mut self, gate: &Gate) -> Reply {
+        self.gate = Some(gate.clone());
+        self
+    }
+}
+
+/// How long a test waits for an event before it calls the run hung. Never a measure of
+/// speed: only a machine stopped for minutes reaches it.
+pub const HANG: Duration = Duration::from_secs(120);
+
+/// Blocks until `done` holds for the value behind `lock`, woken through `cond`; panics
+/// after [`HANG`] saying what it waited for.
+pub fn wait_on<T>(lock: &Mutex<T>, cond: &Condvar, what: &str, done: impl Fn(&T) -> bool) {
+    let guard = lock.lock().unwrap();
+    let (guard, timeout) = cond.wait_timeout_while(guard, HANG, |v| !done(v)).unwrap();
+    assert!(!timeout.timed_out(), "hung waiting for {what}");
+    drop(guard);
+}
+
+/// Where held replies wait: the test lets requests through by count (`release`), or all
+/// from then on (`open`), or the gate opens itself once `n` requests wait at it
+/// (`opens_at`), which proves those `n` were in flight together. The test can wait until a
+/// given number of requests wait (`wait_waiting`).
+#[derive(Debug, Clone)]
+pub struct Gate(Arc<GateState>);
+
+#[derive(Debug)]
+struct GateState {
+    /// Requests waiting now, and requests let through so far.
+    counts: Mutex<(usize, usize)>,
+    changed: Condvar,
+    permits: tokio::sync::Semaphore,
+    opens_at: usize,
+}
+
+impl Default for Gate {
+    fn default() -> Gate {
+        Gate::opens_at(usize::MAX)
+    }
+}
+
+impl Gate {
+    pub fn new() -> Gate {
+        Gate::default()
+    }
+
+    pub fn opens_at(n: usize) -> Gate {
+        Gate(Arc::new(GateState {
+            counts: Mutex::new((0, 0)),
+            changed: Condvar::new(),
+            permits: tokio::sync::Semaphore::new(0),
+            opens_at: n,
+        }))
+    }
+
+    /// Lets `n` more requests through.
+    pub fn release(&self, n: usize) {
+        self.0.permits.add_permits(n);
+    }
+
+    /// Lets every request through from now on.
+    pub fn open(&self) {
+        // A closed semaphore refuses every acquire at once: nobody waits any more.
+        self.0.permits.close();
+    }
+
+    /// Blocks until exactly `n` requests wait at the gate.
+    pub fn wait_waiting(&self, n: usize) {
+        let s = &self.0;
+        wait_on(
+            &s.counts,
+            &s.changed,
+            &format!("{n} requests at the gate"),
+            |c| c.0 == n,
+        );
+    }
+
+    /// Blocks until `n` requests have passed in all and `waiting` wait now.
+    pub fn wait_passed(&self, n: usize, waiting: usize) {
+        let s = &self.0;
+        let what = format!("{n} requests through the gate and {waiting} at it");
+        wait_on(&s.counts, &s.changed, &what, |c| c.1 == n && c.0 == waiting);
+    }
+
+    fn count(&self, f: impl FnOnce(&mut (usize, usize))) {
+        f(&mut self.0.counts.lock().unwrap());
+        self.0.changed.notify_all();
+    }
+
+    /// Waits for the gate, counted as waiting until then. Dropped (the client hung up),
+    /// it counts as neither waiting nor passed.
+    pub async fn pass(&self) {
+        struct Waiting<'a>(&'a Gate, bool);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                let passed = self.1;
+                self.0.count(|c| {
+                    c.0 -= 1;
+                    c.1 += usize::from(passed);
+                });
+            }
+        }
+        let mut waiting = Waiting(self, false);
+        let mut now = 0;
+        self.count(|c| {
+            c.0 += 1;
+            now = c.0;
+        });
+        if now >= self.0.opens_at {
+            self.open();
+        }
+        if let Ok(permit) = self.0.permits.acquire().await {
+            permit.forget();
+        }
+        waiting.1 = true;
     }
 }
 
@@ -120,6 +242,10 @@ type Handler = dyn Fn(&Hit, usize) -> Reply + Send + Sync;
 
 struct ServerState {
     hits: Mutex<Vec<Hit>>,
+    arrived: Condvar,
+    /// Requests read and not yet answered, and the most there ever were.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
     handler: Box<Handler>,
 }
 
@@ -134,6 +260,9 @@ impl Server {
     pub fn start(handler: impl Fn(&Hit, usize) -> Reply + Send + Sync + 'static) -> Server {
         let state = Arc::new(ServerState {
             hits: Mutex::new(Vec::new()),
+            arrived: Condvar::new(),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
             handler: Box::new(handler),
         });
         let app = axum::Router::new()
@@ -175,6 +304,36 @@ impl Server {
     pub fn count(&self) -> usize {
         self.state.hits.lock().unwrap().len()
     }
+
+    /// Blocks until the server has read `n` requests in all.
+    pub fn wait_hits(&self, n: usize) {
+        let s = &self.state;
+        wait_on(&s.hits, &s.arrived, &format!("{n} requests"), |h| {
+            h.len() >= n
+        });
+    }
+
+    /// The most requests the server held unanswered at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts a request in flight until dropped (answered, or the client hung up).
+struct InFlight<'a>(&'a ServerState);
+
+impl<'a> InFlight<'a> {
+    fn new(state: &'a ServerState) -> InFlight<'a> {
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response {
@@ -192,12 +351,17 @@ async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response
             .collect(),
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     };
+    let _in_flight = InFlight::new(&state);
     let n = {
         let mut hits = state.hits.lock().unwrap();
         hits.push(hit.clone());
         hits.len() - 1
     };
+    state.arrived.notify_all();
     let reply = (state.handler)(&hit, n);
+    if let Some(gate) = &reply.gate {
+        gate.pass().await;
+    }
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
@@ -312,10 +476,37 @@ pub fn eval_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         cmd.env(k, v);
     }
     let started = Instant::now();
-    let out = cmd.output().expect("binary runs");
+    let out = output_or_hang(&mut cmd);
     let elapsed = started.elapsed();
     let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     Run { out, json, elapsed }
+}
+
+/// Runs `cmd` to its end like `Command::output`, but kills it and fails the test if it is
+/// still running after [`HANG`]: a run that waits forever is a failure, not a stuck suite.
+pub fn output_or_hang(cmd: &mut Command) -> Output {
+    use std::process::Stdio;
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let pid = child.id().to_string();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        let hung = matches!(
+            finished.recv_timeout(HANG),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        );
+        if hung {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+        hung
+    });
+    let out = child.wait_with_output().expect("binary runs");
+    let _ = done.send(());
+    assert!(!watchdog.join().unwrap(), "the run hung and was killed");
+    out
 }
 
 pub fn eval(root: &Path, args: &[&str]) -> Run {

@@ -22,6 +22,12 @@ const INS_BG: Color = Color::Rgb(20, 60, 30);
 const SIDE_GUTTER: usize = 5;
 const UNIFIED_GUTTER: usize = 7;
 
+#[cfg(test)]
+thread_local! {
+    /// Rows built for drawing on this thread so far: tests count what a frame built.
+    pub static ROWS_BUILT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// A position in a document: a row (of the view) and the wrapped lines of it scrolled past.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DocPos {
@@ -249,6 +255,8 @@ pub fn view_document(
     let mut row = pos.row;
     let mut skip = pos.skip;
     while lines.len() < height && row < doc.len(view) {
+        #[cfg(test)]
+        ROWS_BUILT.with(|n| n.set(n.get() + 1));
         let built = match view {
             View::SideBySide => row_lines(&doc.rows[row], half(width)),
             View::Unified => unified_lines(&doc.unified[row], width),

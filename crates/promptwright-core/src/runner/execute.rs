@@ -141,9 +141,11 @@ pub(super) async fn run_keeping(
                     prepare(&shared, &shared.suites[s].cases[c])
                 }))
                 .unwrap_or_else(|panic| Err(internal_error(&*panic)));
+                // Cancel first: a slot freed by the cancel itself must not start a case.
                 let permit = tokio::select! {
-                    p = limit.clone().acquire_owned() => p.expect("semaphore never closed"),
+                    biased;
                     _ = cancel.cancelled() => break,
+                    p = limit.clone().acquire_owned() => p.expect("semaphore never closed"),
                 };
                 let (shared, done_tx, cancel) = (shared.clone(), done_tx.clone(), cancel.clone());
                 let suite = &shared.suites[s];
@@ -158,10 +160,11 @@ pub(super) async fn run_keeping(
                     // the record: it is recorded as an error like any other.
                     let work = AssertUnwindSafe(run_case(&shared, suite, case, ready, permit));
                     let result = tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => return,
                         r = work.catch_unwind() => r.unwrap_or_else(|panic| {
                             errored(suite, case, internal_error(&*panic))
                         }),
-                        _ = cancel.cancelled() => return,
                     };
                     let _ = done_tx.send((order, result)).await;
                 });

@@ -186,11 +186,9 @@ fn all_messages_share_one_fuel_and_one_output_budget() {
 fn a_runaway_loop_is_an_error_not_a_hang() {
     let tpl =
         t(&["{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"]);
-    let started = std::time::Instant::now();
+    // Ten billion iterations would not end: the error is the budget at work.
     let err = tpl.render(&json!({})).unwrap_err();
     assert!(err.to_string().contains("runaway loop"), "{err}");
-    // Not a timing assertion: a bound far above the measured tens of milliseconds.
-    assert!(started.elapsed().as_secs() < 30);
     // A large, real loop is well within the budget.
     let items: Vec<u32> = (0..10_000).collect();
     let tpl = t(&["{% for i in items %}- {{ i }}\n{% endfor %}"]);

@@ -388,6 +388,73 @@ fn a_401_fails_at_once_with_the_providers_own_message() {
     assert_eq!(server.count(), 1);
 }
 
+#[test]
+fn a_400_403_or_404_fails_at_once_without_a_retry() {
+    for status in [400, 403, 404] {
+        let message = format!("refused with {status}");
+        let server = Server::always(api_error(status, &message));
+        // max_retries = 2: a retried status would be asked three times.
+        let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(1));
+        let run = eval(ws.path(), &[]);
+        assert_eq!(run.code(), 1, "{}", run.stderr());
+        let err = run.error("c1");
+        assert!(err.contains(&format!("HTTP {status}: {message}")), "{err}");
+        assert!(!err.contains("gave up"), "{err}");
+        assert_eq!(server.count(), 1, "HTTP {status} was retried");
+    }
+}
+
+/// `examples/real-model`, copied (nothing is written into the repository), with its
+/// base URL pointed at `url`.
+fn real_model_example(url: &str) -> tempfile::TempDir {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/real-model");
+    let dir = tempfile::tempdir().unwrap();
+    for rel in [
+        "workspace.toml",
+        "prompts/quick-answer.toml",
+        "evals/basics.toml",
+    ] {
+        let text = std::fs::read_to_string(from.join(rel)).unwrap();
+        write(
+            dir.path(),
+            rel,
+            text.replace("http://127.0.0.1:18091/v1", &format!("{url}/v1")),
+        );
+    }
+    dir
+}
+
+#[test]
+fn the_real_model_example_loads_checks_and_runs_against_an_openai_compatible_server() {
+    let server = Server::start(|hit, _| chat(&format!("Paris. {}", hit.user()), 5, 3));
+    let ws = real_model_example(&server.url);
+    let o = bin(ws.path()).arg("check").output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("1 prompt, 1 suite, 12 cases"), "{out}");
+    let run = eval(ws.path(), &[]);
+    assert!([0, 1].contains(&run.code()), "{}", run.stderr());
+    assert_eq!(run.run0()["complete"], true);
+    assert_eq!(run.cases().len(), 12);
+    assert!(
+        run.cases().iter().all(|c| c["status"] != "error"),
+        "{:#}",
+        run.json
+    );
+    assert_eq!(server.count(), 12);
+    assert!(
+        server
+            .hits()
+            .iter()
+            .all(|h| h.body["model"] == "smollm2-135m")
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Anthropic.
 // ---------------------------------------------------------------------------------------
@@ -687,6 +754,46 @@ fn a_second_run_is_answered_from_the_cache_and_no_cache_asks_again() {
     assert_eq!(fresh.code(), 0, "{}", fresh.stderr());
     assert_eq!(server.count(), 6);
     assert!(fresh.cases().iter().all(|c| c["cached"] == false));
+}
+
+#[test]
+fn the_cache_key_covers_the_model_and_the_params() {
+    let server = Server::start(|hit, _| chat(&format!("from {}", hit.body["model"]), 1, 1));
+    let ws = workspace(&openai(&server.url, ""), PROMPT, &suite(1));
+    let root = ws.path();
+    let asked = |args: &[&str]| {
+        let before = server.count();
+        let run = eval(root, args);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        (server.count() - before, run.case("c1")["output"].clone())
+    };
+    assert_eq!(asked(&[]), (1, json!("from \"m1\"")));
+    assert_eq!(asked(&[]).0, 0, "the same request is cached");
+    // Another model is another question.
+    assert_eq!(asked(&["--model", "m2"]), (1, json!("from \"m2\"")));
+    assert_eq!(asked(&["--model", "m2"]).0, 0);
+    // So are other params.
+    write(
+        root,
+        "prompts/p.toml",
+        format!("{PROMPT}[params]\ntemperature = 0.7\n"),
+    );
+    assert_eq!(
+        asked(&[]).0,
+        1,
+        "a new temperature was answered from the cache"
+    );
+    write(
+        root,
+        "prompts/p.toml",
+        format!("{PROMPT}[params]\ntemperature = 0.2\n"),
+    );
+    assert_eq!(
+        asked(&[]).0,
+        1,
+        "a new temperature was answered from the cache"
+    );
+    assert_eq!(asked(&[]).0, 0);
 }
 
 #[test]
@@ -1079,6 +1186,70 @@ fn an_interrupted_run_is_recorded_incomplete_and_resumes_asking_only_unrecorded_
     assert_eq!(resumed.cases().len(), 8);
     // Only the two cut off by the interrupt are asked twice.
     assert_eq!(asked_per_case(&server), [1, 1, 2, 2, 1, 1, 1, 1]);
+}
+
+#[test]
+fn resume_continues_only_a_run_of_the_same_prompt_content_provider_and_model() {
+    let (server, gate, ws) = held_server(2, None);
+    let root = ws.path();
+    // A second provider at the same server.
+    let config = std::fs::read_to_string(root.join("workspace.toml")).unwrap();
+    let other = openai(&server.url, "").replace("[providers.real]", "[providers.other]");
+    write(root, "workspace.toml", format!("{config}\n{other}"));
+    // An incomplete run: c1 recorded, c2 in flight at the kill.
+    let mut child = bin(root)
+        .args(["eval", "-j", "1", "--format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    gate.wait_waiting(1);
+    gate.release(1);
+    gate.wait_passed(1, 1);
+    wait_for_cases(root, 1, &mut child);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (run_id, _) = recorded_cases(root).unwrap();
+    gate.open();
+
+    let fresh = |args: &[&str], what: &str| {
+        let mut all = vec!["--resume"];
+        all.extend_from_slice(args);
+        let run = eval(root, &all);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert!(
+            !run.stderr().contains("resuming run"),
+            "{what}: {}",
+            run.stderr()
+        );
+        assert_ne!(
+            run.run0()["run_id"],
+            run_id.as_str(),
+            "{what} resumed the run"
+        );
+        assert_eq!(run.cases().len(), 2, "{what}: a whole new run");
+    };
+    fresh(&["--model", "m2"], "another model");
+    fresh(&["--provider", "other"], "another provider");
+    let prompt = std::fs::read_to_string(root.join("prompts/p.toml")).unwrap();
+    write(
+        root,
+        "prompts/p.toml",
+        prompt.replace("You are terse.", "You are brief."),
+    );
+    fresh(&[], "other prompt content");
+
+    // The same content, provider and model: that run goes on.
+    write(root, "prompts/p.toml", &prompt);
+    let resumed = eval(root, &["--resume", "--no-cache"]);
+    assert_eq!(resumed.code(), 0, "{}", resumed.stderr());
+    assert!(
+        resumed.stderr().contains(&format!("resuming run {run_id}")),
+        "{}",
+        resumed.stderr()
+    );
+    assert_eq!(resumed.run0()["run_id"], run_id.as_str());
+    assert_eq!(resumed.run0()["complete"], true);
 }
 
 #[test]

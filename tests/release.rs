@@ -821,3 +821,45 @@ fn the_demo_releases_are_intact_and_the_triage_contract_blocks_a_breaking_draft(
     );
     assert_eq!(v["regressions"][0]["id"], "weighted-contract");
 }
+
+#[test]
+fn rollback_works_while_the_draft_is_broken() {
+    let ws = workspace(GOOD);
+    let root = ws.path();
+    let o = run_in(root, &["release", "greet", "--note", "First"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    write(
+        root,
+        "prompts/greet.toml",
+        GOOD.replace("Be kind.", "Be kind. Be brief."),
+    );
+    let o = run_in(root, &["release", "greet", "--note", "Second"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    // The draft no longer parses, and workspace.toml names a provider kind that does
+    // not exist: nothing of the workspace loads.
+    write(
+        root,
+        "prompts/greet.toml",
+        "model = \"m1\"\n[[messages]\nrole = ",
+    );
+    write(
+        root,
+        "workspace.toml",
+        WORKSPACE.replace("kind = \"echo\"", "kind = \"nope\""),
+    );
+    let o = run_in(root, &["check"]);
+    assert_eq!(code(&o), 2, "the workspace is broken: {}", stderr(&o));
+
+    let o = run_in(root, &["rollback", "greet", "--dry-run"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run_in(root, &["rollback", "greet", "--reason", "v2 misbehaves"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        read(root, "releases/greet.toml"),
+        read(root, "releases/greet/v1.toml")
+    );
+    match log(root).last().unwrap() {
+        LogEntry::Rollback(r) => assert_eq!((r.version, r.from_version), (1, 2)),
+        other => panic!("{other:?}"),
+    }
+}

@@ -8,95 +8,11 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::server::HANG;
+use common::tmux::Tmux;
 use common::write;
-
-/// A tmux server of our own, on its own socket, killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(dir: &Path, command: &str) -> Tmux {
-        let tmux = Tmux {
-            socket: format!("pw-test-{}", std::process::id()),
-        };
-        let o = tmux.run(
-            &[
-                "new-session",
-                "-d",
-                "-s",
-                "pw",
-                "-x",
-                "120",
-                "-y",
-                "30",
-                "-c",
-            ],
-            &[dir.to_str().unwrap(), command],
-        );
-        assert!(
-            o.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        tmux
-    }
-
-    fn run(&self, args: &[&str], more: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .args(more)
-            .output()
-            .expect("tmux is installed")
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        assert!(self.run(&["send-keys", "-t", "pw"], keys).status.success());
-    }
-
-    fn literal(&self, text: &str) {
-        assert!(
-            self.run(&["send-keys", "-t", "pw", "-l"], &[text])
-                .status
-                .success()
-        );
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "pw"], &[]).stdout)
-            .into_owned()
-    }
-
-    /// Waits for the screen to satisfy `ok`. tmux has no signal for "the screen now
-    /// shows", so this looks again every 100 ms; it asserts no duration (the deadline
-    /// only catches a hang).
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < HANG,
-                "hung waiting for {what}; the screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"], &[]);
-    }
-}
 
 const PROMPT: &str = "[[messages]]\nrole = \"user\"\ncontent = \"Hi {{ name }}\"\n";
 

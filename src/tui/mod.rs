@@ -225,6 +225,12 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
             }
         };
         let Some(msg) = msg else { continue };
+        // Tests of the terminal's restore after a panic (debug builds only).
+        if matches!(msg, Msg::Key(_))
+            && promptwright_core::failpoint::value("tui-panic-on-key").is_some()
+        {
+            panic!("failpoint tui-panic-on-key");
+        }
         // Take whatever else is already waiting, so a burst costs one frame.
         let mut batch = vec![msg];
         while let Ok(m) = rx.try_recv() {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod server;
+pub mod tmux;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod confine;
+mod csv_dataset;
 pub mod lenient;
 pub mod params;
 pub mod prompt;

@@ -263,6 +263,7 @@ pub(crate) fn parse(
             suite: name,
             ids: &mut ids,
             errors: &mut errors,
+            names: HashSet::new(),
         };
         match dataset.parse(&path, &mut cases) {
             Ok(()) => cases.shrink_to_fit(),
@@ -319,17 +320,19 @@ fn key_column(line: &str, key: &str, before: usize) -> Option<usize> {
 }
 
 /// A suite's dataset being read, and what its cases are checked against.
-struct Dataset<'a> {
+pub(super) struct Dataset<'a> {
     /// The path shown in messages, shared by the cases' origins.
-    shown: Arc<str>,
+    pub(super) shown: Arc<str>,
     /// Relative paths in assertions (schema files) start here.
-    dir: &'a Path,
+    pub(super) dir: &'a Path,
     /// The workspace root: schema files must stay inside it.
-    root: &'a Path,
+    pub(super) root: &'a Path,
     suite: &'a str,
     /// Case ids so far in the suite: ids must be unique across it and its dataset.
     ids: &'a mut BTreeSet<String>,
-    errors: &'a mut Vec<Diagnostic>,
+    pub(super) errors: &'a mut Vec<Diagnostic>,
+    /// Every row names the same few variables: one copy of each name for them all.
+    names: HashSet<Arc<str>>,
 }
 
 impl Dataset<'_> {
@@ -337,10 +340,14 @@ impl Dataset<'_> {
     /// is read a line at a time: a million-line dataset costs its cases, not its text
     /// as well.
     fn parse(&mut self, path: &Path, cases: &mut Vec<Case>) -> Result<(), ReadError> {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            return self.parse_csv(path, cases);
+        }
         let mut reader = BufReader::new(File::open(path).map_err(ReadError::Io)?);
         let mut buf = Vec::new();
-        // Every line names the same few variables: one copy of each name for them all.
-        let mut names = HashSet::new();
         for n in 1.. {
             buf.clear();
             if reader.read_until(b'\n', &mut buf).map_err(ReadError::Io)? == 0 {
@@ -353,21 +360,25 @@ impl Dataset<'_> {
                 }
             }
             let line = text_of(std::mem::take(&mut buf), &self.shown, n)?;
-            if let Some(mut case) =
-                parse_line(&line, n, &self.shown, self.dir, self.root, self.errors)
+            if let Some(case) = parse_line(&line, n, &self.shown, self.dir, self.root, self.errors)
             {
-                case.vars.share_names(&mut names);
-                if !self.ids.insert(case.id.clone()) {
-                    self.errors.push(
-                        at_line(&self.shown, n, &line, 1, format!("duplicate case id `{}` in suite `{}`", case.id, self.suite))
-                            .with_help("case ids must be unique across the suite and its dataset; give the cases explicit ids"),
-                    );
-                }
-                cases.push(case);
+                self.push(case, n, &line, cases);
             }
             buf = line.into_bytes();
         }
         Ok(())
+    }
+
+    /// Adds the case read on line `n` (whose text is `line`), its id checked unique.
+    pub(super) fn push(&mut self, mut case: Case, n: usize, line: &str, cases: &mut Vec<Case>) {
+        case.vars.share_names(&mut self.names);
+        if !self.ids.insert(case.id.clone()) {
+            self.errors.push(
+                at_line(&self.shown, n, line, 1, format!("duplicate case id `{}` in suite `{}`", case.id, self.suite))
+                    .with_help("case ids must be unique across the suite and its dataset; give the cases explicit ids"),
+            );
+        }
+        cases.push(case);
     }
 }
 

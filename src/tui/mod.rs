@@ -15,6 +15,7 @@ pub mod loaders;
 pub mod msg;
 pub mod panes;
 mod problem_files;
+mod routes;
 pub mod screenshot;
 pub mod shots;
 pub mod theme;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Check, CompileError, Field, Kind, err, excerpt, one_line};
+use super::{Check, CompileError, Field, Kind, compile::one_line, err, excerpt};
 
 pub(super) fn compile_schema(
     value: Option<&Value>,

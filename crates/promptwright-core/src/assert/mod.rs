@@ -1,9 +1,12 @@
 //! Assertions: compiled once at load time from a suite or dataset, then scored against
 //! each output. Scoring is pure: output, latency and cost in, a result with a reason out.
 
+mod compile;
 mod distance;
 mod json;
 mod metric;
+mod overlap;
+mod refusal;
 pub mod rubric;
 mod text;
 
@@ -78,6 +81,11 @@ pub enum Kind {
     /// Expected text; the threshold is the maximum edit distance.
     Levenshtein(String),
     LlmRubric(String),
+    /// Reference text; the threshold is the bar (default 0.75).
+    RougeN(String),
+    /// Reference texts; the threshold is the bar (default 0.5).
+    Bleu(Vec<String>),
+    IsRefusal,
 }
 
 /// Every type the spec defines, for help texts and suggestions.
@@ -100,6 +108,9 @@ pub const TYPES: &[&str] = &[
     "cost",
     "levenshtein",
     "llm-rubric",
+    "rouge-n",
+    "bleu",
+    "is-refusal",
 ];
 
 /// Types whose negation means nothing useful: a graded judgement or a budget.
@@ -171,7 +182,7 @@ impl Assertion {
                 ));
             }
         }
-        let kind = compile_kind(base, spec.value.as_ref(), base_dir, root)?;
+        let kind = compile::compile_kind(base, spec.value.as_ref(), base_dir, root)?;
         Ok(Assertion {
             type_name: spec.type_name.clone(),
             kind,
@@ -201,6 +212,17 @@ impl Assertion {
                 obs.output,
                 self.threshold.unwrap_or(DEFAULT_LEVENSHTEIN_DISTANCE),
             ),
+            Kind::RougeN(reference) => overlap::rouge_n(
+                reference,
+                obs.output,
+                self.threshold.unwrap_or(overlap::DEFAULT_ROUGE),
+            ),
+            Kind::Bleu(references) => overlap::bleu(
+                references,
+                obs.output,
+                self.threshold.unwrap_or(overlap::DEFAULT_BLEU),
+            ),
+            Kind::IsRefusal => refusal::check(obs.output),
             other => text::check(other, obs.output),
         };
         let passed = !check.undecided && check.ok != self.negate;
@@ -360,115 +382,6 @@ pub fn combine(scored: Vec<(f64, AssertionResult)>, threshold: Option<f64>) -> C
         score,
         results,
     }
-}
-
-fn compile_kind(
-    base: &str,
-    value: Option<&Value>,
-    base_dir: &Path,
-    root: &Path,
-) -> Result<Kind, CompileError> {
-    let needs = |what: &str, example: &str| {
-        err(
-            Field::Value,
-            format!("`{base}` needs `value` = {what}"),
-            format!("for example: value = {example}"),
-        )
-    };
-    let string = |example: &str| match value {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(needs("a string", example)),
-    };
-    // An empty needle is always found: almost certainly a mistake, never a real check.
-    let needle = |example: &str| match value {
-        Some(Value::String(s)) if s.is_empty() => Err(err(
-            Field::Value,
-            format!("`{base}` needs a non-empty string"),
-            "an empty string is contained in every output, so the check could never fail",
-        )),
-        _ => string(example),
-    };
-    let strings = |example: &str| match value {
-        Some(Value::Array(items)) if !items.is_empty() => items
-            .iter()
-            .map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| needs("a list of strings", example)),
-        _ => Err(needs("a non-empty list of strings", example)),
-    };
-    let count = |example: &str| match value {
-        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64().unwrap_or_default()),
-        _ => Err(needs("a whole number of 0 or more", example)),
-    };
-    let no_value = || match value {
-        None => Ok(()),
-        Some(_) => Err(err(
-            Field::Value,
-            format!("`{base}` takes no `value`"),
-            "remove `value` from this assertion",
-        )),
-    };
-    Ok(match base {
-        "equals" => Kind::Equals(string("\"Thank you!\"")?),
-        "contains" => Kind::Contains(needle("\"30 days\"")?),
-        "icontains" => Kind::IContains(needle("\"30 days\"")?),
-        "contains-any" => Kind::ContainsAny(strings("[\"refund\", \"return\"]")?),
-        "contains-all" => Kind::ContainsAll(strings("[\"refund\", \"return\"]")?),
-        "icontains-any" => Kind::IContainsAny(strings("[\"refund\", \"return\"]")?),
-        "icontains-all" => Kind::IContainsAll(strings("[\"refund\", \"return\"]")?),
-        "starts-with" => Kind::StartsWith(needle("\"Dear\"")?),
-        "regex" => {
-            let pattern = string("'\\d+ days'")?;
-            let re = regex::Regex::new(&pattern).map_err(|e| {
-                err(
-                    Field::Value,
-                    format!("invalid regex: {}", regex_error(&e)),
-                    "the pattern uses Rust regex syntax (https://docs.rs/regex); use a TOML literal string '...' to avoid double escaping",
-                )
-            })?;
-            Kind::Regex(re)
-        }
-        "is-json" => {
-            no_value()?;
-            Kind::IsJson
-        }
-        "contains-json" => {
-            no_value()?;
-            Kind::ContainsJson
-        }
-        "json-schema" => Kind::JsonSchema(Arc::new(json::compile_schema(value, base_dir, root)?)),
-        "min-length" => Kind::MinLength(count("50")? as usize),
-        "max-length" => Kind::MaxLength(count("800")? as usize),
-        "latency" => Kind::Latency(count("2000")?),
-        "cost" => match value.and_then(Value::as_f64) {
-            Some(c) if c >= 0.0 => Kind::Cost(c),
-            _ => return Err(needs("a cost in USD of 0 or more", "0.002")),
-        },
-        "levenshtein" => Kind::Levenshtein(string("\"Your order has shipped.\"")?),
-        "llm-rubric" => Kind::LlmRubric(string(
-            "\"The reply is polite and quotes the refund window\"",
-        )?),
-        _ => unreachable!("checked against TYPES"),
-    })
-}
-
-/// What is wrong with a pattern, without the library's drawing of it: the regex crate
-/// shows the pattern, a line of carets and then `error: unclosed group`, which joined
-/// on one line reads as noise.
-fn regex_error(e: &regex::Error) -> String {
-    let text = e.to_string();
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("error: "))
-        .map_or_else(|| one_line(&text), str::to_string)
-}
-
-/// First line of a multi-line library message.
-fn one_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A short, quoted excerpt of a text for reasons.

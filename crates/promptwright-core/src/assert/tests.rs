@@ -1460,3 +1460,62 @@ fn score_case_with_llm_rubric_is_an_error_not_a_pass() {
     let e = score_case(&assertions, &obs(OUTPUT), Some(0.0)).unwrap_err();
     assert!(e.contains("judged by the grader model"), "{e}");
 }
+
+// ---------------------------------------------------------------------------------
+// rouge-n, bleu, is-refusal
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn rouge_n_and_bleu_pass_at_their_bar_and_say_the_score() {
+    let reference = json!("The refund window is 30 days.");
+    let close = check(
+        "rouge-n",
+        reference.clone(),
+        "Your refund window is 30 days.",
+    );
+    assert!(close.passed, "{}", close.reason);
+    assert!(close.reason.contains("0.833"), "{}", close.reason);
+    let far = check("rouge-n", reference.clone(), "We ship within a week.");
+    assert!(!far.passed);
+    // The threshold moves the bar.
+    let mut s = spec("rouge-n", Some(reference.clone()));
+    s.threshold = Some(0.9);
+    assert!(!run(&compile_spec(&s), "Your refund window is 30 days.").passed);
+
+    let same = check(
+        "bleu",
+        json!(["Refunds take 30 days.", "The refund window is 30 days."]),
+        "The refund window is 30 days.",
+    );
+    assert!(same.passed, "{}", same.reason);
+    assert!(!check("bleu", reference, "days 30 is window refund the").passed);
+    assert!(
+        check(
+            "not-bleu",
+            json!("The refund window is 30 days."),
+            "Nothing alike here."
+        )
+        .passed
+    );
+    // Values: a non-empty text, or a list of them.
+    assert_eq!(compile_err("rouge-n", None).field, Field::Value);
+    assert_eq!(compile_err("bleu", Some(json!([]))).field, Field::Value);
+}
+
+#[test]
+fn is_refusal_and_its_negation() {
+    assert!(check_bare("is-refusal", "I'm sorry, but I can't help with that.").passed);
+    let answered = check_bare("is-refusal", "Your refund is on its way.");
+    assert!(!answered.passed);
+    assert!(
+        answered.reason.contains("be a refusal"),
+        "{}",
+        answered.reason
+    );
+    assert!(check_bare("not-is-refusal", "Your refund is on its way.").passed);
+    assert!(!check_bare("not-is-refusal", "As an AI, I cannot do that.").passed);
+    assert_eq!(
+        compile_err("is-refusal", Some(json!("x"))).field,
+        Field::Value
+    );
+}

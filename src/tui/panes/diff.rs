@@ -31,7 +31,7 @@ pub struct DiffLoaded {
 }
 
 pub struct DiffPane {
-    pub prompt: Option<String>,
+    pub(super) prompt: Option<String>,
     pub from: Ref,
     pub to: Ref,
     pub view: View,
@@ -43,9 +43,9 @@ pub struct DiffPane {
     pub cursor: usize,
     /// The selected case's two outputs, side by side.
     pub case_open: bool,
-    pub case_pos: DocPos,
-    pub loaded: Option<DiffLoaded>,
-    pub loading: bool,
+    pub(super) case_pos: DocPos,
+    pub(super) loaded: Option<DiffLoaded>,
+    pub(super) loading: bool,
     /// The current release's run started with `R`, in progress.
     pub running: Option<Gating>,
 }

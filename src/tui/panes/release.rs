@@ -98,19 +98,19 @@ pub struct ReleasePane {
     pub gating: Option<Gating>,
     pub note: String,
     /// The content hash of the draft `note` was written for, once known.
-    pub note_draft: Option<String>,
+    pub(super) note_draft: Option<String>,
     /// The note of an earlier draft of this prompt, set aside when the draft changed:
     /// the note editor offers it again rather than losing it.
-    pub note_set_aside: Option<String>,
+    pub(super) note_set_aside: Option<String>,
     /// The notes of the other prompts, kept while this one is shown.
-    pub notes: std::collections::HashMap<String, KeptNote>,
-    pub reason: String,
+    pub(super) notes: std::collections::HashMap<String, KeptNote>,
+    pub(super) reason: String,
     pub input: Option<Input>,
     /// Selected regression.
     pub cursor: usize,
     /// The selected regression's two outputs, side by side.
     pub case_open: bool,
-    pub case_pos: DocPos,
+    pub(super) case_pos: DocPos,
     /// A rollback shown as a dry run, waiting for a reason and a confirmation.
     pub rollback: Option<Shared<RollbackPlan>>,
     /// The last thing that happened, for the header.

@@ -239,7 +239,7 @@ fn jsonl_has_a_line_per_case_then_a_summary() {
 }
 
 #[test]
-fn junit_marks_failures_and_escapes_text() {
+fn junit_marks_failures_per_suite_and_case_with_latencies() {
     let ws = workspace();
     let o = run_in(ws.path(), &["eval", "--format", "junit"]);
     assert_eq!(o.status.code(), Some(1));
@@ -268,6 +268,54 @@ fn junit_marks_failures_and_escapes_text() {
         xml.contains("<property name=\"p95_latency_ms\" value=\""),
         "{xml}"
     );
+}
+
+#[test]
+fn junit_escapes_markup_in_outputs_and_failure_messages() {
+    let ws = workspace();
+    let root = ws.path();
+    write(
+        root,
+        "evals/markup.toml",
+        "prompt = \"hello\"\n[[cases]]\nid = \"markup\"\nvars = { name = \"<b>\\\"Ann\\\" & 'Co'</b>\" }\n[[cases.assert]]\ntype = \"contains\"\nvalue = \"<i>&\\\"\"\n",
+    );
+    let o = run_in(root, &["eval", "markup", "--format", "junit"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let xml = stdout(&o);
+    // The output, in <system-out>, and the failing assertion's value, in an attribute.
+    assert!(
+        xml.contains("Hello &lt;b&gt;&quot;Ann&quot; &amp; &apos;Co&apos;&lt;/b&gt;"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            r#"message="contains: expected output to contain &quot;&lt;i&gt;&amp;\&quot;&quot;""#
+        ),
+        "{xml}"
+    );
+    // Nothing unescaped is left: every < opens one of the report's own elements.
+    for (i, _) in xml.match_indices('<') {
+        let rest = &xml[i + 1..];
+        assert!(
+            [
+                "?xml",
+                "testsuites",
+                "testsuite",
+                "testcase",
+                "failure",
+                "error",
+                "system-out",
+                "properties",
+                "property",
+                "/"
+            ]
+            .iter()
+            .any(|tag| rest.starts_with(tag)),
+            "a raw < at {i}: {}",
+            &xml[i..(i + 40).min(xml.len())]
+        );
+    }
+    assert!(!xml.contains("<b>") && !xml.contains("<i>"), "{xml}");
 }
 
 #[test]
@@ -559,28 +607,43 @@ fn counts_of_one_are_singular() {
 }
 
 #[test]
-fn help_lists_every_command_and_eval_flag() {
-    let o = bin().arg("--help").output().unwrap();
-    let help = stdout(&o);
-    for cmd in ["check", "eval", "init", "--workspace"] {
-        assert!(help.contains(cmd), "{cmd} missing from --help:\n{help}");
-    }
-    let o = bin().args(["eval", "--help"]).output().unwrap();
-    let help = stdout(&o);
-    for flag in [
-        "--prompt",
-        "--provider",
-        "--model",
-        "--jobs",
-        "--format",
-        "--output",
-        "table",
-        "junit",
-        "markdown",
-    ] {
+fn help_lists_every_subcommand_and_each_ones_flags() {
+    use clap::CommandFactory;
+    // The first word of a help line: a command's or a flag's name.
+    let names = |args: &[&str]| -> Vec<String> {
+        let o = bin().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .flat_map(|l| l.split([' ', ',', '=', '<']))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let top = names(&["--help"]);
+    let cli = promptwright::cli::Cli::command();
+    let mut seen = 0;
+    for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
         assert!(
-            help.contains(flag),
-            "{flag} missing from eval --help:\n{help}"
+            top.contains(&name.to_string()),
+            "{name} missing from --help"
+        );
+        let words = names(&[name, "--help"]);
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                let flag = format!("--{long}");
+                assert!(words.contains(&flag), "{flag} missing from {name} --help");
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10, "only {seen} subcommands");
+    let eval = names(&["eval", "--help"]);
+    for format in ["table", "json", "junit", "markdown"] {
+        assert!(
+            eval.iter().any(|w| w.contains(format)),
+            "{format} missing from eval --help"
         );
     }
 }

@@ -460,7 +460,7 @@ fn reordered_messages_are_moves() {
 }
 
 #[test]
-fn swapped_messages_of_different_content_pair_by_position() {
+fn messages_edited_in_place_pair_by_position() {
     let a = def(vec![
         msg(Role::System, "alpha rules"),
         msg(Role::User, "beta question"),
@@ -482,6 +482,34 @@ fn swapped_messages_of_different_content_pair_by_position() {
             (MessageStatus::Changed, Some(1), Some(1)),
         ]
     );
+}
+
+#[test]
+fn swapped_messages_of_different_content_pair_by_position() {
+    let a = def(vec![
+        msg(Role::System, "alpha rules"),
+        msg(Role::User, "beta question"),
+    ]);
+    let b = def(vec![
+        msg(Role::User, "beta question now"),
+        msg(Role::System, "alpha rules, stricter"),
+    ]);
+    let d = PromptDiff::new(&a, &b);
+    let s: Vec<_> = d
+        .messages
+        .iter()
+        .map(|m| (m.status, m.old_index, m.new_index, m.moved))
+        .collect();
+    // No content matches across positions, so no move: each position changed (its role
+    // with it).
+    assert_eq!(
+        s,
+        vec![
+            (MessageStatus::Changed, Some(0), Some(0), None),
+            (MessageStatus::Changed, Some(1), Some(1), None),
+        ]
+    );
+    assert_well_formed(&d.doc);
 }
 
 #[test]

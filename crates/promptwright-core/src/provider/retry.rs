@@ -155,6 +155,17 @@ mod tests {
             assert!(p.delay(attempt, None) <= p.max_delay);
         }
         assert!(p.delay(0, None) <= Duration::from_millis(250));
+        // Full jitter draws from [0, 250 ms · 2^attempt]: the largest of many draws comes
+        // close to that ceiling, which doubles from one attempt to the next.
+        let largest = |attempt| (0..2000).map(|_| p.delay(attempt, None)).max().unwrap();
+        for attempt in 0..6 {
+            let ceiling = Duration::from_millis(250 << attempt);
+            let top = largest(attempt);
+            assert!(
+                top <= ceiling && top > ceiling.mul_f64(0.9),
+                "{attempt}: {top:?}"
+            );
+        }
         assert!(p.delay(0, Some(Duration::from_secs(3))) >= Duration::from_secs(3));
         assert_eq!(
             p.delay(0, Some(Duration::from_secs(3600))),

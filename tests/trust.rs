@@ -483,3 +483,156 @@ fn token_counts_that_are_not_counts_error_the_case_instead_of_pricing_it() {
     assert_eq!(r.case("c5")["tokens"], json!({"input": 3, "output": 7}));
     assert_eq!(server.count(), 5, "not retried");
 }
+
+// ---------------------------------------------------------------------------------------
+// https: the server's certificate is checked against the system's roots.
+// ---------------------------------------------------------------------------------------
+
+/// `openssl` with `args` in `dir`, which must succeed.
+fn openssl(dir: &Path, args: &[&str]) {
+    let o = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the openssl command is installed");
+    assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
+}
+
+/// A TLS server (`openssl s_server`) on 127.0.0.1 whose certificate is signed by a CA of
+/// the test's own, killed when dropped. It never answers a POST: a client that got past
+/// the handshake times out.
+struct TlsServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl TlsServer {
+    fn start(dir: &Path) -> TlsServer {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=promptwright-test-ca",
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        );
+        std::fs::write(
+            dir.join("ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "leaf.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "ext",
+            ],
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("openssl")
+            .current_dir(dir)
+            .args([
+                "s_server",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-cert",
+                "leaf.pem",
+                "-key",
+                "leaf.key",
+                "-www",
+                "-quiet",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Listening once a connection is accepted; the deadline only catches a hang.
+        let deadline = Instant::now() + HANG;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "openssl s_server never listened");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        TlsServer { child, port }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn https_is_verified_against_the_system_roots() {
+    let certs = tempfile::tempdir().unwrap();
+    let server = TlsServer::start(certs.path());
+    let providers = format!(
+        "[providers.real]\nkind = \"openai\"\nbase_url = \"https://127.0.0.1:{}/v1\"\ntimeout_s = 0.5\nmax_retries = 0\n",
+        server.port
+    );
+    let ws = workspace(&providers, PROMPT, &suite(1));
+    // The system's roots do not include the test's CA: the certificate is refused.
+    let run = eval(ws.path(), &[]);
+    let err = run.error("c1");
+    assert!(
+        err.contains("invalid peer certificate: UnknownIssuer"),
+        "{err}"
+    );
+    // Roots read from SSL_CERT_FILE (where the system's roots are looked up) with the
+    // test's CA in it: the handshake passes, and only the silent server times out.
+    let ca = certs.path().join("ca.pem");
+    let run = eval_env(
+        ws.path(),
+        &[],
+        &[
+            ("SSL_CERT_FILE", ca.to_str().unwrap()),
+            ("SSL_CERT_DIR", "/nonexistent"),
+        ],
+    );
+    let err = run.error("c1");
+    assert!(err.contains("timed out"), "{err}");
+    assert!(!err.contains("certificate"), "{err}");
+}

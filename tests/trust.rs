@@ -636,3 +636,24 @@ fn https_is_verified_against_the_system_roots() {
     assert!(err.contains("timed out"), "{err}");
     assert!(!err.contains("certificate"), "{err}");
 }
+
+#[test]
+fn no_usable_root_certificates_is_a_clear_error_before_any_call() {
+    let providers = "[providers.real]\nkind = \"openai\"\nbase_url = \"https://127.0.0.1:9/v1\"\ntimeout_s = 0.5\nmax_retries = 0\n";
+    let ws = workspace(providers, PROMPT, &suite(1));
+    let empty = ws.path().join("no-certs.pem");
+    std::fs::write(&empty, "").unwrap();
+    let run = eval_env(
+        ws.path(),
+        &[],
+        &[
+            ("SSL_CERT_FILE", empty.to_str().unwrap()),
+            ("SSL_CERT_DIR", "/nonexistent"),
+        ],
+    );
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let err = run.stderr();
+    assert!(err.contains("cannot set up the HTTP client"), "{err}");
+    assert!(err.contains("SSL_CERT_FILE"), "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+}

@@ -100,7 +100,11 @@ fn pin(ev: &mut RunEvent) {
 /// A case's latency, and the `latency` assertion's reason that quotes it.
 fn pin_case(c: &mut CaseResult) {
     c.latency_ms = c.latency_ms.map(|_| 0);
-    for a in c.assertions.iter_mut().filter(|a| a.type_name.ends_with("latency")) {
+    for a in c
+        .assertions
+        .iter_mut()
+        .filter(|a| a.type_name.ends_with("latency"))
+    {
         if let Some(at) = a.reason.find("it took ") {
             a.reason.replace_range(at.., "it took 0 ms");
         }

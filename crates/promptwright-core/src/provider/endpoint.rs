@@ -21,6 +21,8 @@ pub const MAX_TOKENS_REPORTED: u64 = 1_000_000_000;
 const MIB: f64 = 1024.0 * 1024.0;
 
 pub(crate) struct Endpoint {
+    /// The shared client for the URL's scheme (cloning it shares its connection pool).
+    client: reqwest::Client,
     url: Url,
     key: Option<Secret>,
     timeout_s: f64,
@@ -45,7 +47,14 @@ impl Endpoint {
             ))
         })?;
         super::trust::authorize(cfg)?;
+        let client = http::client(url.as_str()).map_err(|e| {
+            ProviderError::Config(format!(
+                "provider `{}`: cannot set up the HTTP client ({e}); for https the system's root certificates must be readable (SSL_CERT_FILE, SSL_CERT_DIR)",
+                cfg.name
+            ))
+        })?;
         Ok(Endpoint {
+            client,
             url,
             key: http::read_key(&cfg.name, cfg.api_key_env.as_deref())?,
             timeout_s: cfg.timeout_s,
@@ -56,7 +65,7 @@ impl Endpoint {
 
     /// A POST to the endpoint on the shared client.
     pub fn post(&self) -> reqwest::RequestBuilder {
-        http::client(self.url.as_str()).post(self.url.clone())
+        self.client.post(self.url.clone())
     }
 
     pub fn key(&self) -> Option<&Secret> {

@@ -14,9 +14,11 @@ use super::ProviderError;
 /// whose answer looks like the model's. Plain `http://` (local servers, the common case for a
 /// benchmark or a llama.cpp box) gets a client that trusts no certificate: loading the
 /// system's roots costs tens of milliseconds at start and buys nothing without TLS.
-pub(crate) fn client(url: &str) -> reqwest::Client {
-    static TLS: OnceLock<reqwest::Client> = OnceLock::new();
-    static PLAIN: OnceLock<reqwest::Client> = OnceLock::new();
+pub(crate) fn client(url: &str) -> Result<reqwest::Client, String> {
+    // A client that cannot be built (no usable root certificates, say) is an error to
+    // report, never a fallback: a default client would follow redirects with the key.
+    static TLS: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    static PLAIN: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
     let (cell, roots): (_, fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder) =
         if is_plain_http(url) {
             (&PLAIN, |b| b.tls_certs_only([]))
@@ -32,7 +34,15 @@ pub(crate) fn client(url: &str) -> reqwest::Client {
                 .user_agent(concat!("promptwright/", env!("CARGO_PKG_VERSION"))),
         )
         .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
+        .map_err(|e| {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            text
+        })
     })
     .clone()
 }

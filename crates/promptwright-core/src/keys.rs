@@ -62,8 +62,11 @@ pub fn files() -> Vec<FileKeys> {
         file(".promptwright/cache", "docs/reference/runs.md").with::<CachedAnswer>(),
         file(".promptwright/gates.jsonl", "docs/reference/runs.md").with::<GateRecord>(),
         file("eval --format json", "docs/reference/reports.md").with::<RunRecord>(),
-        file("~/.config/promptwright/config.toml", "docs/security.md")
-            .with::<crate::userconfig::File>(),
+        file(
+            "~/.config/promptwright/config.toml",
+            "docs/reference/security.md",
+        )
+        .with::<crate::userconfig::File>(),
     ];
     out.retain(|f| !f.keys.is_empty());
     out

@@ -37,16 +37,14 @@ fn assert_whole(bytes: &[u8], what: &str) {
     );
 }
 
-/// The helper process: rewrites the target with new versions until it is killed. Run
-/// only by `a_writer_killed_mid_write_leaves_the_old_file_whole`, which starts this
-/// test binary again with the target in the environment.
-#[test]
-#[ignore = "helper process, started by the kill test"]
-fn child_rewrites_until_killed() {
-    let target = PathBuf::from(std::env::var(CHILD_TARGET).expect("started by the kill test"));
+/// The writer to kill: the kill test starts this test binary again, running only
+/// itself, with the target in the environment; that process rewrites the target with
+/// new versions until it is killed.
+fn rewrite_until_killed(target: &Path) -> ! {
     for n in 1.. {
-        write_atomic(&target, &version(n)).expect("write");
+        write_atomic(target, &version(n)).expect("write");
     }
+    unreachable!("killed before it runs out of versions")
 }
 
 fn temp_files(dir: &Path, target: &Path) -> Vec<(PathBuf, u64)> {
@@ -61,6 +59,9 @@ fn temp_files(dir: &Path, target: &Path) -> Vec<(PathBuf, u64)> {
 
 #[test]
 fn a_writer_killed_mid_write_leaves_the_old_file_whole() {
+    if let Some(target) = std::env::var_os(CHILD_TARGET) {
+        rewrite_until_killed(Path::new(&target));
+    }
     let mut killed_mid_write = 0;
     for attempt in 0..5 {
         let dir = tempfile::tempdir().unwrap();
@@ -69,8 +70,7 @@ fn a_writer_killed_mid_write_leaves_the_old_file_whole() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "child_rewrites_until_killed",
-                "--ignored",
+                "a_writer_killed_mid_write_leaves_the_old_file_whole",
                 "--nocapture",
             ])
             .env(CHILD_TARGET, &target)

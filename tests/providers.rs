@@ -513,10 +513,7 @@ fn anthropic_messages_api_shape_headers_and_usage() {
 
 #[test]
 fn anthropic_keeps_the_prompts_max_tokens_and_accepts_a_v1_base_url() {
-    let server = Server::always(Reply::new(
-        200,
-        r#"{"content": [{"type": "text", "text": "hi"}], "usage": {"input_tokens": 1, "output_tokens": 1}}"#,
-    ));
+    let server = Server::always(message("hi", 1, 1));
     let providers = format!(
         "[providers.real]\nkind = \"anthropic\"\nbase_url = \"{}/v1/\"\ntimeout_s = 1\nmax_retries = 0\n",
         server.url

@@ -64,10 +64,7 @@ fn render_prints_the_body_an_openai_server_receives() {
 
 #[test]
 fn render_prints_the_body_an_anthropic_server_receives() {
-    let server = Server::always(Reply::new(
-        200,
-        r#"{"content": [{"type": "text", "text": "ok"}], "usage": {"input_tokens": 1, "output_tokens": 1}}"#,
-    ));
+    let server = Server::always(message("ok", 1, 1));
     let providers = format!(
         "[providers.real]\nkind = \"anthropic\"\nbase_url = \"{}\"\ntimeout_s = 1\nmax_retries = 0\n",
         server.url

@@ -278,14 +278,8 @@ fn sides_are_picked_with_keys_and_the_draft_is_the_editors_text() {
     );
 }
 
-#[test]
-fn outputs_view_lists_regressions_first_and_opens_a_case() {
-    let ws = workspace();
-    run_as(ws.path(), V1);
-    run_as(ws.path(), DRAFT);
-    let mut app = open(ws.path());
-    app.update(ch('o'));
-    assert_eq!(app.diff.mode, DiffMode::Outputs);
+/// The demo's three cases in review order: the regression, the fix, the unchanged one.
+fn assert_review_order(app: &App) {
     let o = app.diff.outputs().expect("both sides have runs");
     let order: Vec<(CaseChange, &str)> =
         o.cases.iter().map(|c| (c.change, c.id.as_str())).collect();
@@ -297,6 +291,17 @@ fn outputs_view_lists_regressions_first_and_opens_a_case() {
             (CaseChange::Unchanged, "same")
         ]
     );
+}
+
+#[test]
+fn outputs_view_lists_regressions_first_and_opens_a_case() {
+    let ws = workspace();
+    run_as(ws.path(), V1);
+    run_as(ws.path(), DRAFT);
+    let mut app = open(ws.path());
+    app.update(ch('o'));
+    assert_eq!(app.diff.mode, DiffMode::Outputs);
+    assert_review_order(&app);
     let text = frame(&app, 120, 30);
     insta::assert_snapshot!("diff_outputs", text);
     app.update(ch('j'));
@@ -432,17 +437,7 @@ fn r_runs_the_current_release_and_the_outputs_compare_both_sides() {
     super::testing::perform(&mut app, ws.path(), cmds);
 
     assert!(app.diff.running.is_none());
-    let o = app.diff.outputs().expect("both sides have runs now");
-    let order: Vec<(CaseChange, &str)> =
-        o.cases.iter().map(|c| (c.change, c.id.as_str())).collect();
-    assert_eq!(
-        order,
-        vec![
-            (CaseChange::Regression, "brief"),
-            (CaseChange::Fix, "warm"),
-            (CaseChange::Unchanged, "same")
-        ]
-    );
+    assert_review_order(&app);
     let text = frame(&app, 120, 30);
     assert!(
         text.contains("ran current (v1): 3 cases · ✓2 ✗1 !0"),

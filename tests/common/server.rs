@@ -232,6 +232,19 @@ pub fn chat(text: &str, input: u64, output: u64) -> Reply {
     .header("content-type", "application/json")
 }
 
+/// A successful Anthropic messages answer.
+pub fn message(text: &str, input: u64, output: u64) -> Reply {
+    Reply::new(
+        200,
+        json!({
+            "content": [{"type": "text", "text": text}],
+            "usage": {"input_tokens": input, "output_tokens": output}
+        })
+        .to_string(),
+    )
+    .header("content-type", "application/json")
+}
+
 /// An error body in the shape OpenAI and Anthropic use.
 pub fn api_error(status: u16, message: &str) -> Reply {
     Reply::new(status, json!({"error": {"message": message}}).to_string())

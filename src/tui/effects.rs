@@ -37,7 +37,8 @@ pub struct Effects {
     root: PathBuf,
     tx: mpsc::UnboundedSender<Msg>,
     runtime: tokio::runtime::Handle,
-    /// The run or gate in progress, for `CancelRun` and for quitting.
+    /// The latest run or gate, for `CancelRun` and for quitting; cancelling one that
+    /// has ended does nothing, so it need not be forgotten when it ends.
     run: Option<CancellationToken>,
     pub watch: FileWatch,
     in_flight: Arc<InFlight>,
@@ -86,18 +87,11 @@ impl Effects {
         }
     }
 
-    /// Sees a message before the app does: a finished run frees its cancel token, a file
-    /// opened from the problems list is watched from then on.
+    /// Sees a message before the app does: a file opened from the problems list is
+    /// watched from then on.
     pub fn observe(&mut self, m: &Msg) {
         if let Msg::FileOpened { result: Ok(o), .. } = m {
             self.watch.watch(&o.rel, &o.path, &o.text);
-        }
-        if let Msg::Run(RunEvent::Finished(_))
-        | Msg::RunFailed(_)
-        | Msg::GateDone(_)
-        | Msg::DiffRunDone(_) = m
-        {
-            self.run = None;
         }
     }
 

@@ -21,7 +21,7 @@ fn first_frame(root: &Path) -> (f64, usize) {
     tui::render(&mut terminal, &app).expect("draw");
     (
         started.elapsed().as_secs_f64() * 1000.0,
-        app.prompts.entries.len(),
+        app.prompts.entries().len(),
     )
 }
 

@@ -56,8 +56,6 @@ pub struct App {
     /// A one-line note for the status bar (saved, save failed, ...).
     pub note: Option<String>,
     pub quitting: bool,
-    /// The editor's last search, offered again by Ctrl-F.
-    pub last_search: String,
 }
 
 impl From<super::Loaded> for App {
@@ -86,12 +84,8 @@ impl App {
             size: Rect::new(0, 0, 80, 24),
             note: None,
             quitting: false,
-            last_search: String::new(),
         };
-        let config = app.ws.config.clone();
-        for e in &mut app.prompts.entries {
-            e.validate(config.as_ref());
-        }
+        app.prompts.validate_all(app.ws.config.as_ref());
         app
     }
 
@@ -108,13 +102,15 @@ impl App {
     /// The focused pane's context, overlays aside (what the help describes).
     pub fn pane_context(&self) -> Context {
         match self.tab {
-            Tab::Prompts if self.prompts.focus == Focus::Editor && self.prompts.bar.is_some() => {
+            Tab::Prompts
+                if self.prompts.focus() == Focus::Editor && self.prompts.bar().is_some() =>
+            {
                 Context::EditorBar
             }
-            Tab::Prompts if self.prompts.focus == Focus::Editor => Context::Editor,
+            Tab::Prompts if self.prompts.focus() == Focus::Editor => Context::Editor,
             Tab::Prompts => Context::PromptList,
-            Tab::Evals if self.evals.filter_editing => Context::FilterInput,
-            Tab::Evals if self.evals.detail.is_some() => Context::EvalsDetail,
+            Tab::Evals if self.evals.is_filtering() => Context::FilterInput,
+            Tab::Evals if self.evals.detail().is_some() => Context::EvalsDetail,
             Tab::Evals => Context::EvalsList,
             Tab::Diff => Context::Diff,
             Tab::Release if self.release.input.is_some() => Context::ReleaseInput,
@@ -123,7 +119,7 @@ impl App {
     }
 
     pub fn running(&self) -> bool {
-        self.evals.run.is_some()
+        self.evals.is_running()
     }
 
     /// Any run in progress (the Evals pane's, the gate, the current release's from the
@@ -143,12 +139,8 @@ impl App {
                 Vec::new()
             }
             Msg::ValidateDue { prompt, generation } => {
-                let config = self.ws.config.clone();
-                if let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == prompt) {
-                    if e.generation == generation {
-                        e.validate(config.as_ref());
-                    }
-                }
+                self.prompts
+                    .validate_due(&prompt, generation, self.ws.config.as_ref());
                 Vec::new()
             }
             Msg::Saved { prompt, result } => self.on_saved(&prompt, result),
@@ -167,9 +159,7 @@ impl App {
             Msg::ReleaseLoaded(loaded) => {
                 if let Ok(p) = &loaded.proposal {
                     let sha = p.current.as_ref().map(|c| c.release.content_sha256.clone());
-                    if let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == p.name) {
-                        e.release_sha = sha;
-                    }
+                    self.prompts.on_release_read(&p.name, sha);
                 }
                 self.release.apply_loaded(*loaded);
                 if std::mem::take(&mut self.release.gate_requested) {
@@ -225,10 +215,15 @@ impl App {
                 Vec::new()
             }
             Msg::WorkspaceFilesChanged => vec![Cmd::ReloadWorkspace],
-            Msg::ExternalEdited { prompt, result } => self.on_external_edited(&prompt, result),
+            Msg::ExternalEdited { prompt, result } => {
+                let reply =
+                    self.prompts
+                        .on_external_edited(&prompt, result, self.ws.config.as_ref());
+                self.answer(reply)
+            }
             Msg::FileChanged { prompt, text } => {
-                self.on_file_changed(&prompt, text);
-                Vec::new()
+                let reply = self.prompts.on_file_changed(&prompt, text);
+                self.answer(reply)
             }
         }
     }
@@ -242,7 +237,10 @@ impl App {
         // Where text is typed, every unbound key is text; elsewhere it does nothing.
         match ctx {
             Context::Editor => self.prompts.type_in_editor(key),
-            Context::EditorBar => self.type_in_bar(key),
+            Context::EditorBar => {
+                let reply = self.prompts.type_in_bar(key);
+                self.answer(reply)
+            }
             Context::FilterInput => {
                 self.evals.type_in_filter(key);
                 Vec::new()
@@ -335,8 +333,8 @@ impl App {
                 self.answer(reply)
             }
             Action::LeaveEditor => {
-                self.leave_editor();
-                Vec::new()
+                let reply = self.prompts.leave_editor();
+                self.answer(reply)
             }
             Action::ConfirmSave => {
                 self.overlay = None;
@@ -386,7 +384,10 @@ impl App {
             | Action::BarConfirm
             | Action::SearchPrev
             | Action::CloseBar
-            | Action::OpenExternal => self.act_editor(action),
+            | Action::OpenExternal => {
+                let reply = self.prompts.on_editor_action(action);
+                self.answer(reply)
+            }
         }
     }
 

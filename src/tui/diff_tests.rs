@@ -446,7 +446,7 @@ fn r_runs_the_current_release_and_the_outputs_compare_both_sides() {
     insta::assert_snapshot!("diff_outputs_after_running_current", text);
     // The release's results are not the draft's: the Evals pane still shows the draft.
     assert_eq!(app.evals.result("s", "brief").cloned(), draft_brief);
-    assert!(app.evals.run.is_none() && app.evals.last_run.is_none());
+    assert!(!app.evals.is_running() && app.evals.last_run().is_none());
 }
 
 #[test]

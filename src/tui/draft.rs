@@ -16,7 +16,7 @@ impl App {
     /// waiting for the debounce; why not when it has errors.
     pub fn draft_prompt(&mut self, name: &str) -> Result<Prompt, String> {
         let config = self.ws.config.clone();
-        let Some(e) = self.prompts.entries.iter_mut().find(|e| e.name == name) else {
+        let Some(e) = self.prompts.prompt_mut(name) else {
             return Err(format!("no prompt named `{name}` in prompts/"));
         };
         if e.validated != e.generation {
@@ -42,7 +42,7 @@ impl App {
         };
         self.draft_prompt(prompt)?;
         let mut ws = Workspace::clone(&loaded);
-        for e in &self.prompts.entries {
+        for e in self.prompts.entries() {
             // A prompt with errors is not used by this request (checked above); its
             // file's version stays so the suites that name it still resolve.
             if let Some(p) = self.prompts.draft(&e.name) {
@@ -104,7 +104,7 @@ impl App {
             return Some(why);
         }
         let name = self.release.proposal()?.name.clone();
-        let entry = self.prompts.entries.iter().find(|e| e.name == name)?;
+        let entry = self.prompts.prompt(&name)?;
         entry.is_dirty().then(|| {
             format!(
                 "{} has unsaved edits: save them (Ctrl-S in the Prompts pane), then x",

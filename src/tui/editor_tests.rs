@@ -100,7 +100,10 @@ fn ctrl_f_searches_highlights_and_steps_through_matches() {
     let buf = t.backend().buffer();
     assert!(!(0..120).any(|x| buf[(x, 4)].bg == Color::Yellow));
     app.update(ctrl('f'));
-    assert_eq!(app.prompts.bar, Some(Bar::Search("MESSAGES".into())));
+    assert_eq!(
+        app.prompts.bar().cloned(),
+        Some(Bar::Search("MESSAGES".into()))
+    );
     app.update(key(KeyCode::Enter));
     assert_eq!(cursor(&app), (6, 2));
     // No match says so and leaves the cursor where it was.
@@ -115,11 +118,15 @@ fn ctrl_f_searches_highlights_and_steps_through_matches() {
 fn ctrl_g_goes_to_a_line() {
     let (_ws, mut app) = editing();
     app.update(ctrl('g'));
-    assert_eq!(app.prompts.bar, Some(Bar::GoTo(String::new())));
+    assert_eq!(app.prompts.bar().cloned(), Some(Bar::GoTo(String::new())));
     for c in "8a".chars() {
         app.update(ch(c));
     }
-    assert_eq!(app.prompts.bar, Some(Bar::GoTo("8".into())), "digits only");
+    assert_eq!(
+        app.prompts.bar().cloned(),
+        Some(Bar::GoTo("8".into())),
+        "digits only"
+    );
     insta::assert_snapshot!("editor_go_to_line", frame(&app).backend());
     app.update(key(KeyCode::Enter));
     assert_eq!(app.context(), Context::Editor);

@@ -131,8 +131,8 @@ fn r_runs_the_selected_suite_and_results_fill_the_table() {
     assert_eq!(status_of(&app, "ada"), Some(Status::Pass));
     assert_eq!(status_of(&app, "bob"), Some(Status::Fail));
     assert_eq!(status_of(&app, "no-name"), Some(Status::Error));
-    assert!(app.evals.run.is_none());
-    let last = app.evals.last_run.clone().unwrap();
+    assert!(!app.evals.is_running());
+    let last = app.evals.last_run().cloned().unwrap();
     assert!(last.complete);
     assert_eq!(
         (last.counts.passed, last.counts.failed, last.counts.errors),
@@ -153,7 +153,7 @@ fn r_runs_the_selected_suite_and_results_fill_the_table() {
     assert!(text.contains("template: missing variable `name`"), "{text}");
     insta::assert_snapshot!(
         "evals_table",
-        text.split(&app.evals.last_run.as_ref().unwrap().run_id)
+        text.split(&app.evals.last_run().unwrap().run_id)
             .collect::<Vec<_>>()
             .join("RUN_ID")
     );
@@ -176,7 +176,7 @@ fn capital_r_runs_every_suite_of_the_prompt() {
         app.evals.result("other", "solo").map(|r| r.status),
         Some(Status::Pass)
     );
-    assert_eq!(app.evals.last_run.as_ref().unwrap().total, 6);
+    assert_eq!(app.evals.last_run().unwrap().total, 6);
 }
 
 #[test]
@@ -198,28 +198,28 @@ fn failures_filter_and_review_navigation() {
     assert_eq!(app.evals.current_case(), Some(("greet", "dee")));
     // f keeps only failures and errors, and the cursor stays on its case.
     app.update(ch('f'));
-    assert_eq!(app.evals.rows.len(), 3);
+    assert_eq!(app.evals.visible_rows(), 3);
     assert_eq!(app.evals.current_case(), Some(("greet", "dee")));
     app.update(ch('f'));
-    assert_eq!(app.evals.rows.len(), 5);
+    assert_eq!(app.evals.visible_rows(), 5);
     // / filters by id or text; Enter keeps it, Esc clears it.
     app.update(ch('/'));
     for c in "bo".chars() {
         app.update(ch(c));
     }
-    assert_eq!(app.evals.rows.len(), 1);
+    assert_eq!(app.evals.visible_rows(), 1);
     app.update(key(KeyCode::Enter));
-    assert!(!app.evals.filter_editing);
-    assert_eq!(app.evals.rows.len(), 1);
+    assert!(!app.evals.is_filtering());
+    assert_eq!(app.evals.visible_rows(), 1);
     app.update(ch('/'));
     app.update(key(KeyCode::Esc));
-    assert_eq!(app.evals.rows.len(), 5);
+    assert_eq!(app.evals.visible_rows(), 5);
     // Text in the output matches too: every output says "Hello".
     app.update(ch('/'));
     for c in "hello dee".chars() {
         app.update(ch(c));
     }
-    assert_eq!(app.evals.rows.len(), 1);
+    assert_eq!(app.evals.visible_rows(), 1);
     assert_eq!(app.evals.current_case(), Some(("greet", "dee")));
 }
 
@@ -231,7 +231,7 @@ fn the_detail_shows_everything_and_steps_through_failures() {
     execute(&mut app, cmds);
     app.update(ch('n'));
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.evals.detail.as_ref().unwrap().id, "bob");
+    assert_eq!(app.evals.detail().unwrap().id, "bob");
     let text = frame(&app, 100, 30).backend().to_string();
     for needle in [
         "greet/bob",
@@ -250,11 +250,11 @@ fn the_detail_shows_everything_and_steps_through_failures() {
     insta::assert_snapshot!("evals_detail", frame(&app, 100, 30).backend());
     // n steps to the next failure without leaving the detail.
     app.update(ch('n'));
-    assert_eq!(app.evals.detail.as_ref().unwrap().id, "no-name");
+    assert_eq!(app.evals.detail().unwrap().id, "no-name");
     app.update(key(KeyCode::Down));
-    assert_eq!(app.evals.detail.as_ref().unwrap().scroll, 1);
+    assert_eq!(app.evals.detail().unwrap().scroll, 1);
     app.update(key(KeyCode::Esc));
-    assert!(app.evals.detail.is_none());
+    assert!(app.evals.detail().is_none());
     assert_eq!(app.evals.current_case(), Some(("greet", "no-name")));
 }
 
@@ -276,7 +276,7 @@ fn e_opens_the_prompt_with_the_case_in_the_preview_and_dot_reruns_one_case() {
         }]
     );
     execute(&mut app, cmds);
-    assert_eq!(app.evals.last_run.as_ref().unwrap().total, 1);
+    assert_eq!(app.evals.last_run().unwrap().total, 1);
     assert_eq!(
         status_of(&app, "ada"),
         Some(Status::Pass),
@@ -284,7 +284,7 @@ fn e_opens_the_prompt_with_the_case_in_the_preview_and_dot_reruns_one_case() {
     );
     app.update(ch('e'));
     assert_eq!(app.tab, Tab::Prompts);
-    assert_eq!(app.prompts.focus, super::panes::prompts::Focus::Editor);
+    assert_eq!(app.prompts.focus(), super::panes::prompts::Focus::Editor);
     let e = app.prompts.current().unwrap();
     assert_eq!(e.name, "greet");
     let c = e.case().unwrap();
@@ -301,10 +301,10 @@ fn suites_show_their_pass_rate_and_are_selectable() {
     assert!(text.contains(" 40% greet"), "{text}");
     assert!(text.contains("100% other"), "{text}");
     app.update(ch('h'));
-    assert_eq!(app.evals.focus, EvalsFocus::Suites);
+    assert_eq!(app.evals.focus(), EvalsFocus::Suites);
     app.update(ch('j'));
     assert_eq!(app.evals.suite().unwrap().name, "other");
-    assert_eq!(app.evals.rows.len(), 1);
+    assert_eq!(app.evals.visible_rows(), 1);
 }
 
 #[test]
@@ -318,7 +318,7 @@ fn results_of_earlier_runs_are_there_at_start() {
         again.evals.result("greet", "bob").map(|r| r.status),
         Some(Status::Fail)
     );
-    assert_eq!(again.evals.counts["greet"].passed, 2);
+    assert_eq!(again.evals.tally("greet").passed, 2);
 }
 
 /// A local OpenAI-compatible server that echoes the user message, holding each answer
@@ -446,22 +446,22 @@ fn the_real_loop_runs_cancels_resumes_saves_reloads_gates_and_exports() {
                 // Mid-run: two cases in are too few for an ETA, shown as "—".
                 app.update(Msg::Tick(app.now + Duration::from_secs(2)));
                 let text = frame(app, 100, 24).backend().to_string();
-                let run_id = app.evals.run.as_ref().unwrap().run_id.clone();
+                let run_id = app.evals.run().unwrap().run_id.clone();
                 // Latencies vary from run to run, and so does their width: masked.
                 let text = latency.replace_all(&text, "  NN ms  ");
                 insta::assert_snapshot!("evals_gauge_mid_run", text.replace(&run_id, "RUN_ID"));
                 // Typing and navigation work while results stream in.
                 let mut cmds = app.update(ch('j'));
-                assert_eq!(app.evals.cursor, 1);
+                assert_eq!(app.evals.current_case(), Some(("greet", "bob")));
                 let cancel = app.update(m);
                 assert_eq!(cancel, vec![Cmd::CancelRun]);
-                assert!(app.evals.run.as_ref().unwrap().cancelling);
+                assert!(app.evals.run().unwrap().cancelling);
                 cmds.extend(cancel);
                 cmds
             })
             .unwrap();
     });
-    let last = app.evals.last_run.clone().unwrap();
+    let last = app.evals.last_run().cloned().unwrap();
     assert!(!last.complete, "cancelled runs are incomplete");
     let done = last.counts.passed + last.counts.failed + last.counts.errors;
     // Nothing starts after the cancel, not even a case that asks no server.
@@ -472,7 +472,7 @@ fn the_real_loop_runs_cancels_resumes_saves_reloads_gates_and_exports() {
     // u resumes it: the recorded cases are not asked again; cy, cut off, is.
     server.open();
     drive.send(&mut app, ch('u')).unwrap();
-    let resumed = app.evals.last_run.clone().unwrap();
+    let resumed = app.evals.last_run().cloned().unwrap();
     assert!(resumed.complete);
     assert_eq!(resumed.run_id, last.run_id, "the same run, continued");
     // cy again and dee (no-name is a template error and asks nothing).

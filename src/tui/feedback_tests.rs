@@ -156,7 +156,7 @@ fn e_on_a_case_enters_the_editor_with_that_case_in_the_preview() {
     app.update(Msg::Resize(120, 30));
     keys(&mut app, root, "2rne");
     assert_eq!(app.tab, Tab::Prompts);
-    assert_eq!(app.prompts.focus, Focus::Editor);
+    assert_eq!(app.prompts.focus(), Focus::Editor);
     assert_eq!(app.context(), Context::Editor);
     let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
     super::render(&mut t, &app).unwrap();

@@ -73,7 +73,10 @@ fn a_broken_workspace_toml_is_fixed_in_the_editor_from_the_problems_list() {
 
     run(&mut app, root, key(KeyCode::Enter));
     assert_eq!(app.overlay, None);
-    assert_eq!((app.tab, app.prompts.focus), (Tab::Prompts, Focus::Editor));
+    assert_eq!(
+        (app.tab, app.prompts.focus()),
+        (Tab::Prompts, Focus::Editor)
+    );
     let e = app.prompts.editing().unwrap();
     assert_eq!(e.rel_path, "workspace.toml");
     assert_eq!(e.editor.cursor(), (6, 16), "at 7:17");
@@ -167,7 +170,7 @@ fn a_broken_suite_is_fixed_in_the_editor_and_its_edits_survive_closing_it() {
 
     // Closing keeps the edits; quitting asks about them.
     run(&mut app, root, key(KeyCode::Esc));
-    assert!(app.prompts.files.shown.is_none());
+    assert!(!app.prompts.shows_file());
     assert!(
         app.note
             .as_deref()

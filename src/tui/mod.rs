@@ -5,7 +5,6 @@
 pub mod app;
 mod draft;
 pub mod drive;
-mod editor_actions;
 pub mod effects;
 mod eta;
 mod external;
@@ -72,7 +71,7 @@ use app::{App, WorkspaceInfo};
 use effects::{Effects, Flow};
 use msg::Msg;
 use panes::evals::{EvalsPane, SuiteRow};
-use panes::prompts::{Focus, PreviewCase, PromptEntry, PromptsPane};
+use panes::prompts::{PreviewCase, PromptEntry, PromptsPane};
 
 use promptwright_core::workspace::Workspace;
 use promptwright_core::workspace::lenient::{Lenient, load_lenient, read_config};
@@ -146,14 +145,7 @@ pub fn load(root: &Path) -> Loaded {
             load_errors,
         },
         workspace,
-        prompts: PromptsPane {
-            entries,
-            selected: 0,
-            focus: Focus::List,
-            preview_scroll: 0,
-            bar: None,
-            files: panes::files::OpenFiles::default(),
-        },
+        prompts: PromptsPane::new(entries),
         evals,
     }
 }

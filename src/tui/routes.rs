@@ -7,7 +7,6 @@ use super::keymap::Action;
 use super::layout;
 use super::msg::Cmd;
 use super::panes::Reply;
-use super::panes::prompts::Focus;
 use super::panes::release::{Gating, Shared};
 
 impl App {
@@ -137,20 +136,12 @@ impl App {
         let Some(prompt) = self.evals.suite().map(|s| s.prompt.clone()) else {
             return;
         };
-        let Some(i) = self.prompts.entries.iter().position(|e| e.name == prompt) else {
-            self.note = Some(format!("no file prompts/{prompt}.toml to edit"));
-            return;
-        };
-        self.prompts.select(i);
-        let e = &mut self.prompts.entries[i];
-        if let Some(k) = e.cases.iter().position(|c| c.suite == suite && c.id == id) {
-            e.case_index = k;
+        match self.prompts.edit_case(&prompt, &suite, &id) {
+            Ok(note) => {
+                self.note = Some(note);
+                self.tab = Tab::Prompts;
+            }
+            Err(why) => self.note = Some(why),
         }
-        self.note = Some(format!(
-            "editing {} · preview: {suite}/{id} · Esc leaves the editor",
-            e.rel_path
-        ));
-        self.prompts.focus = Focus::Editor;
-        self.tab = Tab::Prompts;
     }
 }

@@ -12,7 +12,6 @@ use ratatui::crossterm::event::{
 use super::app::{App, Overlay, Tab};
 use super::keymap::{self, Action, BINDINGS, Context};
 use super::msg::{Cmd, Msg};
-use super::panes::evals::EvalsFocus;
 use super::panes::prompts::Focus;
 use super::testing::{ch, ctrl, echo_workspace, key, write};
 use super::widgets::help;
@@ -93,7 +92,7 @@ fn opens_on_the_prompts_pane_with_list_editor_and_preview() {
     let ws = workspace();
     let app = app_for(ws.path());
     assert_eq!(app.tab, Tab::Prompts);
-    assert_eq!(app.prompts.entries.len(), 2);
+    assert_eq!(app.prompts.entries().len(), 2);
     let t = frame(&app, 100, 30);
     insta::assert_snapshot!("prompts_pane", t.backend());
 }
@@ -184,11 +183,14 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
         match b.action {
             Action::Tab(i) => app.tab = Tab::ALL[(i + 1) % 4],
             Action::Up => app.prompts.select(1),
-            Action::PageUp => app.prompts.preview_scroll = 10,
+            Action::PageUp => {
+                // A page down the preview, so a page up has somewhere to go.
+                app.act(Action::PageDown);
+            }
             Action::Reload => {
                 app.update(Msg::Saved {
                     prompt: "greet".into(),
-                    result: Ok(app.prompts.entries[0].text()),
+                    result: Ok(app.prompts.entries()[0].text()),
                 });
                 app.update(Msg::FileChanged {
                     prompt: "greet".into(),
@@ -212,8 +214,9 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
         match b.ctx {
             Context::EvalsDetail => {
                 app.act(Action::Open);
-                if let Some(d) = &mut app.evals.detail {
-                    d.scroll = 5;
+                // Scrolled down, so scrolling up has somewhere to go.
+                for _ in 0..5 {
+                    app.act(Action::Down);
                 }
             }
             Context::FilterInput => {
@@ -275,11 +278,15 @@ fn prepare_evals(app: &mut App, action: Action) {
     };
     result("ada", Status::Pass);
     result("no-name", Status::Error);
-    app.evals.cursor = 1;
+    // The cursor on the second case, or on the first for the moves down and the jumps
+    // to a failure (the second case is the only one).
+    app.act(Action::Down);
     match action {
-        Action::FocusRight => app.evals.focus = EvalsFocus::Suites,
+        Action::FocusRight => {
+            app.act(Action::FocusLeft);
+        }
         Action::NextFailure | Action::PrevFailure | Action::Down | Action::PageDown => {
-            app.evals.cursor = 0
+            app.act(Action::Up);
         }
         Action::CancelRun | Action::ResumeRun => {
             let header = RunHeader {
@@ -416,22 +423,22 @@ fn type_in_editor_then_leave(app: &mut App) {
 fn snapshot_state(app: &App) -> String {
     format!(
         "{:?} {:?} {:?} {:?} {:?} {} {:?} {:?} {:?} {:?} {} {} {} {:?} {:?}",
-        app.evals.focus,
-        app.evals.cursor,
-        app.evals.detail,
-        app.evals.filter_editing,
-        app.evals.failures_only,
-        app.evals.filter,
+        app.evals.focus(),
+        app.evals.current_case(),
+        app.evals.detail(),
+        app.evals.is_filtering(),
+        app.evals.failures_only(),
+        app.evals.filter(),
         app.prompts.current().map(|e| e.text()),
         app.tab,
         app.overlay,
-        app.prompts.focus,
-        app.prompts.selected,
-        app.prompts.preview_scroll,
+        app.prompts.focus(),
+        app.prompts.selected(),
+        app.prompts.preview_scroll(),
         app.prompts.current().map_or(0, |e| e.case_index),
         app.note,
-        app.evals.run.as_ref().map(|r| r.cancelling)
-    ) + &format!(" {:?}", app.prompts.bar)
+        app.evals.run().map(|r| r.cancelling)
+    ) + &format!(" {:?}", app.prompts.bar().cloned())
         + &format!(
             " {:?} {:?} {} {} {} {:?} {:?}",
             app.diff.view,
@@ -671,14 +678,14 @@ fn list_navigation_and_mouse_selection() {
     app.update(ch('j'));
     assert_eq!(app.prompts.current().unwrap().name, "summary");
     app.update(ch('j'));
-    assert_eq!(app.prompts.selected, 1, "stays on the last");
+    assert_eq!(app.prompts.selected(), 1, "stays on the last");
     app.update(ch('k'));
-    assert_eq!(app.prompts.selected, 0);
+    assert_eq!(app.prompts.selected(), 0);
     // Second row inside the list's border (y = 1 is the border, tabs at y = 0).
     app.update(click(5, 3));
-    assert_eq!(app.prompts.selected, 1);
+    assert_eq!(app.prompts.selected(), 1);
     app.update(click(60, 10));
-    assert_eq!(app.prompts.focus, Focus::Editor);
+    assert_eq!(app.prompts.focus(), Focus::Editor);
 }
 
 #[test]
@@ -717,10 +724,10 @@ fn a_broken_workspace_still_opens_the_editor() {
         "[[messages]]\nrole = \"bot\"\ncontent = \"x\"\n",
     );
     let app = app_for(ws.path());
-    assert_eq!(app.prompts.entries.len(), 3);
+    assert_eq!(app.prompts.entries().len(), 3);
     let broken = app
         .prompts
-        .entries
+        .entries()
         .iter()
         .find(|e| e.name == "broken")
         .unwrap();

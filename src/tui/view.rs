@@ -31,12 +31,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     match app.tab {
         Tab::Prompts => app.prompts.view(f, a.body),
         Tab::Evals => {
-            let draft = app
-                .evals
-                .detail
-                .as_ref()
-                .and_then(|d| app.evals.suites.iter().find(|s| s.name == d.suite))
-                .and_then(|s| app.prompts.draft(&s.prompt));
+            let draft = app.evals.detail_prompt().and_then(|p| app.prompts.draft(p));
             let ws = app.workspace.as_deref();
             let problems = app.ws.load_errors.len();
             evals_view::view(&app.evals, ws, draft, problems, f, a.body, app.now)
@@ -85,7 +80,7 @@ fn status(app: &App) -> status_bar::Status<'_> {
             .unwrap_or_else(|| "-".into());
         (e.name.as_str(), format!("{provider}/{model}"))
     });
-    let run = app.evals.run.as_ref().map(|run| {
+    let run = app.evals.run().map(|run| {
         format!(
             "▶ {} {}/{} {}",
             run.prompt,

@@ -34,7 +34,7 @@ impl FileWatch {
             .collect();
         let files = app
             .prompts
-            .entries
+            .entries()
             .iter()
             .map(|e| {
                 (

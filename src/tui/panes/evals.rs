@@ -63,29 +63,29 @@ pub struct LastRun {
 }
 
 pub struct EvalsPane {
-    pub suites: Vec<SuiteRow>,
+    pub(super) suites: Vec<SuiteRow>,
     /// Latest result per suite, per case id.
     pub(super) results: HashMap<String, HashMap<String, CaseResult>>,
-    pub counts: HashMap<String, Tally>,
+    pub(super) counts: HashMap<String, Tally>,
     pub(super) selected_suite: usize,
-    pub focus: EvalsFocus,
+    pub(super) focus: EvalsFocus,
     /// Indices into the selected suite's cases that pass the filters, in order.
-    pub rows: Vec<usize>,
+    pub(super) rows: Vec<usize>,
     /// Position in `rows`.
-    pub cursor: usize,
+    pub(super) cursor: usize,
     /// First visible row.
     pub(super) offset: usize,
-    pub failures_only: bool,
-    pub filter: String,
-    pub filter_editing: bool,
-    pub detail: Option<Detail>,
-    pub run: Option<RunProgress>,
-    pub last_run: Option<LastRun>,
+    pub(super) failures_only: bool,
+    pub(super) filter: String,
+    pub(super) filter_editing: bool,
+    pub(super) detail: Option<Detail>,
+    pub(super) run: Option<RunProgress>,
+    pub(super) last_run: Option<LastRun>,
     /// Set when results changed under an active filter; rows are rebuilt on the next tick.
     pub(super) rows_stale: bool,
     /// Cases a run started on whose shown result is still from an earlier run (the run
     /// was cancelled, or has not reached them yet): drawn dimmed and marked.
-    pub older: HashSet<(String, String)>,
+    pub(super) older: HashSet<(String, String)>,
     /// The cases the next run is limited to (a rerun of one case), set as it is asked for.
     pub(super) next_only: Option<Vec<(String, String)>>,
 }
@@ -148,6 +148,71 @@ impl EvalsPane {
 
     pub fn suite(&self) -> Option<&SuiteRow> {
         self.suites.get(self.selected_suite)
+    }
+
+    /// How many suites the workspace has.
+    pub fn suite_count(&self) -> usize {
+        self.suites.len()
+    }
+
+    /// The suite's passed / failed / errors over its latest results.
+    pub fn tally(&self, suite: &str) -> Tally {
+        self.counts.get(suite).copied().unwrap_or_default()
+    }
+
+    /// Which list the cursor keys move.
+    pub fn focus(&self) -> EvalsFocus {
+        self.focus
+    }
+
+    /// The case under review, when its detail is open.
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_ref()
+    }
+
+    /// The prompt of the case under review (its rendered messages are shown).
+    pub fn detail_prompt(&self) -> Option<&str> {
+        let d = self.detail.as_ref()?;
+        let s = self.suites.iter().find(|s| s.name == d.suite)?;
+        Some(s.prompt.as_str())
+    }
+
+    /// The run in flight.
+    pub fn run(&self) -> Option<&RunProgress> {
+        self.run.as_ref()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.run.is_some()
+    }
+
+    /// How the last run ended.
+    pub fn last_run(&self) -> Option<&LastRun> {
+        self.last_run.as_ref()
+    }
+
+    /// The filter is being typed (keys are text).
+    pub fn is_filtering(&self) -> bool {
+        self.filter_editing
+    }
+
+    /// The text filter in force.
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    pub fn failures_only(&self) -> bool {
+        self.failures_only
+    }
+
+    /// How many cases of the selected suite pass the filters.
+    pub fn visible_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether any shown result is from a run before the latest one on its case.
+    pub fn shows_older(&self) -> bool {
+        !self.older.is_empty()
     }
 
     pub fn result(&self, suite: &str, id: &str) -> Option<&CaseResult> {

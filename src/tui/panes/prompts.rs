@@ -11,7 +11,7 @@ use super::editor::{self, Bar};
 use super::files::{self, OpenFiles};
 pub use super::prompt_entry::{Kind, PreviewCase, PromptEntry, ReleaseStatus, VALIDATE_AFTER};
 use crate::tui::{layout, theme};
-use promptwright_core::workspace::Prompt;
+use promptwright_core::workspace::{Config, Prompt};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -20,17 +20,113 @@ pub enum Focus {
 }
 
 pub struct PromptsPane {
-    pub entries: Vec<PromptEntry>,
-    pub selected: usize,
-    pub focus: Focus,
-    pub preview_scroll: u16,
+    pub(super) entries: Vec<PromptEntry>,
+    pub(super) selected: usize,
+    pub(super) focus: Focus,
+    pub(super) preview_scroll: u16,
     /// The editor's search or go-to-line bar, while it is open.
-    pub bar: Option<Bar>,
+    pub(super) bar: Option<Bar>,
+    /// The editor's last search, offered again by Ctrl-F.
+    pub(super) last_search: String,
     /// Files other than prompts opened in the editor.
-    pub files: OpenFiles,
+    pub(super) files: OpenFiles,
 }
 
 impl PromptsPane {
+    /// The pane on the workspace's prompts, the first selected, the list focused.
+    pub fn new(entries: Vec<PromptEntry>) -> PromptsPane {
+        PromptsPane {
+            entries,
+            selected: 0,
+            focus: Focus::List,
+            preview_scroll: 0,
+            bar: None,
+            last_search: String::new(),
+            files: OpenFiles::default(),
+        }
+    }
+
+    /// The prompts, in the list's order.
+    pub fn entries(&self) -> &[PromptEntry] {
+        &self.entries
+    }
+
+    /// The prompt `name` (not an opened file).
+    pub fn prompt(&self, name: &str) -> Option<&PromptEntry> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+
+    pub fn prompt_mut(&mut self, name: &str) -> Option<&mut PromptEntry> {
+        self.entries.iter_mut().find(|e| e.name == name)
+    }
+
+    /// The position of the selected prompt in the list.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// Whether keys go to the list or the editor.
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+
+    /// The editor's search or go-to-line bar, while it is open.
+    pub fn bar(&self) -> Option<&Bar> {
+        self.bar.as_ref()
+    }
+
+    /// How far the case preview is scrolled.
+    pub fn preview_scroll(&self) -> u16 {
+        self.preview_scroll
+    }
+
+    /// The editor shows a file opened from the problems list, not a prompt.
+    pub fn shows_file(&self) -> bool {
+        self.files.shown.is_some()
+    }
+
+    /// Checks every prompt again, against the workspace's providers.
+    pub fn validate_all(&mut self, config: Option<&Config>) {
+        for e in &mut self.entries {
+            e.validate(config);
+        }
+    }
+
+    /// The debounce after an edit of `prompt` ran out: it is checked, unless it was
+    /// edited again since (`generation`).
+    pub fn validate_due(&mut self, prompt: &str, generation: u64, config: Option<&Config>) {
+        if let Some(e) = self.prompt_mut(prompt) {
+            if e.generation == generation {
+                e.validate(config);
+            }
+        }
+    }
+
+    /// The current release of `prompt` has this content hash (none: never released).
+    pub fn on_release_read(&mut self, prompt: &str, sha: Option<String>) {
+        if let Some(e) = self.prompt_mut(prompt) {
+            e.release_sha = sha;
+        }
+    }
+
+    /// "Edit this case": the prompt `prompt` in the editor, the case `suite/id` in its
+    /// preview. The note for the status bar, or why not.
+    pub fn edit_case(&mut self, prompt: &str, suite: &str, id: &str) -> Result<String, String> {
+        let Some(i) = self.entries.iter().position(|e| e.name == prompt) else {
+            return Err(format!("no file prompts/{prompt}.toml to edit"));
+        };
+        self.select(i);
+        let e = &mut self.entries[i];
+        if let Some(k) = e.cases.iter().position(|c| c.suite == suite && c.id == id) {
+            e.case_index = k;
+        }
+        self.focus = Focus::Editor;
+        Ok(format!(
+            "editing {} · preview: {suite}/{id} · Esc leaves the editor",
+            e.rel_path
+        ))
+    }
+
     pub fn current(&self) -> Option<&PromptEntry> {
         self.entries.get(self.selected)
     }

@@ -3,24 +3,25 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::app::App;
-use super::keymap::Action;
-use super::msg::Cmd;
-use super::panes::editor::{self, Bar};
-use super::panes::prompts::Kind;
+use super::Reply;
+use super::editor::{self, Bar};
+use super::prompts::{Kind, PromptsPane};
+use crate::tui::keymap::Action;
+use crate::tui::msg::Cmd;
+use promptwright_core::workspace::Config;
 
-impl App {
-    pub(super) fn act_editor(&mut self, action: Action) -> Vec<Cmd> {
+impl PromptsPane {
+    /// One of the editor's actions on the file it shows.
+    pub fn on_editor_action(&mut self, action: Action) -> Reply {
         if action == Action::OpenExternal {
-            return self.open_external();
+            return Reply::cmds(self.open_external());
         }
         let last_search = self.last_search.clone();
-        let bar = self.prompts.bar.clone();
-        let Some(e) = self.prompts.editing_mut() else {
-            return Vec::new();
+        let bar = self.bar.clone();
+        let Some(e) = self.editing_mut() else {
+            return Reply::default();
         };
-        let mut cmds = Vec::new();
-        let mut note = None;
+        let mut reply = Reply::default();
         match action {
             Action::Undo | Action::Redo => {
                 let changed = if action == Action::Undo {
@@ -29,32 +30,30 @@ impl App {
                     e.editor.redo()
                 };
                 if changed {
-                    cmds.push(e.edited());
+                    reply.cmds.push(e.edited());
+                } else if action == Action::Undo {
+                    reply.note = Some("nothing to undo".into());
                 } else {
-                    note = Some(if action == Action::Undo {
-                        "nothing to undo"
-                    } else {
-                        "nothing to redo"
-                    });
+                    reply.note = Some("nothing to redo".into());
                 }
             }
             Action::StartSearch => {
                 // The last query comes back: Ctrl-F then Enter finds the next match.
                 editor::search(&mut e.editor, &last_search, true);
-                self.prompts.bar = Some(Bar::Search(last_search));
+                self.bar = Some(Bar::Search(last_search));
             }
-            Action::StartGoTo => self.prompts.bar = Some(Bar::GoTo(String::new())),
+            Action::StartGoTo => self.bar = Some(Bar::GoTo(String::new())),
             Action::BarConfirm => match bar {
                 Some(Bar::Search(q)) if !editor::search(&mut e.editor, &q, false) => {
-                    note = Some("no match");
+                    reply.note = Some("no match".into());
                 }
                 Some(Bar::Search(_)) => {}
                 Some(Bar::GoTo(n)) => {
                     let asked = n.parse::<usize>().unwrap_or(1);
                     let line = editor::go_to(&mut e.editor, asked);
-                    self.prompts.bar = None;
+                    self.bar = None;
                     if line != asked {
-                        self.note = Some(format!("line {line} is the nearest there is"));
+                        reply.note = Some(format!("line {line} is the nearest there is"));
                     }
                 }
                 None => {}
@@ -62,25 +61,22 @@ impl App {
             Action::SearchPrev
                 if matches!(bar, Some(Bar::Search(_))) && !editor::search_back(&mut e.editor) =>
             {
-                note = Some("no match");
+                reply.note = Some("no match".into());
             }
             Action::CloseBar => {
                 editor::search(&mut e.editor, "", true);
-                self.prompts.bar = None;
+                self.bar = None;
             }
             _ => {}
         }
-        if let Some(n) = note {
-            self.note = Some(n.into());
-        }
-        cmds
+        reply
     }
 
     /// Typing into the bar: a search moves to the first match as the query grows; a line
     /// number takes digits only.
-    pub(super) fn type_in_bar(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        let Some(bar) = &mut self.prompts.bar else {
-            return Vec::new();
+    pub fn type_in_bar(&mut self, key: KeyEvent) -> Reply {
+        let Some(bar) = &mut self.bar else {
+            return Reply::default();
         };
         let searching = matches!(bar, Bar::Search(_));
         let typed = match bar {
@@ -96,23 +92,23 @@ impl App {
             KeyCode::Backspace => {
                 typed.pop();
             }
-            _ => return Vec::new(),
+            _ => return Reply::default(),
         }
-        if let Some(Bar::Search(q)) = self.prompts.bar.clone() {
+        if let Some(Bar::Search(q)) = self.bar.clone() {
             self.last_search = q.clone();
-            if let Some(e) = self.prompts.editing_mut() {
+            if let Some(e) = self.editing_mut() {
                 if !editor::search(&mut e.editor, &q, true) && !q.is_empty() {
-                    self.note = Some("no match".into());
+                    return Reply::note("no match");
                 }
             }
         }
-        Vec::new()
+        Reply::default()
     }
 
     /// Hands the file to the user's editor; unsaved edits go to the file first, so they
     /// are what the editor opens and nothing typed here is lost.
-    fn open_external(&mut self) -> Vec<Cmd> {
-        let Some(e) = self.prompts.editing() else {
+    fn open_external(&self) -> Vec<Cmd> {
+        let Some(e) = self.editing() else {
             return Vec::new();
         };
         vec![Cmd::EditExternally {
@@ -122,29 +118,30 @@ impl App {
         }]
     }
 
-    pub(super) fn on_external_edited(
+    /// The user's editor closed: its text replaces the entry's; `config` validates it.
+    pub fn on_external_edited(
         &mut self,
         prompt: &str,
         result: Result<String, String>,
-    ) -> Vec<Cmd> {
-        let config = self.ws.config.clone();
+        config: Option<&Config>,
+    ) -> Reply {
         match result {
             Ok(text) => {
-                if let Some(e) = self.prompts.entry_mut(prompt) {
-                    e.replace_text(text, config.as_ref());
-                    self.note = Some(format!("reloaded {} from the editor", e.rel_path));
+                let mut reply = Reply::default();
+                if let Some(e) = self.entry_mut(prompt) {
+                    e.replace_text(text, config);
+                    reply.note = Some(format!("reloaded {} from the editor", e.rel_path));
                     if e.kind != Kind::Prompt {
                         // The next read of the workspace reports on it, as a save does.
-                        self.prompts.files.saved = Some(e.rel_path.clone());
+                        let rel = e.rel_path.clone();
+                        self.files.saved = Some(rel);
                     }
                 }
                 // Runs use what is on disk now.
-                vec![Cmd::ReloadWorkspace]
+                reply.cmds.push(Cmd::ReloadWorkspace);
+                reply
             }
-            Err(why) => {
-                self.note = Some(why);
-                Vec::new()
-            }
+            Err(why) => Reply::note(why),
         }
     }
 }

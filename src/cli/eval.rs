@@ -11,7 +11,7 @@ use super::{CliError, exec, load_workspace};
 use promptwright_core::fsutil::write_atomic_unsynced_with;
 use promptwright_core::plan::{self, PlanRequest};
 use promptwright_core::runner::{self, RunPlan, StoredRun};
-use promptwright_core::store::Status;
+use promptwright_core::store::{RunRecord, Status};
 
 /// The long help of `eval` (on the subcommand, where clap shows it).
 pub const LONG_ABOUT: &str = "Run eval suites and score every case.\n\n\
@@ -81,6 +81,9 @@ fn execute(plans: Vec<RunPlan>) -> Result<Vec<StoredRun>, CliError> {
 }
 
 pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
+    if args.format == Format::Html && args.output.is_none() {
+        return Err(html_needs_output("eval"));
+    }
     let ws = load_workspace(dir)?;
     let request = PlanRequest {
         suites: args.suites.clone(),
@@ -112,7 +115,14 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
         check_writable(out)?;
     }
     let records = execute(plans)?;
-    emit(&records, args.format, args.output.as_deref())?;
+    // The prompt each run was made with, for the HTML report's rendered messages; a run
+    // resumed from other content has none at hand.
+    let prompt_of = |r: &RunRecord| {
+        ws.prompts
+            .get(&r.prompt)
+            .filter(|p| p.content_sha256 == r.content_sha256)
+    };
+    emit(&records, args.format, args.output.as_deref(), &prompt_of)?;
     let all_passed = records
         .iter()
         .all(|r| r.record.complete && r.record.summary.passed == r.record.summary.cases);
@@ -126,8 +136,16 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
     })
 }
 
+/// An HTML page on a terminal helps nobody: it must go to a file.
+pub(super) fn html_needs_output(command: &str) -> CliError {
+    CliError::usage(
+        "--format html needs -o FILE: an HTML report is a file to open in a browser",
+        format!("write it to a file, e.g. `promptwright {command} --format html -o report.html`"),
+    )
+}
+
 /// Fails early, before any model call, when `-o` cannot be written.
-fn check_writable(out: &Path) -> Result<(), CliError> {
+pub(super) fn check_writable(out: &Path) -> Result<(), CliError> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -151,7 +169,12 @@ fn check_writable(out: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn emit(records: &[StoredRun], fmt: Format, output: Option<&Path>) -> Result<(), CliError> {
+fn emit(
+    records: &[StoredRun],
+    fmt: Format,
+    output: Option<&Path>,
+    prompt_of: format::html::PromptOf,
+) -> Result<(), CliError> {
     // The cases are read back from the run records as the report is written.
     let failed = |e: std::io::Error| {
         CliError::usage(
@@ -163,14 +186,13 @@ fn emit(records: &[StoredRun], fmt: Format, output: Option<&Path>) -> Result<(),
         Some(path) => {
             // Atomic, so no reader sees half a report; not synced, since the run record
             // already holds every result and a report can be written again from it.
-            write_atomic_unsynced_with(path, |w| format::write(records, fmt, false, w)).map_err(
-                |e| {
+            write_atomic_unsynced_with(path, |w| format::write(records, fmt, false, prompt_of, w))
+                .map_err(|e| {
                     CliError::usage(
                         format!("cannot write `{}`: {e}", path.display()),
                         "check the path and permissions",
                     )
-                },
-            )?;
+                })?;
             anstream::eprintln!("wrote {} ({})", path.display(), fmt.name());
         }
         None => {
@@ -179,7 +201,8 @@ fn emit(records: &[StoredRun], fmt: Format, output: Option<&Path>) -> Result<(),
             let stdout = std::io::stdout();
             let styled = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
             let mut out = std::io::BufWriter::new(anstream::AutoStream::auto(stdout.lock()));
-            let written = format::write(records, fmt, styled, &mut out).and_then(|()| out.flush());
+            let written =
+                format::write(records, fmt, styled, prompt_of, &mut out).and_then(|()| out.flush());
             match written {
                 // A reader that stopped early (`| head`) wanted no more.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}

@@ -2,15 +2,20 @@
 //! the prompt, compare them case by case, apply `[gate]`, print the verdict. Exit 0
 //! when every check holds, 1 when one fails, 2 on bad input.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 
+use super::eval::{check_writable, html_needs_output};
+use super::format::html::{self, GateReport};
 use super::verdict::{self, VerdictFormat};
 use super::{CliError, exec, load_workspace};
+use promptwright_core::fsutil::write_atomic_unsynced;
 use promptwright_core::plan::PlanRequest;
-use promptwright_core::release::{self, GateRecord, Proposal, ReleaseError, Verdict};
+use promptwright_core::release::stats;
+use promptwright_core::release::{self, GateRecord, GateRuns, Proposal, ReleaseError, Verdict};
+use promptwright_core::store::RunRecord;
 use promptwright_core::vocab::LoadErrors;
 use promptwright_core::workspace::Workspace;
 
@@ -33,6 +38,10 @@ pub struct GateArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = VerdictFormat::Table)]
     pub format: VerdictFormat,
+
+    /// Write the report to FILE (atomically) instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// Cases in flight at once (default: the provider's `concurrency`)
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -62,13 +71,13 @@ pub(super) fn propose(ws: &Workspace, name: &str) -> Result<Proposal, CliError> 
 }
 
 /// Runs both sides (progress on stderr), computes the verdict and records it in
-/// .promptwright/gates.jsonl as `command`.
+/// .promptwright/gates.jsonl as `command`. The runs come back too, for the HTML report.
 pub(super) fn run_gate(
     ws: &Workspace,
     proposal: &Proposal,
     request: &PlanRequest,
     command: &str,
-) -> Result<Verdict, CliError> {
+) -> Result<(Verdict, GateRuns), CliError> {
     let plans = proposal.plans(ws, request).map_err(CliError::from)?;
     let against = match proposal.baseline_version() {
         Some(v) => format!("and the current release v{v}"),
@@ -99,10 +108,16 @@ pub(super) fn run_gate(
     if let Err(e) = release::record_gate(&ws.root, &GateRecord::new(proposal, &verdict, command)) {
         anstream::eprintln!("warning: cannot record the gate in .promptwright/gates.jsonl: {e}");
     }
-    Ok(verdict)
+    Ok((verdict, runs))
 }
 
 pub fn run(dir: Option<&Path>, args: &GateArgs) -> Result<ExitCode, CliError> {
+    if args.format == VerdictFormat::Html && args.output.is_none() {
+        return Err(html_needs_output("gate NAME"));
+    }
+    if let Some(out) = &args.output {
+        check_writable(out)?;
+    }
     let ws = load_workspace(dir)?;
     let proposal = propose(&ws, &args.name)?;
     let request = PlanRequest {
@@ -111,9 +126,59 @@ pub fn run(dir: Option<&Path>, args: &GateArgs) -> Result<ExitCode, CliError> {
         model: args.model.clone(),
         ..PlanRequest::default()
     };
-    let verdict = run_gate(&ws, &proposal, &request, "gate")?;
-    anstream::print!("{}", verdict::render(&proposal, &verdict, args.format));
+    let (verdict, runs) = run_gate(&ws, &proposal, &request, "gate")?;
+    let text = match args.format {
+        VerdictFormat::Html => html_report(&ws, &proposal, &verdict, &runs)?,
+        other => verdict::render(&proposal, &verdict, other),
+    };
+    match &args.output {
+        None => anstream::print!("{text}"),
+        Some(path) => {
+            write_atomic_unsynced(path, text.as_bytes()).map_err(|e| {
+                CliError::usage(
+                    format!("cannot write `{}`: {e}", path.display()),
+                    "check the path and permissions",
+                )
+            })?;
+            anstream::eprintln!(
+                "wrote {} ({}): {}",
+                path.display(),
+                args.format.name(),
+                verdict::headline(&verdict)
+            );
+        }
+    }
     Ok(exit_code(&verdict))
+}
+
+/// The HTML page: the verdict with the runs behind it and the released versions' trend.
+fn html_report(
+    ws: &Workspace,
+    proposal: &Proposal,
+    verdict: &Verdict,
+    runs: &GateRuns,
+) -> Result<String, CliError> {
+    // The trend is a picture beside the verdict: a release folder it cannot read leaves
+    // the picture without those points, never the gate without its report.
+    let releases = stats::load(&ws.root, &proposal.name, 1, &|rel: &str| rel.to_string())
+        .map(|s| s.releases)
+        .unwrap_or_default();
+    let prompt_of = |r: &RunRecord| {
+        (r.content_sha256 == proposal.draft.content_sha256).then_some(&proposal.draft)
+    };
+    let report = GateReport {
+        proposal,
+        verdict,
+        draft: &runs.draft,
+        releases: &releases,
+        prompt_of: &prompt_of,
+    };
+    html::render_gate(&report).map_err(|e| {
+        CliError::usage(
+            format!("cannot write the report: {e}"),
+            "the gate's runs are in .promptwright/runs; run the gate again",
+        )
+    })
 }
 
 /// The exit code of a verdict: the only place it is decided.

@@ -68,7 +68,7 @@ pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError>
         jobs: args.jobs.map(|j| j as usize),
         ..PlanRequest::default()
     };
-    let verdict = run_gate(&ws, &proposal, &request, "release")?;
+    let (verdict, _) = run_gate(&ws, &proposal, &request, "release")?;
     anstream::print!(
         "{}",
         verdict::render(&proposal, &verdict, verdict::VerdictFormat::Table)

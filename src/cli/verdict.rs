@@ -23,11 +23,26 @@ pub enum VerdictFormat {
     Json,
     /// A summary and tables to paste into a pull request or a CI step summary
     Markdown,
+    /// One self-contained HTML page (verdict, checks, diffs, charts, cases); needs -o FILE
+    Html,
 }
 
+impl VerdictFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            VerdictFormat::Table => "table",
+            VerdictFormat::Json => "json",
+            VerdictFormat::Markdown => "markdown",
+            VerdictFormat::Html => "html",
+        }
+    }
+}
+
+/// The verdict as text. The HTML page needs the runs as well: `gate` writes it
+/// (`format::html::render_gate`); asked here, the answer is the table.
 pub fn render(p: &Proposal, v: &Verdict, fmt: VerdictFormat) -> String {
     match fmt {
-        VerdictFormat::Table => table(p, v),
+        VerdictFormat::Table | VerdictFormat::Html => table(p, v),
         VerdictFormat::Json => {
             let mut s = serde_json::to_string_pretty(&to_json(p, v)).unwrap_or_default();
             s.push('\n');
@@ -43,7 +58,7 @@ fn status(s: Option<Status>) -> &'static str {
 
 /// Why a case stands where it does: for a regression, the first assertion that passed
 /// before and fails now (what changed), else the draft's first failing reason or error.
-fn reason(c: &CaseDiff) -> String {
+pub(crate) fn reason(c: &CaseDiff) -> String {
     match (&c.new, &c.old) {
         (None, _) => "not in the draft's run".into(),
         (Some(new), Some(old)) if new.status != Status::Pass && new.error.is_none() => new
@@ -103,7 +118,7 @@ fn paint(s: &str, style: Style) -> String {
     format!("{style}{s}{style:#}")
 }
 
-fn headline(v: &Verdict) -> String {
+pub(crate) fn headline(v: &Verdict) -> String {
     let n = v.checks.len();
     match v.failing().count() {
         0 => format!("PASSED, all {n} checks hold"),
@@ -112,7 +127,7 @@ fn headline(v: &Verdict) -> String {
     }
 }
 
-fn run_line(r: &RunStats) -> String {
+pub(crate) fn run_line(r: &RunStats) -> String {
     format!(
         "run {} · {}: {} passed, {} failed, {} ({}){}",
         r.run_id,

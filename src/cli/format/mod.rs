@@ -1,6 +1,8 @@
 //! Output formats of `eval`: a table for people, JSON/JSONL for programs, JUnit for CI
-//! test reports, Markdown for pull requests and CI step summaries.
+//! test reports, Markdown for pull requests and CI step summaries, HTML to open in a
+//! browser.
 
+pub mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -25,6 +27,8 @@ pub enum Format {
     Junit,
     /// Markdown summary and failures, for pull requests and CI step summaries
     Markdown,
+    /// One self-contained HTML page (summary, charts, case table); needs -o FILE
+    Html,
 }
 
 impl Format {
@@ -35,6 +39,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Junit => "junit",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 }
@@ -66,11 +71,13 @@ impl Run for StoredRun {
 }
 
 /// Writes the report of finished runs to `w` as it goes. `styled` adds ANSI colours
-/// (only the table uses them).
+/// (only the table uses them); `prompt_of` gives the HTML report each run's prompt, for
+/// the messages each case sent.
 pub fn write<R: Run>(
     records: &[R],
     fmt: Format,
     styled: bool,
+    prompt_of: html::PromptOf,
     w: &mut dyn io::Write,
 ) -> io::Result<()> {
     match fmt {
@@ -79,6 +86,7 @@ pub fn write<R: Run>(
         Format::Jsonl => json::write_lines(records, w),
         Format::Junit => junit::write(records, w),
         Format::Markdown => markdown::write(records, w),
+        Format::Html => html::write_eval(records, prompt_of, w),
     }
 }
 
@@ -86,7 +94,7 @@ pub fn write<R: Run>(
 #[cfg(test)]
 pub fn render<R: Run>(records: &[R], fmt: Format, styled: bool) -> String {
     let mut out = Vec::new();
-    write(records, fmt, styled, &mut out).expect("writing to memory");
+    write(records, fmt, styled, &|_| None, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("reports are UTF-8")
 }
 
@@ -197,6 +205,7 @@ mod tests {
             Format::Jsonl,
             Format::Junit,
             Format::Markdown,
+            Format::Html,
         ] {
             for styled in [false, true] {
                 let from_disk = render(std::slice::from_ref(&stored), fmt, styled);

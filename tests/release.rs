@@ -444,6 +444,7 @@ fn the_whole_flow_from_a_blocked_first_release_to_a_rollback() {
         out.contains("pass rate, releases   v1 100.0% · v2 100.0%"),
         "{out}"
     );
+    assert!(out.contains("pass-rate trend       ██ v1 → v2"), "{out}");
     assert!(
         out.contains("rollback frequency    1 rollback in 2 releases (0.50 per release)"),
         "{out}"

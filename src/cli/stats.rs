@@ -65,6 +65,15 @@ pub fn run(dir: Option<&Path>, args: &StatsArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One block character per rate, from ▁ (0%) to █ (100%): the trend at a glance.
+pub(crate) fn sparkline(rates: &[f64]) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    rates
+        .iter()
+        .map(|r| BLOCKS[(r.clamp(0.0, 1.0) * 7.0).round() as usize])
+        .collect()
+}
+
 fn pct(r: f64) -> String {
     format!("{:.1}%", r * 100.0)
 }
@@ -98,6 +107,16 @@ fn table(all: &[PromptStats]) -> String {
                 .join(" · ")
         };
         let _ = writeln!(out, "  pass rate, releases   {per_release}");
+        if s.releases.len() > 1 {
+            let rates: Vec<f64> = s.releases.iter().map(|r| r.pass_rate).collect();
+            let _ = writeln!(
+                out,
+                "  pass-rate trend       {} v{} → v{}",
+                sparkline(&rates),
+                s.releases[0].version,
+                s.releases[s.releases.len() - 1].version
+            );
+        }
         let recent = match (s.recent_pass_rate, s.recent_runs.first()) {
             (Some(mean), Some(newest)) => format!(
                 "{} mean of the last {} (newest {}{})",
@@ -141,4 +160,15 @@ fn table(all: &[PromptStats]) -> String {
         out.push_str("no prompts yet\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sparkline;
+
+    #[test]
+    fn sparkline_maps_rates_to_block_heights() {
+        assert_eq!(sparkline(&[0.0, 0.5, 1.0, 1.7, -1.0]), "▁▅██▁");
+        assert_eq!(sparkline(&[]), "");
+    }
 }

@@ -297,3 +297,28 @@ fn the_gate_refuses_a_workspace_that_would_send_a_key_to_a_host_not_allowed() {
     assert!(app.release.verdict.is_none());
     assert!(listener.accept().is_err(), "nothing connected");
 }
+
+#[test]
+fn the_history_draws_the_pass_rate_of_each_released_version() {
+    let dir = echo_workspace("[gate]\nmin_pass_rate = 0.5\nmax_regressions = 1\n");
+    let root = dir.path();
+    write(root, "prompts/greet.toml", PROMPT);
+    write(root, "evals/s.toml", SUITE);
+    let mut app = open(root);
+    release_now(&mut app, root, "all pass");
+    // v2 drops "brief": half the cases pass.
+    write(
+        root,
+        "prompts/greet.toml",
+        &PROMPT.replace("Be brief.", "Be long."),
+    );
+    let mut app = App::from(super::load(root));
+    app.update(Msg::Resize(120, 32));
+    let cmds = app.update(ch('4'));
+    perform(&mut app, root, cmds);
+    release_now(&mut app, root, "half pass");
+    let text = frame(&app);
+    assert!(text.contains("Pass rate v1–v2"), "{text}");
+    assert!(text.contains("v2 50.0%"), "{text}");
+    insta::assert_snapshot!("release_history_trend", text);
+}

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Sparkline, Wrap};
 
 use super::doc_view::{DocPos, view_document};
 use super::release::{Input, ReleasePane};
@@ -16,6 +16,7 @@ use crate::tui::widgets::centered;
 use crate::tui::{eta, layout, theme};
 use promptwright_core::diff::View;
 use promptwright_core::release::LogEntry;
+use promptwright_core::release::log::release_pass_rates;
 
 fn block(title: &str) -> Block<'static> {
     Block::bordered()
@@ -291,6 +292,31 @@ fn view_regressions(pane: &ReleasePane, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(block(&title)), area);
 }
 
+/// The released versions' pass rates as a sparkline, the newest on the right (as many
+/// as fit).
+fn view_trend(rates: &[(u32, f64)], f: &mut Frame, area: Rect) {
+    let fit = area.width.saturating_sub(2) as usize;
+    let shown = &rates[rates.len().saturating_sub(fit)..];
+    let data: Vec<u64> = shown
+        .iter()
+        .map(|(_, r)| (r.clamp(0.0, 1.0) * 1000.0).round() as u64)
+        .collect();
+    let (first, last) = (shown[0], shown[shown.len() - 1]);
+    let title = format!("Pass rate v{}–v{}", first.0, last.0);
+    let latest = Line::styled(
+        format!(" v{} {:.1}% ", last.0, last.1 * 100.0),
+        theme::muted(),
+    );
+    f.render_widget(
+        Sparkline::default()
+            .block(block(&title).title_bottom(latest))
+            .data(&data)
+            .max(1000)
+            .style(Style::new().fg(theme::OK)),
+        area,
+    );
+}
+
 fn history_line(e: &LogEntry) -> Line<'static> {
     match e {
         LogEntry::Release(r) => Line::from(vec![
@@ -319,6 +345,16 @@ fn history_line(e: &LogEntry) -> Line<'static> {
 }
 
 fn view_history(pane: &ReleasePane, f: &mut Frame, area: Rect) {
+    // The pass rate of each released version beside the list, once there is a trend.
+    let rates = release_pass_rates(&pane.history);
+    let area = if rates.len() > 1 && area.width >= 60 {
+        let [list, trend] =
+            Layout::horizontal([Constraint::Min(30), Constraint::Length(26)]).areas(area);
+        view_trend(&rates, f, trend);
+        list
+    } else {
+        area
+    };
     let lines: Vec<Line> = if pane.history.is_empty() {
         vec![Line::styled("No release yet.", theme::muted())]
     } else {

@@ -85,6 +85,21 @@ impl LogEntry {
 }
 
 /// `releases/NAME/log.jsonl`, relative to the workspace root.
+/// The pass rate of each released version (its evidence, as the release event recorded
+/// it), oldest first, one per version: the trend the Release pane draws.
+pub fn release_pass_rates(entries: &[LogEntry]) -> Vec<(u32, f64)> {
+    let mut rates: Vec<(u32, f64)> = entries
+        .iter()
+        .filter_map(|e| match e {
+            LogEntry::Release(r) => Some((r.version, r.pass_rate)),
+            LogEntry::Rollback(_) => None,
+        })
+        .collect();
+    rates.sort_by_key(|(v, _)| *v);
+    rates.dedup_by_key(|(v, _)| *v);
+    rates
+}
+
 pub fn log_rel(name: &str) -> String {
     format!("{RELEASES_DIR}/{name}/log.jsonl")
 }

@@ -283,4 +283,22 @@ mod tests {
         assert_eq!(s.recent_pass_rate, None);
         assert!(s.releases.is_empty());
     }
+
+    #[test]
+    fn release_pass_rates_are_one_per_version_oldest_first() {
+        let at = |version: u32, pass_rate: f64| match release_event() {
+            LogEntry::Release(r) => LogEntry::Release(ReleaseEvent {
+                version,
+                pass_rate,
+                ..r
+            }),
+            other => other,
+        };
+        // The log newest first, as history gives it, a rollback among the releases.
+        let log = vec![at(3, 0.9), rollback(), at(2, 0.5), at(1, 0.75)];
+        assert_eq!(
+            super::super::log::release_pass_rates(&log),
+            vec![(1, 0.75), (2, 0.5), (3, 0.9)]
+        );
+    }
 }

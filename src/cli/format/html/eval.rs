@@ -35,7 +35,7 @@ pub fn write<R: Run>(records: &[R], prompt_of: PromptOf, w: &mut dyn io::Write) 
     for r in &runs {
         summary(&mut body, r, runs.len() > 1);
     }
-    charts(&mut body, &cases, &runs);
+    charts(&mut body, &cases, &runs, None);
     let data = cases.json("eval", &runs).map_err(io::Error::other)?;
     w.write_all(page(&title, &body, &data, &[]).as_bytes())
 }
@@ -72,8 +72,14 @@ pub(super) fn summary(out: &mut String, r: &RunRecord, titled: bool) {
     );
 }
 
-/// Pass rate and cost per suite, and the latency histogram.
-pub(super) fn charts(out: &mut String, cases: &Collector, runs: &[&RunRecord]) {
+/// Pass rate and cost per suite, the latency histogram, and `more` (a caption and its
+/// picture) after them.
+pub(super) fn charts(
+    out: &mut String,
+    cases: &Collector,
+    runs: &[&RunRecord],
+    more: Option<(&str, String)>,
+) {
     let label = |run: usize, suite: &str| {
         if runs.len() > 1 {
             format!("{} / {suite}", runs[run].prompt)
@@ -121,6 +127,9 @@ pub(super) fn charts(out: &mut String, cases: &Collector, runs: &[&RunRecord]) {
         "Cost per suite",
         &svg::bars("Cost per suite", &cost, "bar"),
     );
+    if let Some((caption, svg)) = more {
+        figure(out, caption, &svg);
+    }
     out.push_str("</div></section>\n");
 }
 

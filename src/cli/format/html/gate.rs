@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::cases::{Collector, PromptOf};
-use super::eval::{charts, figure, summary};
+use super::eval::{charts, summary};
 use super::svg::{self, Point};
 use super::{esc, page};
 use crate::cli::verdict::{headline, reason, run_line};
@@ -56,7 +56,6 @@ pub fn render(r: &GateReport) -> serde_json::Result<String> {
     }
     body.push_str("<h2>The draft's run</h2>");
     summary(&mut body, r.draft, false);
-    charts(&mut body, &cases, &[r.draft]);
     let mut points: Vec<Point> = r
         .releases
         .iter()
@@ -71,13 +70,11 @@ pub fn render(r: &GateReport) -> serde_json::Result<String> {
         rate: v.draft.pass_rate,
         draft: true,
     });
-    body.push_str("<section><div class=\"charts\">");
-    figure(
-        &mut body,
+    let trend = (
         "Pass rate across released versions (and the draft)",
-        &svg::trend(&points),
+        svg::trend(&points),
     );
-    body.push_str("</div></section>\n");
+    charts(&mut body, &cases, &[r.draft], Some(trend));
 
     case_diffs(&mut body, "Regressions", &v.regressions);
     case_diffs(&mut body, "Fixes", &v.fixes);

@@ -248,3 +248,36 @@ fn ten_thousand_cases_open_and_filter_with_a_bounded_number_of_rows() {
         wall.as_millis()
     );
 }
+
+/// Defence in depth: were markup ever to reach the page unescaped, the policy would still
+/// stop it running or fetching, and the browser would say so on the console.
+#[test]
+fn the_content_security_policy_blocks_a_script_or_image_that_got_in() {
+    let dir = tempfile::tempdir().unwrap();
+    workspace(dir.path());
+    let o = run_in(
+        dir.path(),
+        &["eval", "--format", "html", "-o", "report.html"],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let Some(chromium) = browser::chromium() else {
+        return;
+    };
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let tampered = dir.path().join("tampered.html");
+    std::fs::write(
+        &tampered,
+        html.replace(
+            "</body>",
+            "<script>document.title='ran'</script><img src=\"https://example.com/x.png\"></body>",
+        ),
+    )
+    .unwrap();
+    let page = browser::load(&chromium, &tampered, "");
+    assert_eq!(title(&page.dom), "promptwright eval · p");
+    let said = page.console.join("\n");
+    assert!(said.contains("Content Security Policy"), "{said}");
+    assert!(said.contains("example.com"), "{said}");
+    // The page's own script still ran: it drew the rows.
+    assert_eq!(count(&page.dom, "<tr class=\"case\""), 3);
+}

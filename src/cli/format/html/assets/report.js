@@ -56,6 +56,8 @@
   function row(into, i) {
     var c = cases[i], tr = el('tr', 'case');
     tr.dataset.i = i;
+    tr.tabIndex = 0;
+    tr.setAttribute('aria-expanded', open[i] ? 'true' : 'false');
     tr.appendChild(el('td', 'st st-' + c.st, c.st));
     tr.appendChild(el('td', null, (runs.length > 1 ? runs[c.r].prompt + ' / ' : '') + c.s));
     tr.appendChild(el('td', 'mono', c.id));
@@ -125,13 +127,18 @@
   fStatus.addEventListener('change', function () { apply(false); });
   prev.addEventListener('click', function () { if (page > 0) { page--; render(); save(); } });
   next.addEventListener('click', function () { if ((page + 1) * PAGE < shown.length) { page++; render(); save(); } });
-  body.addEventListener('click', function (ev) {
+  function toggle(ev) {
     var tr = ev.target.closest('tr.case');
-    if (!tr) return;
+    if (!tr || (ev.type === 'keydown' && ev.key !== 'Enter' && ev.key !== ' ')) return;
+    if (ev.type === 'keydown') ev.preventDefault();
     var i = +tr.dataset.i;
     open[i] = !open[i];
     render();
-  });
+    var again = body.querySelector('tr.case[data-i="' + i + '"]');
+    if (again) again.focus();
+  }
+  body.addEventListener('click', toggle);
+  body.addEventListener('keydown', toggle);
   window.addEventListener('hashchange', load);
   load();
   table.dataset.readyMs = (performance.now() - t0).toFixed(1);

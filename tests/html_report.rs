@@ -168,6 +168,17 @@ fn gate_report_shows_the_verdict_regressions_side_by_side_and_the_trend() {
     );
     assert_eq!(code(&o), 1, "a regression blocks: {}", stderr(&o));
     assert!(stderr(&o).contains("BLOCKED"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "the report went to the file");
+    // -o takes every gate format, not only html.
+    let o = run_in(
+        dir.path(),
+        &["gate", "p", "--format", "json", "-o", "gate.json"],
+    );
+    assert_eq!(code(&o), 1);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("gate.json")).unwrap()).unwrap();
+    assert_eq!(json["passed"], false);
+    assert_eq!(json["regressions"].as_array().unwrap().len(), 1);
 
     let Some(chromium) = browser::chromium() else {
         return;

@@ -11,7 +11,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::server::output_within;
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 
@@ -428,30 +430,22 @@ fn run_example(example: &Example) -> (Vec<i32>, String) {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut child = Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .current_dir(&demo)
-        .env("PATH", path)
-        .env("NO_COLOR", "1")
-        .env("GITHUB_STEP_SUMMARY", dir.path().join("step-summary.md"))
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("ANTHROPIC_API_KEY")
-        .env_remove("CLICOLOR_FORCE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{}: still running after 180 s", example.at);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().unwrap();
+    // Only a hang reaches the bound: the longest example takes seconds.
+    let output = output_within(
+        Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(&demo)
+            .env("PATH", path)
+            .env("NO_COLOR", "1")
+            .env("GITHUB_STEP_SUMMARY", dir.path().join("step-summary.md"))
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("ANTHROPIC_API_KEY")
+            .env_remove("CLICOLOR_FORCE")
+            .stdin(Stdio::null()),
+        Duration::from_secs(180),
+        &example.at.to_string(),
+    );
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

@@ -77,24 +77,35 @@ fn partial_body_server(stall: bool) -> (String, Arc<AtomicUsize>) {
 
 #[test]
 fn openai_request_carries_model_messages_params_and_key_and_usage_prices_the_case() {
-    // c1 answers after 60 ms and c2 after 200 ms, so p50 and p95 differ.
-    let server = Server::start(|hit, _| {
-        let delay = if hit.user() == "Say w1" { 60 } else { 200 };
-        chat(&format!("ok: {}", hit.user()), 1000, 500).after(Duration::from_millis(delay))
+    // p50 and p95 must differ, whatever the load. Latency is measured by the client,
+    // from before its request to after the answer; with one case at a time (-j 1) the
+    // second case starts after the first has ended. The second answer is held for as
+    // long as everything took since the server started (before the client did), plus
+    // 50 ms: so the second latency exceeds the first by 50 ms at least, on any machine.
+    let started = Instant::now();
+    let server = Server::start(move |hit, i| {
+        let reply = chat(&format!("ok: {}", hit.user()), 1000, 500);
+        match i {
+            0 => reply,
+            _ => reply.after(started.elapsed() + Duration::from_millis(50)),
+        }
     });
     // A parameter promptwright does not check goes under [params.extra], sent as written.
     let prompt = format!(
         "{PROMPT}[params]\ntemperature = 0.2\nmax_tokens = 50\n[params.extra]\nresponse_format = {{ type = \"json_object\" }}\nmin_p = 0.05\n"
     );
-    let ws = workspace(
-        &openai(
-            &server.url,
-            "api_key_env = \"PW_TEST_OPENAI_KEY\"\n\n[pricing]\n\"m1\" = { input = 1.0, output = 2.0 }",
-        ),
-        &prompt,
-        &suite(2),
+    let providers = openai(
+        &server.url,
+        "api_key_env = \"PW_TEST_OPENAI_KEY\"\n\n[pricing]\n\"m1\" = { input = 1.0, output = 2.0 }",
+    )
+    // The held answer must not meet the client's timeout on a loaded machine.
+    .replace("timeout_s = 1", "timeout_s = 60");
+    let ws = workspace(&providers, &prompt, &suite(2));
+    let run = eval_env(
+        ws.path(),
+        &["-j", "1"],
+        &[("PW_TEST_OPENAI_KEY", "sk-abc123")],
     );
-    let run = eval_env(ws.path(), &[], &[("PW_TEST_OPENAI_KEY", "sk-abc123")]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
 
     let hits = server.hits();
@@ -138,19 +149,22 @@ fn openai_request_carries_model_messages_params_and_key_and_usage_prices_the_cas
         assert!((cost - 0.002).abs() < 1e-12, "{cost}");
     }
     let lat = |id| run.case(id)["latency_ms"].as_u64().unwrap();
+    // The cases in the order they reached the server: "Say w1" is c1's.
+    let id = |hit: &Hit| hit.user().replace("Say w", "c");
+    let (first, second) = (id(&hits[0]), id(&hits[1]));
     assert!(
-        lat("c1") >= 60 && lat("c2") >= 200,
-        "{} {}",
-        lat("c1"),
-        lat("c2")
+        lat(&second) > lat(&first),
+        "{first}: {} ms, {second}: {} ms",
+        lat(&first),
+        lat(&second)
     );
     let summary = &run0["summary"];
     assert_eq!(summary["cases"], 2);
     assert_eq!(summary["passed"], 2);
     assert!((summary["cost_usd"].as_f64().unwrap() - 0.004).abs() < 1e-12);
     // Nearest rank over two answers: p50 is the faster, p95 the slower.
-    assert_eq!(summary["p50_latency_ms"].as_u64(), Some(lat("c1")));
-    assert_eq!(summary["p95_latency_ms"].as_u64(), Some(lat("c2")));
+    assert_eq!(summary["p50_latency_ms"].as_u64(), Some(lat(&first)));
+    assert_eq!(summary["p95_latency_ms"].as_u64(), Some(lat(&second)));
 }
 
 #[test]

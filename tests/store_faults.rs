@@ -7,11 +7,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
+use common::server::output_or_hang;
 use common::{code, promptwright, run_in, stderr, write};
+use std::path::{Path, PathBuf};
 
 /// An offline workspace of `n` cases whose echo answers all pass.
 fn workspace(n: usize) -> tempfile::TempDir {
@@ -63,31 +61,19 @@ fn a_full_disk_ends_the_run_promptly_with_exit_2_and_resume_completes_it() {
     const CASES: usize = 3000;
     let dir = workspace(CASES);
     let root = dir.path();
-    let started = Instant::now();
-    let mut child = promptwright(root)
-        .args(["eval", "-j", "64", "--format", "json"])
-        // The 101st line written to the record fails, as on a full disk.
-        .env(
-            "PROMPTWRIGHT_TEST_FAILPOINT",
-            "record-write-fails-after=100",
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("the run hung after its record could not be written");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let out = child.wait_with_output().unwrap();
+    // A run that kept going after the failed write would hang here (killed after
+    // `HANG`, minutes: never reached by a slow machine) or show in the record below.
+    let out = output_or_hang(
+        promptwright(root)
+            .args(["eval", "-j", "64", "--format", "json"])
+            // The 101st line written to the record fails, as on a full disk.
+            .env(
+                "PROMPTWRIGHT_TEST_FAILPOINT",
+                "record-write-fails-after=100",
+            ),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(status.code(), Some(2), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot write the run record"), "{err}");
     assert!(err.contains("promptwright eval --resume"), "{err}");
     assert!(

@@ -171,13 +171,15 @@ pub fn main() -> ExitCode {
         Some(Command::Screenshots { dir }) => screenshots::run(cli.workspace.as_deref(), &dir),
         None => open_tui(cli.workspace.as_deref()),
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
             report(&e);
             ExitCode::from(2)
         }
-    }
+    };
+    promptwright_core::failpoint::report_peak_memory();
+    code
 }
 
 fn style_error() -> Style {

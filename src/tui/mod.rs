@@ -23,6 +23,8 @@ pub mod watch;
 pub mod widgets;
 
 #[cfg(test)]
+mod cut_words_tests;
+#[cfg(test)]
 mod diff_tests;
 #[cfg(test)]
 mod editor_tests;

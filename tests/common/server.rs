@@ -498,27 +498,40 @@ pub fn eval_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 /// Runs `cmd` to its end like `Command::output`, but kills it and fails the test if it is
 /// still running after [`HANG`]: a run that waits forever is a failure, not a stuck suite.
 pub fn output_or_hang(cmd: &mut Command) -> Output {
+    output_within(cmd, HANG, "the run")
+}
+
+/// [`output_or_hang`] with another bound and `what` named in the failure, for a script
+/// that runs many commands. The
+/// command runs in a process group of its own, and a hang kills the whole group, so a
+/// stuck grandchild holding the pipes cannot keep the test waiting.
+pub fn output_within(cmd: &mut Command, hang: Duration, what: &str) -> Output {
+    use std::os::unix::process::CommandExt;
     use std::process::Stdio;
     let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .expect("binary runs");
-    let pid = child.id().to_string();
+    let group = format!("-{}", child.id());
     let (done, finished) = std::sync::mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {
         let hung = matches!(
-            finished.recv_timeout(HANG),
+            finished.recv_timeout(hang),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout)
         );
         if hung {
-            let _ = Command::new("kill").args(["-9", &pid]).status();
+            let _ = Command::new("kill").args(["-9", "--", &group]).status();
         }
         hung
     });
     let out = child.wait_with_output().expect("binary runs");
     let _ = done.send(());
-    assert!(!watchdog.join().unwrap(), "the run hung and was killed");
+    assert!(
+        !watchdog.join().unwrap(),
+        "{what}: still running after {hang:?}: killed"
+    );
     out
 }
 

@@ -104,21 +104,7 @@ pub fn wrap(pieces: &[(&str, bool)], cols: usize) -> Vec<Vec<(String, bool)>> {
 
 /// Cuts `s` to `cols` cells, ending in `…` when cut.
 pub fn fit(s: &str, cols: usize) -> String {
-    if width(s) <= cols {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = char_width(c);
-        if used + w + 1 > cols {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
+    promptwright_core::words::fit(s, cols).into_owned()
 }
 
 #[cfg(test)]

@@ -1,37 +1,17 @@
 //! The human table: a line per case, the reasons under each failure, a summary per run.
 //! Fits 80 columns; widths count terminal cells, so CJK text does not overflow.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io;
 
 use anstyle::{AnsiColor, Style};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use super::{Run, ms, one_line, percent, usd};
 use promptwright_core::store::Status;
-use promptwright_core::words::plural;
+use promptwright_core::words::{fit, plural};
 
 pub const WIDTH: usize = 80;
-
-/// Cuts `s` to `width` cells, ending in `…` when cut.
-fn fit(s: &str, width: usize) -> Cow<'_, str> {
-    if s.width() <= width {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    Cow::Owned(out)
-}
 
 /// The reason lines under a case: wrapped (reasons are worth reading whole), indented
 /// under the case name, at most a few lines so one case cannot flood the table.

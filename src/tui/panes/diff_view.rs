@@ -82,28 +82,30 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
         Span::styled(from, Style::new().fg(theme::BAD)),
         Span::raw(" → "),
         Span::styled(to, Style::new().fg(theme::OK)),
-        Span::styled(
-            format!(
-                "  · {} · {}",
-                if pane.mode == DiffMode::Prompt {
-                    "prompt"
-                } else {
-                    "outputs"
-                },
-                if pane.view == View::SideBySide {
-                    "side by side"
-                } else {
-                    "unified"
-                }
-            ),
-            theme::muted(),
-        ),
     ];
+    // What follows the sides is shown part by part, each whole or not at all: a part cut
+    // at the border ("· var") says nothing.
+    let mut parts = vec![Span::styled(
+        format!(
+            "  · {} · {}",
+            if pane.mode == DiffMode::Prompt {
+                "prompt"
+            } else {
+                "outputs"
+            },
+            if pane.view == View::SideBySide {
+                "side by side"
+            } else {
+                "unified"
+            }
+        ),
+        theme::muted(),
+    )];
     if let Some(d) = pane.prompt_diff().filter(|_| pane.mode == DiffMode::Prompt) {
         let (del, ins) = d.doc.line_stats();
-        let mut parts = vec![format!("-{del} +{ins} lines")];
+        let mut changes = vec![format!("-{del} +{ins} lines")];
         if !d.fields.is_empty() {
-            parts.push(
+            changes.push(
                 d.fields
                     .iter()
                     .map(|c| c.name.clone())
@@ -113,19 +115,20 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
             );
         }
         if !d.variables.added.is_empty() {
-            parts.push(format!("variables +{}", d.variables.added.join(" +")));
+            changes.push(format!("variables +{}", d.variables.added.join(" +")));
         }
         if !d.variables.removed.is_empty() {
-            parts.push(format!("variables -{}", d.variables.removed.join(" -")));
+            changes.push(format!("variables -{}", d.variables.removed.join(" -")));
         }
-        spans.push(Span::styled(
-            format!(" · {}", parts.join(" · ")),
-            Style::new().fg(theme::WARN),
-        ));
+        parts.extend(
+            changes
+                .into_iter()
+                .map(|c| Span::styled(format!(" · {c}"), Style::new().fg(theme::WARN))),
+        );
     }
     if let Some(o) = pane.outputs().filter(|_| pane.mode == DiffMode::Outputs) {
         let c = o.counts;
-        spans.push(Span::styled(
+        parts.push(Span::styled(
             format!(" · {}", c.summary()),
             Style::new().fg(if c.regressions_total() > 0 {
                 theme::BAD
@@ -135,7 +138,7 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
         ));
     }
     if let Some(g) = &pane.running {
-        spans.push(Span::styled(
+        parts.push(Span::styled(
             format!(
                 " · running current: {}/{} {}",
                 g.counts.cases(),
@@ -144,6 +147,14 @@ fn view_header(pane: &DiffPane, f: &mut Frame, area: Rect) {
             ),
             Style::new().fg(theme::ACCENT),
         ));
+    }
+    let room = usize::from(area.width.saturating_sub(2));
+    let mut used: usize = spans.iter().map(Span::width).sum();
+    for part in parts {
+        if used + part.width() <= room {
+            used += part.width();
+            spans.push(part);
+        }
     }
     let p = Paragraph::new(Line::from(spans)).block(
         Block::bordered()

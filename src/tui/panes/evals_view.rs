@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{
@@ -14,6 +14,7 @@ use ratatui::widgets::{
 use super::evals::{EvalsFocus, EvalsPane};
 use crate::tui::{eta, layout, theme};
 use promptwright_core::store::{CaseResult, Status};
+use promptwright_core::words::fit;
 use promptwright_core::workspace::{Prompt, Workspace};
 
 fn status_span(s: Option<Status>) -> Span<'static> {
@@ -172,6 +173,8 @@ fn headline(r: &CaseResult) -> String {
         .unwrap_or_default()
 }
 
+const COLUMN_SPACING: u16 = 1;
+
 fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
     let mut title = vec![Span::styled(" Cases ", theme::title())];
     if let Some(s) = pane.suite() {
@@ -238,6 +241,29 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
     let height = area.height.saturating_sub(3) as usize;
     let end = (pane.offset + height).min(pane.rows.len());
     let visible = &pane.rows[pane.offset.min(end)..end];
+    // The id column fits the visible ids, so the reason gets the rest of the width.
+    let id_width = visible
+        .iter()
+        .map(|&i| suite.case_ids[i].chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 28) as u16;
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Length(id_width),
+        Constraint::Length(5),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Min(10),
+    ];
+    // The reason is cut where the table ends, marked `…` so a cut word never reads as
+    // a whole one; the detail (Enter) shows it whole. The columns as the table lays
+    // them out (no selection column: the table has no highlight symbol).
+    let reason_width = Layout::horizontal(widths)
+        .flex(Flex::Start)
+        .spacing(COLUMN_SPACING)
+        .split(block.inner(area))[5]
+        .width;
     let rows: Vec<Row> = visible
         .iter()
         .map(|&i| {
@@ -266,7 +292,10 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
                         .map_or(String::new(), |l| format!("{l} ms")),
                 ),
                 Line::raw(r.map_or(String::new(), |r| format!("${:.4}", r.cost_usd))),
-                Line::styled(r.map(headline).unwrap_or_default(), theme::muted()),
+                Line::styled(
+                    fit(&r.map(headline).unwrap_or_default(), reason_width.into()).into_owned(),
+                    theme::muted(),
+                ),
             ]);
             if older {
                 row.style(theme::muted().add_modifier(Modifier::DIM))
@@ -275,21 +304,6 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    // The id column fits the visible ids, so the reason gets the rest of the width.
-    let id_width = visible
-        .iter()
-        .map(|&i| suite.case_ids[i].chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 28) as u16;
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(id_width),
-        Constraint::Length(5),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Min(10),
-    ];
     let table = Table::new(rows, widths)
         .header(
             Row::new([
@@ -303,7 +317,7 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
             .style(theme::muted()),
         )
         .block(block)
-        .column_spacing(1)
+        .column_spacing(COLUMN_SPACING)
         .row_highlight_style(if focused {
             theme::selected()
         } else {

@@ -317,7 +317,19 @@ fn view_trend(rates: &[(u32, f64)], f: &mut Frame, area: Rect) {
     );
 }
 
-fn history_line(e: &LogEntry) -> Line<'static> {
+/// One entry of the history in `width` cells: the note or reason is cut to fit, marked
+/// `…`, so a cut word never reads as a whole one.
+fn history_line(e: &LogEntry, width: usize) -> Line<'static> {
+    let mut line = history_spans(e);
+    if let Some(text) = line.spans.pop() {
+        let room = width.saturating_sub(line.width());
+        let cut = promptwright_core::words::fit(&text.content, room).into_owned();
+        line.spans.push(Span::styled(cut, text.style));
+    }
+    line
+}
+
+fn history_spans(e: &LogEntry) -> Line<'static> {
     match e {
         LogEntry::Release(r) => Line::from(vec![
             Span::styled(format!("v{:<3} ", r.version), theme::title()),
@@ -361,7 +373,7 @@ fn view_history(pane: &ReleasePane, f: &mut Frame, area: Rect) {
         pane.history
             .iter()
             .take(area.height.saturating_sub(2) as usize)
-            .map(history_line)
+            .map(|e| history_line(e, usize::from(area.width.saturating_sub(2))))
             .collect()
     };
     f.render_widget(

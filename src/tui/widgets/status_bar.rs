@@ -85,27 +85,29 @@ pub fn view(f: &mut Frame, area: Rect, s: &Status) {
             theme::error(),
         ));
     }
-    let mut tail = Vec::new();
-    match s.note {
-        Some(note) => tail.push(Span::styled(note.to_string(), Style::new().fg(theme::OK))),
-        None => {
-            for (i, (keys, label)) in hints(s.ctx).into_iter().enumerate() {
-                if i > 0 {
-                    tail.push(Span::raw("  "));
-                }
-                tail.push(Span::styled(keys, theme::key()));
-                tail.push(Span::raw(format!(" {label}")));
-            }
-        }
-    }
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let hints: Vec<[Span; 3]> = hints(s.ctx)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (keys, label))| {
+            [
+                Span::raw(if i > 0 { "  " } else { "" }),
+                Span::styled(keys, theme::key()),
+                Span::raw(format!(" {label}")),
+            ]
+        })
+        .collect();
+    let tail = match s.note {
+        Some(note) => Span::raw(note).width(),
+        None => hints.iter().map(|h| width(h)).sum(),
+    };
     // In the editor every key but these types text: naming them all beats naming the
     // workspace and model again (the editor's title names the file and marks it unsaved).
     // Over the problems, their keys beat the error count the overlay shows anyway.
-    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
     if matches!(
         s.ctx,
         Context::Editor | Context::EditorBar | Context::Problems
-    ) && width(&left) + sep.width() + width(&tail) > area.width as usize
+    ) && width(&left) + sep.width() + tail > area.width as usize
     {
         left.clear();
     }
@@ -114,6 +116,20 @@ pub fn view(f: &mut Frame, area: Rect, s: &Status) {
     } else {
         left.push(Span::raw(" "));
     }
-    left.extend(tail);
+    match s.note {
+        Some(note) => left.push(Span::styled(note.to_string(), Style::new().fg(theme::OK))),
+        None => {
+            // Whole hints only, in the table's order: a hint cut at the edge ("1-4 p")
+            // names no key.
+            let mut used = width(&left);
+            for hint in hints {
+                used += width(&hint);
+                if used > area.width as usize {
+                    break;
+                }
+                left.extend(hint);
+            }
+        }
+    }
     f.render_widget(Paragraph::new(Line::from(left)), area);
 }

@@ -529,20 +529,60 @@ fn removed_messages_and_an_empty_side() {
     assert_well_formed(&d.doc);
 }
 
+/// `lines` numbered rules with a few edits at fixed fractions of the text (a changed
+/// line, an inserted one, a removed one): the edits do not grow with the text.
+fn rules_with_three_edits(lines: usize) -> (String, String) {
+    let rule = |i: usize| format!("rule {i}: answer within {i} days");
+    let old: Vec<String> = (0..lines).map(rule).collect();
+    let mut new = old.clone();
+    new[lines / 4] = format!("rule {}: reply within {} days", lines / 4, lines / 4);
+    new.insert(lines / 2, "a rule added in the middle".into());
+    new.remove(3 * lines / 4);
+    (old.join("\n"), new.join("\n"))
+}
+
+/// The pieces (lines, words) a prompt diff compares or hashes.
+fn diff_work(old: &str, new: &str) -> (PromptDiff, u64) {
+    let a = def(vec![msg(Role::System, old)]);
+    let b = def(vec![msg(Role::System, new)]);
+    super::text::piece::work::of(|| PromptDiff::new(&a, &b))
+}
+
 #[test]
-fn five_thousand_lines_diff_quickly_enough_even_in_debug() {
-    // A guard against accidental quadratic work; the real figure is the release bench.
-    let old: String = (0..5000)
+fn a_diffs_work_grows_linearly_with_the_text_when_the_edits_do_not() {
+    // Work counted, not timed: accidental quadratic work (every line against every
+    // other) shows as the count quadrupling when the text doubles, on any machine.
+    let work: Vec<u64> = [2_000, 4_000, 8_000]
+        .map(|n| {
+            let (old, new) = rules_with_three_edits(n);
+            let (d, work) = diff_work(&old, &new);
+            assert!(d.doc.rows.len() >= n, "{n}: {} rows", d.doc.rows.len());
+            assert_eq!(d.doc.row_hunks.len(), 3, "{n}");
+            work
+        })
+        .to_vec();
+    for pair in work.windows(2) {
+        assert!(
+            pair[1] <= pair[0] * 5 / 2,
+            "doubling the text multiplied the work by more than 2.5: {work:?}"
+        );
+    }
+    // And the work is a small multiple of the lines: each is compared a few times.
+    assert!(work[2] <= 8_000 * 8, "{work:?}");
+}
+
+#[test]
+fn ten_thousand_lines_with_a_thousand_edits_are_compared_in_bounded_work() {
+    // Many scattered changes: rules 7, 70-79, 700-799 and 7000-7999 change a word.
+    let old: String = (0..10_000)
         .map(|i| format!("rule {i}: answer within {i} days\n"))
         .collect();
     let new = old.replace("answer within 7", "reply within 7");
-    let a = def(vec![msg(Role::System, &old)]);
-    let b = def(vec![msg(Role::System, &new)]);
-    let t = std::time::Instant::now();
-    let d = PromptDiff::new(&a, &b);
-    assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
-    assert!(d.doc.rows.len() > 5000);
+    let (d, work) = diff_work(&old, &new);
+    assert!(d.doc.rows.len() >= 10_000);
     assert!(!d.doc.row_hunks.is_empty());
+    // Every line compared with every other would be 10^8.
+    assert!(work < 10_000_000, "{work}");
 }
 
 fn case(suite: &str, id: &str, status: Status, score: f64, output: &str) -> CaseResult {

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+pub(crate) mod piece;
 mod rows;
 pub(super) mod tokens;
 

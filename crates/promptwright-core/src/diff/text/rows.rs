@@ -3,7 +3,9 @@
 
 use std::ops::Range;
 
-use similar::{Algorithm, DiffTag, TextDiff};
+use similar::{Algorithm, DiffTag, capture_diff_slices};
+
+use super::piece::pieces;
 
 use super::tokens::{ALIKE, likeness, word_spans};
 use super::{Document, Line, Row, RowKind, Section, Sign, Span, UnifiedLine};
@@ -54,10 +56,8 @@ impl Builder {
     pub(crate) fn text(&mut self, old: &str, new: &str) {
         let old_lines = split_lines(old);
         let new_lines = split_lines(new);
-        let diff = TextDiff::configure()
-            .algorithm(Algorithm::Myers)
-            .diff_slices(&old_lines, &new_lines);
-        for op in diff.ops() {
+        let ops = capture_diff_slices(Algorithm::Myers, &pieces(&old_lines), &pieces(&new_lines));
+        for op in ops {
             let (tag, o, n) = op.as_tag_tuple();
             match tag {
                 DiffTag::Equal => {

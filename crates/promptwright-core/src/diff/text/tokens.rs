@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use similar::{Algorithm, DiffTag};
 
+use super::piece::pieces;
 use super::{Line, Span};
 
 /// Word-level spans of two versions of a line; a space between two changed words is
@@ -40,7 +41,7 @@ pub(crate) fn word_spans(old: &str, new: &str) -> (Vec<Span>, Vec<Span>) {
 /// share little it is the fastest of similar's algorithms (a 5,000-line rewrite: 50 ms
 /// against Myers' 65 ms).
 fn token_diff(a: &[&str], b: &[&str]) -> (Vec<similar::DiffOp>, f32) {
-    let ops = similar::capture_diff_slices(Algorithm::Histogram, a, b);
+    let ops = similar::capture_diff_slices(Algorithm::Histogram, &pieces(a), &pieces(b));
     // Whitespace runs are tokens of their own: a blank token starts with whitespace.
     let blank = |t: &str| t.starts_with(char::is_whitespace);
     let total = a.iter().chain(b).filter(|t| !blank(t)).count();

@@ -134,6 +134,7 @@ fn main() {
                 tokens: None,
                 cost_usd: 0.0,
                 assertions: vec![],
+                samples: Vec::new(),
             })
             .collect()
     };

@@ -59,6 +59,7 @@ fn result(i: usize) -> CaseResult {
         tokens: None,
         cost_usd: 0.0001,
         assertions: Vec::new(),
+        samples: Vec::new(),
     }
 }
 

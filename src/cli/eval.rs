@@ -41,6 +41,11 @@ pub struct EvalArgs {
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
 
+    /// Draw every case N times (default: each suite's `repeat`, else 1); a case passes
+    /// when at least its suite's `min_pass_fraction` of its samples pass
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: Option<u32>,
+
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -95,6 +100,7 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
         record: args.record,
         resume: args.resume,
         only_cases: None,
+        repeat: args.repeat,
     };
     let plans = plan::plans(&ws, &request).map_err(CliError::from)?;
     for p in &plans {

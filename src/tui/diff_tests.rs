@@ -88,7 +88,7 @@ fn release_v1(root: &Path, text: &str) {
         baseline_version: None,
         cost_usd: 0.0,
         p95_latency_ms: None,
-        checks: Vec::new(),
+        ..Evidence::default()
     };
     let toml = ReleaseFile::assemble(def, info, evidence)
         .to_toml()

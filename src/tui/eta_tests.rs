@@ -28,6 +28,7 @@ fn scored(id: &str, cached: bool) -> RunEvent {
         tokens: None,
         cost_usd: 0.0,
         assertions: Vec::new(),
+        samples: Vec::new(),
     }))
 }
 

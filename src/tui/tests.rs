@@ -274,6 +274,7 @@ fn prepare_evals(app: &mut App, action: Action) {
             tokens: None,
             cost_usd: 0.0,
             assertions: Vec::new(),
+            samples: Vec::new(),
         }))));
     };
     result("ada", Status::Pass);
@@ -331,6 +332,7 @@ fn prepare_release(app: &mut App, root: &Path, action: Action, ctx: Context) {
         tokens: None,
         cost_usd: 0.0,
         assertions: Vec::new(),
+        samples: Vec::new(),
     };
     let header = |sha: &str| RunHeader {
         run_id: "r".into(),

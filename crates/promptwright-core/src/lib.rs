@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assert;
+mod can_sample;
 pub mod diff;
 pub mod failpoint;
 pub mod fsutil;

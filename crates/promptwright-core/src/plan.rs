@@ -28,6 +28,8 @@ pub struct PlanRequest {
     pub resume: bool,
     /// Only these (suite, case id) pairs, e.g. one case rerun from the TUI.
     pub only_cases: Option<Vec<(String, String)>>,
+    /// Samples per case for every suite (`--repeat`); `None`: each suite's `repeat`.
+    pub repeat: Option<u32>,
 }
 
 /// Why a run cannot start: a message and what to do about it.
@@ -53,7 +55,7 @@ impl Explain for PlanError {
 }
 
 impl PlanError {
-    fn new(message: impl Into<String>, help: impl Into<String>) -> PlanError {
+    pub(crate) fn new(message: impl Into<String>, help: impl Into<String>) -> PlanError {
         PlanError {
             message: message.into(),
             help: help.into(),
@@ -287,15 +289,25 @@ fn build(
         };
         let resume = if args.resume {
             store::find_resumable(&ws.root, &prompt.content_sha256, &provider_cfg.name, &model).map(
-                |(path, header, recorded)| Resume {
+                |(path, header, recorded, samples)| Resume {
                     path,
                     header,
                     recorded,
+                    samples,
                 },
             )
         } else {
             None
         };
+        let suites: Vec<Suite> = suite_names
+            .iter()
+            .map(|s| only(&ws.suites[s], args.only_cases.as_deref()))
+            .collect();
+        let draws: Vec<(&Suite, u32)> = suites
+            .iter()
+            .map(|s| (s, args.repeat.unwrap_or(s.repeat)))
+            .collect();
+        crate::can_sample::check(provider_cfg, &prompt, &model, &draws)?;
         let provider = providers.plan(provider_cfg, &model, jobs)?;
         // A replayed run replays its grading too: the cassette holds the grader's
         // answers, so CI needs no key for llm-rubric either.
@@ -309,10 +321,7 @@ fn build(
         plans.push(RunPlan {
             root: ws.root.clone(),
             prompt,
-            suites: suite_names
-                .iter()
-                .map(|s| only(&ws.suites[s], args.only_cases.as_deref()))
-                .collect(),
+            suites,
             provider,
             model,
             concurrency: jobs.unwrap_or(provider_cfg.concurrency as usize),
@@ -320,6 +329,7 @@ fn build(
             recorder: recorder.clone(),
             grader,
             resume,
+            repeat: args.repeat,
         });
     }
     // The grader is planned after the cases' providers, so one it shares with them gets

@@ -179,6 +179,7 @@ mod tests {
             recorder: None,
             grader: None,
             resume: None,
+            repeat: None,
         };
         let rt = tokio::runtime::Runtime::new().unwrap();
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();

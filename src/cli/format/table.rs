@@ -183,6 +183,7 @@ mod tests {
             tokens: None,
             cost_usd,
             assertions: Vec::new(),
+            samples: Vec::new(),
         }
     }
 

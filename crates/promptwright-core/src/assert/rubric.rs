@@ -30,6 +30,7 @@ pub fn grader_request(model: &str, rubric: &str, output: &str) -> Request {
         params: [("temperature".to_string(), Value::from(0))]
             .into_iter()
             .collect(),
+        sample: 1,
     }
 }
 

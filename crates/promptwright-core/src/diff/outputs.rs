@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 
 use super::text::Document;
+use crate::sampling::fisher_less;
 use crate::store::{CaseResult, Status};
+use crate::workspace::DEFAULT_REGRESSION_ALPHA;
 
 /// What happened to a case between the old run and the new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -241,6 +243,32 @@ impl CaseCounts {
     }
 }
 
+/// What happened to a case run on both sides. Drawn once a side, its status tells: a
+/// pass that no longer passes is a regression. Drawn more often, its pass fraction
+/// tells, and only a fall (or rise) that sampling noise does not explain counts: the
+/// one-sided Fisher exact test on the two sides' passes, at `alpha`.
+pub fn change_of(old: &CaseResult, new: &CaseResult, alpha: f64) -> CaseChange {
+    if old.samples.is_empty() && new.samples.is_empty() {
+        return match (old.status == Status::Pass, new.status == Status::Pass) {
+            (true, false) => CaseChange::Regression,
+            (false, true) => CaseChange::Fix,
+            _ => CaseChange::Unchanged,
+        };
+    }
+    let count = |c: &CaseResult| {
+        let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        (n(c.passes()), n(c.sample_count()))
+    };
+    let ((op, on), (np, nn)) = (count(old), count(new));
+    if fisher_less(np, nn, op, on) < alpha {
+        CaseChange::Regression
+    } else if fisher_less(op, on, np, nn) < alpha {
+        CaseChange::Fix
+    } else {
+        CaseChange::Unchanged
+    }
+}
+
 /// Two sides compared case by case, in review order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputDiff {
@@ -255,17 +283,27 @@ impl OutputDiff {
     /// Compares the cases of an old run with those of a new one, both run on the same
     /// suites (a gate's two runs): a case the new run lacks is missing, a regression.
     pub fn new(old: &[CaseResult], new: &[CaseResult]) -> OutputDiff {
-        OutputDiff::compare(old, new, false)
+        OutputDiff::compare(old, new, false, DEFAULT_REGRESSION_ALPHA)
+    }
+
+    /// [`OutputDiff::new`] with the gate's `regression_alpha` for repeated cases.
+    pub fn with_alpha(old: &[CaseResult], new: &[CaseResult], alpha: f64) -> OutputDiff {
+        OutputDiff::compare(old, new, false, alpha)
     }
 
     /// Compares each side's latest results (see `release::side_results`): a case one
     /// side never ran is `NotRun` there, not a regression — rerunning one case must not
     /// make every other case look lost.
     pub fn of_latest(old: &[CaseResult], new: &[CaseResult]) -> OutputDiff {
-        OutputDiff::compare(old, new, true)
+        OutputDiff::compare(old, new, true, DEFAULT_REGRESSION_ALPHA)
     }
 
-    fn compare(old: &[CaseResult], new: &[CaseResult], absent_is_not_run: bool) -> OutputDiff {
+    fn compare(
+        old: &[CaseResult],
+        new: &[CaseResult],
+        absent_is_not_run: bool,
+        alpha: f64,
+    ) -> OutputDiff {
         let new_by_key: HashMap<(&str, &str), &CaseResult> = new
             .iter()
             .map(|c| ((c.suite.as_str(), c.id.as_str()), c))
@@ -280,11 +318,7 @@ impl OutputDiff {
             let change = match n {
                 None if absent_is_not_run => CaseChange::NotRun,
                 None => CaseChange::Missing,
-                Some(n) => match (o.status == Status::Pass, n.status == Status::Pass) {
-                    (true, false) => CaseChange::Regression,
-                    (false, true) => CaseChange::Fix,
-                    _ => CaseChange::Unchanged,
-                },
+                Some(n) => change_of(o, n, alpha),
             };
             cases.push(CaseDiff {
                 suite: o.suite.clone(),

@@ -599,6 +599,7 @@ fn case(suite: &str, id: &str, status: Status, score: f64, output: &str) -> Case
         tokens: None,
         cost_usd: 0.0,
         assertions: vec![],
+        samples: Vec::new(),
     }
 }
 

@@ -64,6 +64,7 @@ mod tests {
                 },
             ],
             params: Default::default(),
+            sample: 1,
         };
         let r = Echo.complete(&req).await.unwrap();
         assert_eq!(r.output, "You are terse.\n\nHi");

@@ -42,6 +42,22 @@ pub struct Request {
     pub messages: Vec<ChatMessage>,
     /// Passed through to the provider as written in the prompt's `[params]`.
     pub params: BTreeMap<String, Value>,
+    /// Which draw of a repeated case this is (1-based). Never sent: it tells the
+    /// cache and the cassette the draws apart.
+    #[serde(skip)]
+    pub sample: u32,
+}
+
+impl Request {
+    /// `key`, the identity of this request in a cache or cassette, told apart from
+    /// the request's other draws: the first draw adds nothing, so an unrepeated run
+    /// keeps the keys it always had.
+    pub(crate) fn drawn(&self, mut key: Value) -> Value {
+        if self.sample > 1 {
+            key["sample"] = self.sample.into();
+        }
+        key
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

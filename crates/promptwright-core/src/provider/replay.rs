@@ -17,11 +17,11 @@ use crate::workspace::ProviderKind;
 
 /// The key of a request in a cassette.
 pub fn replay_key(req: &Request) -> String {
-    let canonical = serde_json::json!({
+    let canonical = req.drawn(serde_json::json!({
         "model": req.model,
         "params": req.params,
         "messages": req.messages,
-    });
+    }));
     hex(&Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -61,6 +61,13 @@ impl Replay {
             path: path.to_path_buf(),
             answers,
         })
+    }
+}
+
+impl Replay {
+    /// Whether the cassette holds an answer to `req`.
+    pub fn has(&self, req: &Request) -> bool {
+        self.answers.contains_key(&replay_key(req))
     }
 }
 

@@ -28,6 +28,7 @@ pub fn request_for<S: Serialize>(
             })
             .collect(),
         params: prompt.def.params.clone(),
+        sample: 1,
     })
 }
 

@@ -44,6 +44,26 @@ impl Context<'_> {
         self.input.config.suite.get(suite)?.max_errors
     }
 
+    /// `max_flaky`, when set: cases of the draft whose samples disagree.
+    pub fn max_flaky(&self) -> Option<GateCheck> {
+        let max = self.input.config.max_flaky?;
+        let flaky = self.draft.flaky;
+        Some(GateCheck {
+            name: "max_flaky".into(),
+            suite: None,
+            required: json!(max),
+            actual: json!(flaky),
+            passed: flaky as u64 <= max,
+            default: false,
+            detail: format!(
+                "{} of {} drawn {} times each: some samples passed and some did not",
+                plural(flaky, "case", "cases"),
+                self.draft.cases,
+                self.draft.repeat
+            ),
+        })
+    }
+
     /// The check no setting turns off: both runs finished.
     pub fn runs_complete(&self) -> GateCheck {
         let draft = self.input.draft.complete;

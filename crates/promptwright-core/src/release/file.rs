@@ -44,7 +44,7 @@ pub struct ReleaseFile {
 }
 
 /// Why this version was allowed out: the run that evaluated it and the gate's checks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     pub run_id: String,
@@ -62,6 +62,23 @@ pub struct Evidence {
     pub cost_usd: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p95_latency_ms: Option<u64>,
+    /// Samples drawn per case; absent when each case was drawn once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<u32>,
+    /// Cases whose samples disagreed (with `repeats`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flaky: Option<usize>,
+    /// Passing samples / all samples (with `repeats`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_pass_rate: Option<f64>,
+    /// Draft minus current pass rate over the cases both ran, with its 95% interval
+    /// (paired over cases); absent for a first release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_rate_change: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_rate_change_low: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_rate_change_high: Option<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
 }

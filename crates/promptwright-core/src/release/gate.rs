@@ -6,7 +6,7 @@
 //! Pure: run records and settings in, a value out. Running the two sides is
 //! [`super::proposal`]'s job.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::checks::Context;
 use super::file::{Check, Evidence};
 use crate::diff::{CaseChange, CaseDiff, OutputDiff};
+use crate::sampling::{PairedDifference, paired_difference};
 use crate::store::{RunRecord, Summary, Tally};
 use crate::workspace::GateConfig;
 
@@ -133,6 +134,11 @@ pub struct RunStats {
     pub pass_rate: f64,
     pub cost_usd: f64,
     pub p95_latency_ms: Option<u64>,
+    /// The most samples drawn of a case.
+    pub repeat: usize,
+    /// Cases whose samples disagree.
+    pub flaky: usize,
+    pub sample_pass_rate: f64,
 }
 
 impl RunStats {
@@ -149,6 +155,9 @@ impl RunStats {
             pass_rate: s.pass_rate,
             cost_usd: s.cost_usd,
             p95_latency_ms: s.p95_latency_ms,
+            repeat: s.repeat,
+            flaky: s.flaky,
+            sample_pass_rate: s.sample_pass_rate,
         }
     }
 }
@@ -192,6 +201,10 @@ pub struct Verdict {
     pub new_variables: Vec<String>,
     /// Variables the baseline needed that the draft no longer reads (sorted).
     pub removed_variables: Vec<String>,
+    /// Draft minus baseline pass fraction, paired over the baseline's cases (a case
+    /// missing from the draft counts as never passing), with its 95% interval; `None`
+    /// for a first release.
+    pub pass_rate_change: Option<PairedDifference>,
 }
 
 impl Verdict {
@@ -214,6 +227,12 @@ impl Verdict {
             baseline_version: self.baseline_version,
             cost_usd: round(self.draft.cost_usd, 6),
             p95_latency_ms: self.draft.p95_latency_ms,
+            repeats: (self.draft.repeat > 1).then_some(self.draft.repeat as u32),
+            flaky: (self.draft.repeat > 1).then_some(self.draft.flaky),
+            sample_pass_rate: (self.draft.repeat > 1).then_some(self.draft.sample_pass_rate),
+            pass_rate_change: self.pass_rate_change.map(|d| round(d.mean, 4)),
+            pass_rate_change_low: self.pass_rate_change.map(|d| round(d.low, 4)),
+            pass_rate_change_high: self.pass_rate_change.map(|d| round(d.high, 4)),
             checks: self.checks.iter().map(GateCheck::to_check).collect(),
         }
     }
@@ -244,6 +263,7 @@ pub fn evaluate(input: &GateInput) -> Verdict {
     ];
     checks.extend(ctx.max_cost_usd());
     checks.extend(ctx.max_p95_latency_ms());
+    checks.extend(ctx.max_flaky());
     checks.push(ctx.allow_new_variables(&new_variables));
     // Per-suite keys, for the prompt's suites only (a [gate.suite.X] of another prompt's
     // suite is that prompt's business).
@@ -263,7 +283,30 @@ pub fn evaluate(input: &GateInput) -> Verdict {
         baseline: input.baseline.map(|b| RunStats::of(b.run)),
         new_variables,
         removed_variables,
+        pass_rate_change: pass_rate_change(input),
     }
+}
+
+/// The draft's pass fraction minus the baseline's, case by case over the baseline's
+/// cases, and its interval: what "the draft passes less often" means with its noise.
+fn pass_rate_change(input: &GateInput) -> Option<PairedDifference> {
+    let b = input.baseline?;
+    let draft: HashMap<(&str, &str), f64> = input
+        .draft
+        .cases
+        .iter()
+        .map(|c| ((c.suite.as_str(), c.id.as_str()), c.pass_fraction()))
+        .collect();
+    let pairs: Vec<(f64, f64)> = b
+        .run
+        .cases
+        .iter()
+        .map(|c| {
+            let d = draft.get(&(c.suite.as_str(), c.id.as_str()));
+            (d.copied().unwrap_or(0.0), c.pass_fraction())
+        })
+        .collect();
+    Some(paired_difference(&pairs))
 }
 
 /// The draft's regressions and fixes against the baseline, in review order.
@@ -271,7 +314,8 @@ fn compare(input: &GateInput) -> (Vec<CaseDiff>, Vec<CaseDiff>) {
     let Some(b) = input.baseline else {
         return (Vec::new(), Vec::new());
     };
-    let diff = OutputDiff::new(&b.run.cases, &input.draft.cases);
+    let alpha = input.config.regression_alpha;
+    let diff = OutputDiff::with_alpha(&b.run.cases, &input.draft.cases, alpha);
     diff.cases
         .into_iter()
         .filter(|c| c.change.is_regression() || c.change == CaseChange::Fix)

@@ -21,6 +21,7 @@ fn case(suite: &str, id: &str, status: Status) -> CaseResult {
         tokens: None,
         cost_usd: 0.01,
         assertions: vec![],
+        samples: Vec::new(),
     }
 }
 

@@ -91,6 +91,11 @@ impl Proposal {
             only_cases: None,
             record: false,
             resume: false,
+            // `[gate] repeats` above 1 samples both sides that often; else each suite
+            // draws its own `repeat`.
+            repeat: (ws.config.gate.repeats > 1)
+                .then_some(ws.config.gate.repeats)
+                .or(opts.repeat),
             ..opts.clone()
         };
         let as_released = PlanRequest {

@@ -67,6 +67,7 @@ fn evidence() -> Evidence {
                 passed: false,
             },
         ],
+        ..Evidence::default()
     }
 }
 

@@ -103,9 +103,12 @@ pub(super) async fn ask(
 /// A case's request, rendered and keyed before it takes a slot, or why it has none.
 type Ready = Result<(Request, Option<String>), String>;
 
-pub(super) fn prepare(shared: &Shared, case: &Case) -> Ready {
-    let request = crate::provider::request_for(&shared.prompt, &shared.model, &case.vars)
+/// Draw `sample` (1-based) of a case: the same request, told apart in the cache and in
+/// cassettes.
+pub(super) fn prepare(shared: &Shared, case: &Case, sample: u32) -> Ready {
+    let mut request = crate::provider::request_for(&shared.prompt, &shared.model, &case.vars)
         .map_err(|e| format!("template: {e}"))?;
+    request.sample = sample;
     let key = key_for(&shared.provider, &request);
     Ok((request, key))
 }
@@ -218,18 +221,8 @@ pub(super) fn off_worker<T>(f: impl FnOnce() -> T) -> T {
 /// A case's result before it is answered: an error, with `error` as the reason.
 pub(super) fn errored(suite: &Suite, case: &Case, error: impl Into<Option<String>>) -> CaseResult {
     CaseResult {
-        suite: suite.name.clone(),
-        id: case.id.clone(),
-        status: Status::Error,
-        score: 0.0,
-        vars: case.vars.to_map(),
-        output: None,
         error: error.into(),
-        cached: false,
-        latency_ms: None,
-        tokens: None,
-        cost_usd: 0.0,
-        assertions: Vec::new(),
+        ..CaseResult::new(&suite.name, &case.id, case.vars.to_map())
     }
 }
 

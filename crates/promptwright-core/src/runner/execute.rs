@@ -11,10 +11,11 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::store::cache::Cache;
-use crate::store::{CaseResult, RunHeader, RunWriter, Status};
-use crate::workspace::{Case, Suite};
+use crate::store::{CaseResult, RunHeader, RunWriter, SampleLine, Status};
+use crate::workspace::Case;
 
 use super::case::*;
+use super::draws::{Draws, is_done};
 use super::keep::Keep;
 use super::*;
 
@@ -31,7 +32,7 @@ pub(super) async fn run_keeping(
         move |source| RunError::Store { path, source }
     };
     let total = plan.suites.iter().map(|s| s.cases.len()).sum();
-    let (header, mut writer, recorded) = match plan.resume {
+    let (header, mut writer, recorded, carried) = match plan.resume {
         Some(r) => {
             let writer = RunWriter::append_to(&plan.root, &r.path).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::WouldBlock {
@@ -49,7 +50,7 @@ pub(super) async fn run_keeping(
                 .filter(|c| c.status != Status::Error)
                 .map(|c| ((c.suite.clone(), c.id.clone()), c))
                 .collect();
-            (RunHeader { total, ..r.header }, writer, recorded)
+            (RunHeader { total, ..r.header }, writer, recorded, r.samples)
         }
         None => {
             let header = RunHeader {
@@ -64,7 +65,7 @@ pub(super) async fn run_keeping(
             };
             let runs_dir = crate::store::runs_dir(&plan.root);
             let writer = RunWriter::create(&plan.root, &header).map_err(store_err(&runs_dir))?;
-            (header, writer, HashMap::new())
+            (header, writer, HashMap::new(), Default::default())
         }
     };
     let _ = events.send(RunEvent::Started(header.clone()));
@@ -83,6 +84,7 @@ pub(super) async fn run_keeping(
             stop.cancel();
         }
     };
+    let mut draws = Draws::new(&plan.suites, plan.repeat, carried);
     let cache = Cache::new(&plan.root);
     let (cache_queue, cache_written) = cache.writer({
         let fail = fail.clone();
@@ -101,12 +103,15 @@ pub(super) async fn run_keeping(
     });
     // Cases carried over from the run being resumed are reported first. The work is
     // listed as it is done, not up front: a plan can hold a million cases.
-    let done = |suite: &Suite, case: &Case| {
+    let counts = draws.counts();
+    let done = |s: usize, case: &Case| {
         if recorded.is_empty() {
-            None
-        } else {
-            recorded.get(&(suite.name.clone(), case.id.clone()))
+            return None;
         }
+        let suite = &shared.suites[s];
+        recorded
+            .get(&(suite.name.clone(), case.id.clone()))
+            .filter(|c| is_done(c, counts[s]))
     };
     let places = shared
         .suites
@@ -114,31 +119,59 @@ pub(super) async fn run_keeping(
         .enumerate()
         .flat_map(|(s, suite)| (0..suite.cases.len()).map(move |c| (s, c)));
     let mut kept = 0;
+    let mut finished = Vec::new();
     for (order, (s, c)) in places.clone().enumerate() {
         let suite = &shared.suites[s];
-        if let Some(done) = done(suite, &suite.cases[c]) {
+        let case = &suite.cases[c];
+        if let Some(done) = done(s, case) {
             let _ = events.send(RunEvent::CaseScored(Box::new(done.clone())));
             keep.keep(order, done.clone(), None);
             kept += 1;
+        } else if let Some(whole) = draws.finished_before(s, errored(suite, case, None)) {
+            finished.push((order, whole));
         }
     }
+    // Drawn in full before the stop, but never written as a case: written now.
+    let written: std::collections::HashSet<usize> = finished.iter().map(|(o, _)| *o).collect();
+    for (order, whole) in finished {
+        let at = writer.append(&whole).map_err(store_err(&writer.path))?;
+        let _ = events.send(RunEvent::CaseScored(Box::new(whole.clone())));
+        keep.keep(order, whole, Some(at));
+        kept += 1;
+    }
+    // The producer asks what each case still owes as it lists the work; the consumer
+    // gathers samples. Neither holds the lock across an await.
+    let draws = std::sync::Mutex::new(draws);
     let work = places
         .enumerate()
-        .filter(|(_, (s, c))| done(&shared.suites[*s], &shared.suites[*s].cases[*c]).is_none())
-        .map(|(order, (s, c))| (order, s, c));
+        .filter(|(order, (s, c))| {
+            done(*s, &shared.suites[*s].cases[*c]).is_none() && !written.contains(order)
+        })
+        .flat_map(|(order, (s, c))| {
+            let suite = &shared.suites[s];
+            let owed =
+                draws
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .owed(s, suite, &suite.cases[c].id);
+            let first = owed.first().copied();
+            owed.into_iter()
+                .map(move |k| (order, s, c, k, Some(k) == first))
+        });
     let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
-    let (done_tx, mut done_rx) = mpsc::channel::<(usize, CaseResult)>(plan.concurrency.max(1) * 2);
+    let (done_tx, mut done_rx) =
+        mpsc::channel::<(usize, usize, u32, CaseResult)>(plan.concurrency.max(1) * 2);
 
     let producer = {
         let cancel = stop.clone();
         let events = events.clone();
         let shared = shared.clone();
         async move {
-            for (order, s, c) in work {
+            for (order, s, c, k, first) in work {
                 // The next request is made while the slots are all busy, so a freed
                 // slot goes straight to the network.
                 let ready = catch_unwind(AssertUnwindSafe(|| {
-                    prepare(&shared, &shared.suites[s].cases[c])
+                    prepare(&shared, &shared.suites[s].cases[c], k)
                 }))
                 .unwrap_or_else(|panic| Err(internal_error(&*panic)));
                 // Cancel first: a slot freed by the cancel itself must not start a case.
@@ -149,10 +182,12 @@ pub(super) async fn run_keeping(
                 };
                 let (shared, done_tx, cancel) = (shared.clone(), done_tx.clone(), cancel.clone());
                 let suite = &shared.suites[s];
-                let _ = events.send(RunEvent::CaseStarted {
-                    suite: suite.name.clone(),
-                    id: suite.cases[c].id.clone(),
-                });
+                if first {
+                    let _ = events.send(RunEvent::CaseStarted {
+                        suite: suite.name.clone(),
+                        id: suite.cases[c].id.clone(),
+                    });
+                }
                 tokio::spawn(async move {
                     let suite = &shared.suites[s];
                     let case = &suite.cases[c];
@@ -166,7 +201,7 @@ pub(super) async fn run_keeping(
                             errored(suite, case, internal_error(&*panic))
                         }),
                     };
-                    let _ = done_tx.send((order, result)).await;
+                    let _ = done_tx.send((order, s, k, result)).await;
                 });
                 // The case just started runs (and sends) before the next is prepared.
                 tokio::task::yield_now().await;
@@ -178,9 +213,27 @@ pub(super) async fn run_keeping(
     // gone and no task can block sending to it.
     let consumer = {
         let (events, fail) = (events.clone(), fail.clone());
-        let (writer, kept) = (&mut writer, &mut kept);
+        let (writer, kept, draws) = (&mut writer, &mut kept, &draws);
         async move {
-            while let Some((order, result)) = done_rx.recv().await {
+            while let Some((order, s, k, drawn)) = done_rx.recv().await {
+                let repeated = draws.lock().unwrap_or_else(|p| p.into_inner()).of(s) > 1;
+                if repeated {
+                    let line = SampleLine {
+                        suite: drawn.suite.clone(),
+                        id: drawn.id.clone(),
+                        sample: k,
+                        result: drawn.as_sample(),
+                    };
+                    if let Err(e) = writer.append_sample(line) {
+                        fail(store_err(&writer.path)(e));
+                        break;
+                    }
+                }
+                let whole = draws
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .add(order, s, k, drawn);
+                let Some(result) = whole else { continue };
                 let at = match writer.append(&result) {
                     Ok(at) => at,
                     Err(e) => {

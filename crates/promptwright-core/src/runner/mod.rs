@@ -10,10 +10,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::provider::{Provider, Recorder};
-use crate::store::{CaseResult, RunHeader, RunRecord, RunningSummary};
+use crate::store::{CaseResult, PartialSamples, RunHeader, RunRecord, RunningSummary};
 use crate::workspace::{Price, Prompt, Suite};
 
 mod case;
+mod draws;
 mod execute;
 mod keep;
 
@@ -38,6 +39,9 @@ pub struct RunPlan {
     pub grader: Option<GraderPlan>,
     /// Continue this incomplete run instead of starting a new one.
     pub resume: Option<Resume>,
+    /// Samples per case for every suite (`eval --repeat`, a gate's `repeats`); `None`:
+    /// each suite's own `repeat`.
+    pub repeat: Option<u32>,
 }
 
 /// A provider ready to call, with what the cost and the cache need to know of it.
@@ -61,6 +65,8 @@ pub struct Resume {
     pub path: PathBuf,
     pub header: RunHeader,
     pub recorded: Vec<CaseResult>,
+    /// Samples of repeated cases that had not all been drawn.
+    pub samples: PartialSamples,
 }
 
 #[derive(Debug, Clone, PartialEq)]

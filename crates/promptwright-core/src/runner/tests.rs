@@ -56,7 +56,7 @@ impl Provider for Slow {
     }
 }
 
-fn workspace(cases: usize) -> (tempfile::TempDir, Workspace) {
+pub(super) fn workspace(cases: usize) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
     let w = |rel: &str, text: String| {
         let p = dir.path().join(rel);
@@ -83,7 +83,7 @@ fn workspace(cases: usize) -> (tempfile::TempDir, Workspace) {
     (dir, ws)
 }
 
-fn plan(ws: &Workspace, provider: Arc<dyn Provider>, concurrency: usize) -> RunPlan {
+pub(super) fn plan(ws: &Workspace, provider: Arc<dyn Provider>, concurrency: usize) -> RunPlan {
     RunPlan {
         root: ws.root.clone(),
         prompt: ws.prompts["p"].clone(),
@@ -100,6 +100,7 @@ fn plan(ws: &Workspace, provider: Arc<dyn Provider>, concurrency: usize) -> RunP
         recorder: None,
         grader: None,
         resume: None,
+        repeat: None,
     }
 }
 
@@ -261,6 +262,7 @@ async fn a_run_being_written_cannot_be_resumed_by_another_writer() {
         path: path.clone(),
         header,
         recorded: Vec::new(),
+        samples: Default::default(),
     });
     let (tx, _rx) = mpsc::unbounded_channel();
     let err = run(p, tx, CancellationToken::new()).await.unwrap_err();
@@ -312,3 +314,6 @@ fn cost_comes_from_pricing_unless_the_provider_overrides_it() {
     assert_eq!(cost_of(&resp(Some(0.0)), price), 0.0);
     assert_eq!(cost_of(&resp(None), None), 0.0);
 }
+
+#[path = "repeat_tests.rs"]
+mod repeat;

@@ -25,12 +25,12 @@ pub struct Cache {
 /// The cache key of a request sent to the provider identified by `scope`
 /// (its kind and base URL).
 pub fn key(scope: &str, req: &Request) -> String {
-    let canonical = serde_json::json!({
+    let canonical = req.drawn(serde_json::json!({
         "scope": scope,
         "model": req.model,
         "params": req.params,
         "messages": req.messages,
-    });
+    }));
     crate::provider::replay::hex(&Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -127,6 +127,7 @@ mod tests {
                 content: content.into(),
             }],
             params: Default::default(),
+            sample: 1,
         }
     }
 
@@ -144,6 +145,27 @@ mod tests {
             key("openai http://a", &req("x")),
             key("openai http://a", &req("y"))
         );
+    }
+
+    #[test]
+    fn each_draw_has_its_own_key_and_the_first_keeps_the_unrepeated_one() {
+        let drawn = |n: u32| {
+            key(
+                "s",
+                &Request {
+                    sample: n,
+                    ..req("x")
+                },
+            )
+        };
+        // The key an unrepeated run has always used, written out: old caches stay valid.
+        let canonical =
+            r#"{"messages":[{"content":"x","role":"user"}],"model":"m","params":{},"scope":"s"}"#;
+        let old = crate::provider::replay::hex(&Sha256::digest(canonical.as_bytes()));
+        assert_eq!(drawn(1), old);
+        assert_ne!(drawn(2), drawn(1));
+        assert_ne!(drawn(3), drawn(2));
+        assert_eq!(drawn(2), drawn(2));
     }
 
     #[test]

@@ -5,8 +5,11 @@
 pub mod cache;
 pub mod lock;
 pub mod record;
+pub mod sample;
 pub mod tally;
 
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -14,6 +17,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use record::{CaseResult, RunHeader, RunRecord, RunningSummary, Status, Summary};
+pub use sample::{Sample, SampleLine};
+
 pub use tally::Tally;
 
 pub const STATE_DIR: &str = ".promptwright";
@@ -42,6 +47,7 @@ pub fn run_files_newest_first(root: &Path) -> Vec<PathBuf> {
 pub enum Line {
     Run(RunHeader),
     Case(Box<CaseResult>),
+    Sample(Box<SampleLine>),
     End { complete: bool, finished_at: String },
 }
 
@@ -131,6 +137,11 @@ impl RunWriter {
         })
     }
 
+    /// Appends one sample of a repeated case.
+    pub fn append_sample(&mut self, sample: SampleLine) -> io::Result<()> {
+        self.write(&Line::Sample(Box::new(sample)))
+    }
+
     /// Appends a case; returns where its line starts, for [`CaseReader::read_at`].
     pub fn append(&mut self, case: &CaseResult) -> io::Result<u64> {
         let at = self.end;
@@ -205,12 +216,22 @@ impl CaseReader {
     }
 }
 
+/// The samples of repeated cases that have not all their samples yet, by suite and
+/// case id, by sample number: what a resumed run need not draw again.
+pub type PartialSamples = HashMap<(String, String), BTreeMap<u32, Sample>>;
+
 /// Reads a run record back. A torn last line (a killed writer) is skipped.
 pub fn read_run(path: &Path) -> io::Result<RunRecord> {
+    read_run_and_samples(path).map(|(record, _)| record)
+}
+
+/// [`read_run`] and the samples of the cases it has no line for yet.
+pub fn read_run_and_samples(path: &Path) -> io::Result<(RunRecord, PartialSamples)> {
     let reader = BufReader::new(File::open(path)?);
     let mut header = None;
     let mut cases: Vec<CaseResult> = Vec::new();
-    let mut seen = std::collections::HashMap::new();
+    let mut seen = HashMap::new();
+    let mut partial = PartialSamples::new();
     let mut complete = false;
     for line in reader.lines() {
         let line = line?;
@@ -219,12 +240,19 @@ pub fn read_run(path: &Path) -> io::Result<RunRecord> {
             // A resumed run asks its errors again and appends the new result: the
             // later line for a case replaces the earlier one, in place.
             Ok(Line::Case(c)) => match seen.entry((c.suite.clone(), c.id.clone())) {
-                std::collections::hash_map::Entry::Occupied(at) => cases[*at.get()] = *c,
-                std::collections::hash_map::Entry::Vacant(slot) => {
+                Entry::Occupied(at) => cases[*at.get()] = *c,
+                Entry::Vacant(slot) => {
                     slot.insert(cases.len());
                     cases.push(*c);
                 }
             },
+            Ok(Line::Sample(s)) => {
+                let s = *s;
+                partial
+                    .entry((s.suite, s.id))
+                    .or_default()
+                    .insert(s.sample, s.result);
+            }
             // A resumed run has several end lines: the last one tells.
             Ok(Line::End { complete: c, .. }) => complete = c,
             Err(_) => continue,
@@ -236,7 +264,9 @@ pub fn read_run(path: &Path) -> io::Result<RunRecord> {
             format!("{}: no run header", path.display()),
         )
     })?;
-    Ok(RunRecord::new(&header, complete, cases))
+    // A case with its line has all its samples in it.
+    partial.retain(|key, _| !seen.contains_key(key));
+    Ok((RunRecord::new(&header, complete, cases), partial))
 }
 
 /// The newest incomplete run of this prompt content on this provider and model: what
@@ -246,7 +276,7 @@ pub fn find_resumable(
     content_sha256: &str,
     provider: &str,
     model: &str,
-) -> Option<(PathBuf, RunHeader, Vec<CaseResult>)> {
+) -> Option<(PathBuf, RunHeader, Vec<CaseResult>, PartialSamples)> {
     run_files_newest_first(root).into_iter().find_map(|path| {
         let first = BufReader::new(File::open(&path).ok()?)
             .lines()
@@ -258,8 +288,8 @@ pub fn find_resumable(
         if h.content_sha256 != content_sha256 || h.provider != provider || h.model != model {
             return None;
         }
-        let record = read_run(&path).ok()?;
-        (!record.complete).then_some((path, h, record.cases))
+        let (record, samples) = read_run_and_samples(&path).ok()?;
+        (!record.complete).then_some((path, h, record.cases, samples))
     })
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::Tally;
+use super::sample::Sample;
 use crate::assert::AssertionResult;
 use crate::provider::Tokens;
 
@@ -40,9 +41,32 @@ pub struct CaseResult {
     pub tokens: Option<Tokens>,
     pub cost_usd: f64,
     pub assertions: Vec<AssertionResult>,
+    /// Every draw of a case drawn more than once, in order; empty for a case drawn once
+    /// (see [`super::sample`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<Sample>,
 }
 
 impl CaseResult {
+    /// A case not answered yet: an error with no reason.
+    pub fn new(suite: &str, id: &str, vars: Map<String, Value>) -> CaseResult {
+        CaseResult {
+            suite: suite.to_string(),
+            id: id.to_string(),
+            status: Status::Error,
+            score: 0.0,
+            vars,
+            output: None,
+            error: None,
+            cached: false,
+            latency_ms: None,
+            tokens: None,
+            cost_usd: 0.0,
+            assertions: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+
     /// The first failing assertion's reason, or the error: what a reviewer reads first.
     pub fn headline(&self) -> Option<String> {
         if let Some(e) = &self.error {
@@ -66,6 +90,19 @@ pub struct Summary {
     pub cost_usd: f64,
     pub p50_latency_ms: Option<u64>,
     pub p95_latency_ms: Option<u64>,
+    /// The most samples drawn of a case (1: the run was not repeated).
+    #[serde(default = "one")]
+    pub repeat: usize,
+    /// Cases whose samples disagree.
+    #[serde(default)]
+    pub flaky: usize,
+    /// Passing samples / all samples, rounded to 3 decimals.
+    #[serde(default)]
+    pub sample_pass_rate: f64,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -103,6 +140,10 @@ pub struct RunningSummary {
     tally: Tally,
     cost_usd: f64,
     latencies: Vec<u64>,
+    samples: usize,
+    sample_passes: usize,
+    repeat: usize,
+    flaky: usize,
 }
 
 impl Default for RunningSummary {
@@ -113,6 +154,10 @@ impl Default for RunningSummary {
             // summary counted here serialises exactly as one summed from a slice.
             cost_usd: -0.0,
             latencies: Vec::new(),
+            samples: 0,
+            sample_passes: 0,
+            repeat: 1,
+            flaky: 0,
         }
     }
 }
@@ -122,9 +167,19 @@ impl RunningSummary {
         self.tally.add(c.status);
         self.cost_usd += c.cost_usd;
         // Latency percentiles describe answered calls: errors have no meaningful latency.
-        if c.status != Status::Error {
-            self.latencies.extend(c.latency_ms);
+        if c.samples.is_empty() {
+            if c.status != Status::Error {
+                self.latencies.extend(c.latency_ms);
+            }
+        } else {
+            let answered = c.samples.iter().filter(|s| s.status != Status::Error);
+            self.latencies.extend(answered.filter_map(|s| s.latency_ms));
         }
+        let n = c.sample_count();
+        self.samples += n;
+        self.sample_passes += c.passes();
+        self.repeat = self.repeat.max(n);
+        self.flaky += usize::from(c.flaky());
     }
 
     pub fn summary(&self) -> Summary {
@@ -139,6 +194,14 @@ impl RunningSummary {
             cost_usd: self.cost_usd,
             p50_latency_ms: percentile(&latencies, 50.0),
             p95_latency_ms: percentile(&latencies, 95.0),
+            repeat: self.repeat,
+            flaky: self.flaky,
+            sample_pass_rate: Tally {
+                passed: self.sample_passes,
+                failed: self.samples - self.sample_passes,
+                errors: 0,
+            }
+            .pass_rate(),
         }
     }
 }
@@ -204,6 +267,7 @@ mod tests {
             tokens: None,
             cost_usd: 0.5,
             assertions: vec![],
+            samples: vec![],
         }
     }
 

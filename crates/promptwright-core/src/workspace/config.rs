@@ -85,6 +85,9 @@ struct GateFile {
     max_cost_usd: Option<Spanned<f64>>,
     max_p95_latency_ms: Option<u64>,
     allow_new_variables: Option<bool>,
+    repeats: Option<Spanned<u32>>,
+    max_flaky: Option<u64>,
+    regression_alpha: Option<Spanned<f64>>,
     #[serde(default)]
     suite: BTreeMap<String, Spanned<SuiteGateFile>>,
 }
@@ -133,8 +136,11 @@ pub struct Grader {
     pub model: String,
 }
 
+/// `[gate] regression_alpha` when unset.
+pub const DEFAULT_REGRESSION_ALPHA: f64 = 0.05;
+
 /// The `[gate]` thresholds as written; unset keys are `None`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GateConfig {
     pub min_pass_rate: Option<f64>,
     pub max_regressions: Option<u64>,
@@ -142,9 +148,34 @@ pub struct GateConfig {
     pub max_cost_usd: Option<f64>,
     pub max_p95_latency_ms: Option<u64>,
     pub allow_new_variables: Option<bool>,
+    /// Samples drawn per case on each side of a gate (1: one draw, the old rule).
+    pub repeats: u32,
+    /// Most cases allowed whose draft samples disagree; unchecked when unset.
+    pub max_flaky: Option<u64>,
+    /// How unlikely under noise a case's drop in pass fraction must be to count as a
+    /// regression when `repeats` > 1.
+    pub regression_alpha: f64,
     pub suite: BTreeMap<String, SuiteGate>,
     /// Where each `[gate.suite.X]` table is, to report one that names no suite.
     pub(crate) suite_spans: BTreeMap<String, std::ops::Range<usize>>,
+}
+
+impl Default for GateConfig {
+    fn default() -> GateConfig {
+        GateConfig {
+            min_pass_rate: None,
+            max_regressions: None,
+            max_errors: None,
+            max_cost_usd: None,
+            max_p95_latency_ms: None,
+            allow_new_variables: None,
+            repeats: 1,
+            max_flaky: None,
+            regression_alpha: DEFAULT_REGRESSION_ALPHA,
+            suite: BTreeMap::new(),
+            suite_spans: BTreeMap::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -371,6 +402,12 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
     if let Some(c) = &gate.max_cost_usd {
         ranges::check(src, "max_cost_usd", c, ranges::COST_USD, &mut errors);
     }
+    if let Some(r) = &gate.repeats {
+        ranges::check(src, "repeats", r, ranges::REPEAT, &mut errors);
+    }
+    if let Some(a) = &gate.regression_alpha {
+        ranges::check(src, "regression_alpha", a, ranges::ALPHA, &mut errors);
+    }
     for s in gate.suite.values() {
         if let Some(r) = &s.get_ref().min_pass_rate {
             if !(0.0..=1.0).contains(r.get_ref()) {
@@ -404,6 +441,11 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             max_cost_usd: gate.max_cost_usd.map(Spanned::into_inner),
             max_p95_latency_ms: gate.max_p95_latency_ms,
             allow_new_variables: gate.allow_new_variables,
+            repeats: gate.repeats.map_or(1, Spanned::into_inner),
+            max_flaky: gate.max_flaky,
+            regression_alpha: gate
+                .regression_alpha
+                .map_or(DEFAULT_REGRESSION_ALPHA, Spanned::into_inner),
             suite_spans: gate
                 .suite
                 .iter()

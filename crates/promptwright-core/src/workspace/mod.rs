@@ -15,7 +15,9 @@ pub mod vars;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use config::{Config, GateConfig, Price, ProviderConfig, ProviderKind};
+pub use config::{
+    Config, DEFAULT_REGRESSION_ALPHA, GateConfig, Price, ProviderConfig, ProviderKind,
+};
 pub use prompt::{Prompt, PromptDef};
 pub use suite::{Case, Suite};
 pub use vars::Vars;

@@ -97,6 +97,14 @@ pub const MAX_RESPONSE_MB: Bound = Bound::new(0.0, 1024.0).above().unit("MiB");
 pub const PRICE: Bound = Bound::new(0.0, 10_000.0).unit("USD per million tokens");
 /// Pass rates and score thresholds.
 pub const RATE: Bound = Bound::new(0.0, 1.0);
+/// `repeat` of a suite, `--repeat`, `[gate] repeats`: samples drawn per case. Each is
+/// a paid call; past a hundred the answer to "is this case flaky" does not change.
+pub const REPEAT: Bound = Bound::whole(1.0, 100.0);
+/// `min_pass_fraction`: the share of a case's samples that must pass.
+pub const PASS_FRACTION: Bound = Bound::new(0.0, 1.0).above();
+/// `[gate] regression_alpha`: a false-block rate per case; above one half a coin toss
+/// would block.
+pub const ALPHA: Bound = Bound::new(0.0, 0.5).above();
 /// `[gate] max_cost_usd`.
 pub const COST_USD: Bound = Bound::new(0.0, 1_000_000.0).unit("USD");
 

@@ -51,6 +51,10 @@ pub struct Suite {
     pub description: Option<String>,
     pub dataset: Option<String>,
     pub threshold: Option<f64>,
+    /// Samples drawn per case (`repeat`; `eval --repeat` overrides it).
+    pub repeat: u32,
+    /// The share of a case's samples that must pass for the case to pass.
+    pub min_pass_fraction: f64,
     pub assertions: Vec<Assertion>,
     /// Shared: a run plan holds the suite too, and a suite may hold a million cases.
     pub cases: Arc<Vec<Case>>,
@@ -75,6 +79,8 @@ pub(crate) struct SuiteFile {
     description: Option<String>,
     dataset: Option<Spanned<String>>,
     threshold: Option<Spanned<f64>>,
+    repeat: Option<Spanned<u32>>,
+    min_pass_fraction: Option<Spanned<f64>>,
     #[serde(default, rename = "assert")]
     asserts: Vec<AssertFile>,
     #[serde(default)]
@@ -193,6 +199,18 @@ pub(crate) fn parse(
     let file: SuiteFile = toml::from_str(&src.text).map_err(|e| vec![src.toml_error(&e)])?;
     let mut errors = Vec::new();
     let threshold = check_threshold(src, &file.threshold, &mut errors);
+    if let Some(r) = &file.repeat {
+        super::ranges::check(src, "repeat", r, super::ranges::REPEAT, &mut errors);
+    }
+    if let Some(f) = &file.min_pass_fraction {
+        super::ranges::check(
+            src,
+            "min_pass_fraction",
+            f,
+            super::ranges::PASS_FRACTION,
+            &mut errors,
+        );
+    }
     let assertions = compile_toml_asserts(src, suite_dir, root, file.asserts, &mut errors);
     let mut cases = Vec::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
@@ -288,6 +306,8 @@ pub(crate) fn parse(
             description: file.description,
             dataset,
             threshold,
+            repeat: file.repeat.map_or(1, Spanned::into_inner),
+            min_pass_fraction: file.min_pass_fraction.map_or(1.0, Spanned::into_inner),
             assertions,
             cases: Arc::new(cases),
         },

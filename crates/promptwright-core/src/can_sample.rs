@@ -1,0 +1,70 @@
+//! Whether a provider can give a repeated case different draws: the echo provider
+//! answers the same every time, and a cassette can only replay the draws it recorded.
+//! Found before any call, so `--repeat` on either is a configuration error.
+
+use crate::plan::PlanError;
+use crate::provider::{Replay, request_for};
+use crate::workspace::{Prompt, ProviderConfig, ProviderKind, Suite};
+
+/// `Err` when `cfg` cannot draw the samples `draws` asks of `suites` (samples per case,
+/// by suite).
+pub(crate) fn check(
+    cfg: &ProviderConfig,
+    prompt: &Prompt,
+    model: &str,
+    suites: &[(&Suite, u32)],
+) -> Result<(), PlanError> {
+    let Some((suite, most)) = suites.iter().max_by_key(|(_, n)| *n) else {
+        return Ok(());
+    };
+    if *most <= 1 {
+        return Ok(());
+    }
+    let how = format!(
+        "drop --repeat, set repeat = 1 in {} and repeats = 1 in [gate], or run with --provider NAME of a model that samples",
+        suite.rel_path
+    );
+    match cfg.kind {
+        ProviderKind::Echo => Err(PlanError::new(
+            format!(
+                "provider `{}` (echo) gives the same answer every time: {most} samples of a case would be one answer {most} times",
+                cfg.name
+            ),
+            how,
+        )),
+        ProviderKind::Replay => {
+            let Some(path) = &cfg.cassette else {
+                return Ok(());
+            };
+            // A cassette that cannot be read is reported when the provider is built.
+            let Ok(replay) = Replay::open(path) else {
+                return Ok(());
+            };
+            for (suite, n) in suites {
+                for case in suite.cases.iter() {
+                    let Ok(mut req) = request_for(prompt, model, &case.vars) else {
+                        continue; // the case reports its template error itself
+                    };
+                    for k in 1..=*n {
+                        req.sample = k;
+                        if !replay.has(&req) {
+                            return Err(PlanError::new(
+                                format!(
+                                    "cassette {} holds no sample {k} of case `{}` in suite `{}`: it cannot replay {n} samples a case",
+                                    path.display(),
+                                    case.id,
+                                    suite.name
+                                ),
+                                format!(
+                                    "record the samples with `promptwright eval --provider REAL --record --repeat {n}`, or {how}"
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}

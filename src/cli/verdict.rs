@@ -12,6 +12,7 @@ use super::format::{one_line, percent};
 use promptwright_core::diff::CaseDiff;
 use promptwright_core::release::gate::RunStats;
 use promptwright_core::release::{Proposal, Verdict};
+use promptwright_core::sampling::{PairedDifference, fisher_less};
 use promptwright_core::store::Status;
 use promptwright_core::words::plural;
 
@@ -59,6 +60,43 @@ fn status(s: Option<Status>) -> &'static str {
 /// Why a case stands where it does: for a regression, the first assertion that passed
 /// before and fails now (what changed), else the draft's first failing reason or error.
 pub(crate) fn reason(c: &CaseDiff) -> String {
+    match fractions(c) {
+        Some(f) => {
+            let why = sided_reason(c);
+            if why.is_empty() {
+                f
+            } else {
+                format!("{f}; {why}")
+            }
+        }
+        None => sided_reason(c),
+    }
+}
+
+/// For a case drawn more than once on a side: both pass fractions and how likely the
+/// change is under sampling noise alone (the one-sided Fisher exact test the gate
+/// applies).
+fn fractions(c: &CaseDiff) -> Option<String> {
+    let (old, new) = (c.old.as_ref()?, c.new.as_ref()?);
+    if old.samples.is_empty() && new.samples.is_empty() {
+        return None;
+    }
+    let count = |c: &promptwright_core::store::CaseResult| {
+        let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        (n(c.passes()), n(c.sample_count()))
+    };
+    let ((op, on), (np, nn)) = (count(old), count(new));
+    let p = if np * on <= op * nn {
+        fisher_less(np, nn, op, on)
+    } else {
+        fisher_less(op, on, np, nn)
+    };
+    Some(format!(
+        "passed {op}/{on} → {np}/{nn} samples (p = {p:.3} that noise alone does this)"
+    ))
+}
+
+fn sided_reason(c: &CaseDiff) -> String {
     match (&c.new, &c.old) {
         (None, _) => "not in the draft's run".into(),
         (Some(new), Some(old)) if new.status != Status::Pass && new.error.is_none() => new
@@ -85,6 +123,10 @@ fn case_json(c: &CaseDiff) -> Value {
         "change": c.change.as_str(),
         "old_status": c.old_status().map(Status::as_str),
         "new_status": c.new_status().map(Status::as_str),
+        "old_pass_fraction": c.old.as_ref().map(|r| r.pass_fraction()),
+        "new_pass_fraction": c.new.as_ref().map(|r| r.pass_fraction()),
+        "old_samples": c.old.as_ref().map(|r| r.sample_count()),
+        "new_samples": c.new.as_ref().map(|r| r.sample_count()),
         "reason": reason(c),
     })
 }
@@ -107,7 +149,39 @@ pub fn to_json(p: &Proposal, v: &Verdict) -> Value {
         "fixes": v.fixes.iter().map(case_json).collect::<Vec<_>>(),
         "new_variables": v.new_variables,
         "removed_variables": v.removed_variables,
+        "pass_rate_change": v.pass_rate_change.map(|d| json!({
+            "mean": round4(d.mean),
+            "ci95_low": round4(d.low),
+            "ci95_high": round4(d.high),
+            "cases": d.cases,
+        })),
     })
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// "−4.0 points (95% CI −9.1 to +1.1, paired over 20 cases)": the draft's pass rate
+/// against the current release's, with its noise.
+pub fn change_line(d: &PairedDifference) -> String {
+    let points = |x: f64| {
+        let v = x * 100.0;
+        if v.abs() < 0.05 {
+            "0.0".to_string()
+        } else if v > 0.0 {
+            format!("+{v:.1}")
+        } else {
+            format!("−{:.1}", -v)
+        }
+    };
+    format!(
+        "{} points (95% CI {} to {}, paired over {})",
+        points(d.mean),
+        points(d.low),
+        points(d.high),
+        plural(d.cases, "case", "cases")
+    )
 }
 
 fn fg(c: AnsiColor) -> Style {
@@ -129,13 +203,18 @@ pub(crate) fn headline(v: &Verdict) -> String {
 
 pub(crate) fn run_line(r: &RunStats) -> String {
     format!(
-        "run {} · {}: {} passed, {} failed, {} ({}){}",
+        "run {} · {}: {} passed, {} failed, {} ({}){}{}",
         r.run_id,
         plural(r.cases, "case", "cases"),
         r.passed,
         r.failed,
         plural(r.errors, "error", "errors"),
         percent(r.pass_rate),
+        if r.repeat > 1 {
+            format!(" · {} samples a case, {} flaky", r.repeat, r.flaky)
+        } else {
+            String::new()
+        },
         if r.complete { "" } else { " · INTERRUPTED" }
     )
 }
@@ -176,6 +255,9 @@ pub fn table(p: &Proposal, v: &Verdict) -> String {
                 "  current   none: first release, no baseline (no regressions possible)"
             );
         }
+    }
+    if let Some(d) = &v.pass_rate_change {
+        let _ = writeln!(out, "  change    {}", change_line(d));
     }
     if p.is_unchanged() {
         let _ = writeln!(
@@ -332,6 +414,9 @@ pub fn markdown(p: &Proposal, v: &Verdict) -> String {
         plural(v.regressions.len(), "regression", "regressions"),
         plural(v.fixes.len(), "fix", "fixes"),
     );
+    if let Some(d) = &v.pass_rate_change {
+        let _ = writeln!(out, "Pass rate change: {}.\n", change_line(d));
+    }
     out.push_str("| | Check | Required | Actual | Detail |\n|---|---|---|---|---|\n");
     for c in &v.checks {
         let mut r = c.required_text();

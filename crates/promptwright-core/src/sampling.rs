@@ -24,6 +24,10 @@
 //!
 //! So noise rarely blocks, and catching a moderate drop on one case takes 10 or more
 //! samples; with fewer, the pass-rate interval over all cases is the better guide.
+//!
+//! Those are rates per case. A gate tests every case, so the diff holds the level
+//! across all of them with [`family_level`]: a whole gate of noise alone is blocked at
+//! most `alpha` of the time (measured in `release/noise_tests.rs`).
 
 /// The largest sample count per side this module is asked about; the gate's `repeats`
 /// is range-checked far below it. Bounds the log-factorial table.
@@ -62,6 +66,33 @@ pub fn fisher_less(draft_pass: u32, draft_n: u32, current_pass: u32, current_n: 
         .map(|x| (ln_choose(draft_n, x) + ln_choose(current_n, passes - x) - ln_total).exp())
         .sum();
     p.min(1.0)
+}
+
+/// The smallest p-value [`fisher_less`] can give for these margins: the draft passing
+/// as few samples as the total allows. A case whose samples passed 10 times of 10 can
+/// never look like a regression, so it should not count against the others.
+pub fn fisher_less_floor(draft_n: u32, current_n: u32, passes: u32) -> f64 {
+    let (draft_n, current_n) = (draft_n.min(MAX_SAMPLES), current_n.min(MAX_SAMPLES));
+    let passes = passes.min(draft_n + current_n);
+    let lowest = passes.saturating_sub(current_n);
+    fisher_less(lowest, draft_n, passes - lowest, current_n)
+}
+
+/// The per-case level that keeps the chance of any false regression among the cases
+/// at `alpha` (Tarone's refinement of Bonferroni for discrete tests): the smallest K
+/// such that at most K cases could reach `alpha / K` at all; the level is `alpha / K`.
+/// Cases that cannot reach significance (drawn all-pass on both sides, say) do not
+/// dilute it, so a lone broken case among stable ones is judged at `alpha` itself.
+pub fn family_level(floors: &[f64], alpha: f64) -> f64 {
+    let mut k = 1usize;
+    loop {
+        let level = alpha / k as f64;
+        let testable = floors.iter().filter(|f| **f <= level).count();
+        if testable <= k {
+            return level;
+        }
+        k += 1;
+    }
 }
 
 /// The mean difference between two sides over paired cases and its 95% interval.

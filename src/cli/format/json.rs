@@ -56,7 +56,7 @@ impl<R: Run> Serialize for Cases<'_, R> {
         let mut seq = s.serialize_seq(None)?;
         let mut failed = None;
         let read = self.0.each_case(&mut |c| {
-            seq.serialize_element(c).map_err(|e| {
+            seq.serialize_element(&CaseOut(c)).map_err(|e| {
                 failed = Some(e);
                 io::Error::other("serialising a case")
             })
@@ -69,6 +69,34 @@ impl<R: Run> Serialize for Cases<'_, R> {
     }
 }
 
+/// A case as reports show it: the stored fields, then its samples (one for a case
+/// drawn once, so consumers need one code path), passes, pass fraction and flakiness.
+struct CaseOut<'a>(&'a CaseResult);
+
+impl Serialize for CaseOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut st = s.serialize_struct("Case", 16)?;
+        st.serialize_field("suite", &c.suite)?;
+        st.serialize_field("id", &c.id)?;
+        st.serialize_field("status", &c.status)?;
+        st.serialize_field("score", &c.score)?;
+        st.serialize_field("vars", &c.vars)?;
+        st.serialize_field("output", &c.output)?;
+        st.serialize_field("error", &c.error)?;
+        st.serialize_field("cached", &c.cached)?;
+        st.serialize_field("latency_ms", &c.latency_ms)?;
+        st.serialize_field("tokens", &c.tokens)?;
+        st.serialize_field("cost_usd", &c.cost_usd)?;
+        st.serialize_field("assertions", &c.assertions)?;
+        st.serialize_field("samples", &*c.samples())?;
+        st.serialize_field("passes", &c.passes())?;
+        st.serialize_field("pass_fraction", &c.pass_fraction())?;
+        st.serialize_field("flaky", &c.flaky())?;
+        st.end()
+    }
+}
+
 #[derive(Serialize)]
 struct CaseLine<'a> {
     #[serde(rename = "type")]
@@ -76,7 +104,7 @@ struct CaseLine<'a> {
     run_id: &'a str,
     prompt: &'a str,
     #[serde(flatten)]
-    case: &'a CaseResult,
+    case: CaseOut<'a>,
 }
 
 #[derive(Serialize)]
@@ -106,7 +134,7 @@ pub fn write_lines<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<(
                 kind: "case",
                 run_id: &r.run_id,
                 prompt: &r.prompt,
-                case,
+                case: CaseOut(case),
             };
             serde_json::to_writer(&mut *w, &line)?;
             w.write_all(b"\n")

@@ -22,14 +22,29 @@ fn testcase(out: &mut String, r: &RunRecord, c: &CaseResult) {
         xml(&c.suite),
         secs(c.latency_ms)
     );
-    let failed: Vec<String> = c
-        .assertions
+    let miss = c.first_miss();
+    let at = miss.map(|m| m.prefix()).unwrap_or_default();
+    let mut failed: Vec<String> = miss
         .iter()
+        .flat_map(|m| m.assertions)
         .filter(|a| !a.passed)
-        .map(|a| format!("{}: {}", a.type_name, a.reason))
+        .map(|a| format!("{at}{}: {}", a.type_name, a.reason))
         .collect();
+    if !c.samples.is_empty() {
+        // k/N first: the reason a repeated case fails is its pass fraction.
+        let flaky = if c.flaky() { " (flaky)" } else { "" };
+        failed.insert(0, format!("{} samples passed{flaky}", c.fraction_label()));
+    }
     match c.status {
-        Status::Pass => out.push_str(" />\n"),
+        Status::Pass if c.samples.is_empty() => out.push_str(" />\n"),
+        Status::Pass => {
+            let _ = writeln!(
+                out,
+                ">\n      <properties><property name=\"samples\" value=\"{}\" /><property name=\"flaky\" value=\"{}\" /></properties>\n    </testcase>",
+                c.fraction_label(),
+                c.flaky()
+            );
+        }
         Status::Fail => {
             let message = failed
                 .first()

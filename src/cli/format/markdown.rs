@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io;
 
-use super::{Run, ms, one_line, percent, usd};
+use super::{Run, drawn, ms, one_line, percent, repeat_note, usd};
 use promptwright_core::store::Status;
 
 /// A table cell: one line, pipes escaped.
@@ -35,6 +35,11 @@ pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
             ms(s.p95_latency_ms)
         );
     }
+    for r in records.iter().map(Run::record) {
+        if r.summary.repeat > 1 {
+            let _ = writeln!(out, "\n`{}`{}", cell(&r.prompt), repeat_note(&r.summary));
+        }
+    }
     // Every case that did not pass, counted by the summaries and listed as read.
     let failures: usize = records
         .iter()
@@ -58,9 +63,10 @@ pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
             };
             writeln!(
                 w,
-                "| {prompt} | {} | `{}` | {status} | {:.2} | {} |",
+                "| {prompt} | {} | `{}` | {status}{} | {:.2} | {} |",
                 cell(&c.suite),
                 cell(&c.id),
+                drawn(c),
                 c.score,
                 cell(&c.headline().unwrap_or_default())
             )

@@ -13,7 +13,7 @@ use std::io;
 use clap::ValueEnum;
 
 use promptwright_core::runner::StoredRun;
-use promptwright_core::store::{CaseResult, RunRecord};
+use promptwright_core::store::{CaseResult, RunRecord, Summary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -113,6 +113,25 @@ pub(crate) fn percent(rate: f64) -> String {
 
 pub(crate) fn usd(v: f64) -> String {
     format!("${v:.4}")
+}
+
+/// After a repeated case's name: `  3/5 flaky`, `  5/5`; nothing for a case drawn once.
+pub(crate) fn drawn(c: &CaseResult) -> String {
+    match c.fraction_label() {
+        label if label.is_empty() => String::new(),
+        label if c.flaky() => format!("  {label} flaky"),
+        label => format!("  {label}"),
+    }
+}
+
+/// After a repeated run's summary: how often each case was drawn and how the samples went.
+pub(crate) fn repeat_note(s: &Summary) -> String {
+    format!(
+        " · {} samples a case, {} flaky, {} of samples passed",
+        s.repeat,
+        s.flaky,
+        percent(s.sample_pass_rate)
+    )
 }
 
 /// Collapses a text onto one line (for table cells and attributes).

@@ -73,7 +73,9 @@ pub fn write<R: Run>(
             };
             // Written in place: a run can have thousands of these lines.
             let full = format!("{}/{}", c.suite, c.id);
-            let name = fit(&full, name_width);
+            let drawn = super::drawn(c);
+            let name = fit(&full, name_width.saturating_sub(drawn.width()));
+            let name = format!("{name}{drawn}");
             let pad = name_width.saturating_sub(name.width());
             out.push_str("  ");
             if styled {
@@ -88,18 +90,16 @@ pub fn write<R: Run>(
                 c.score,
                 ms(c.latency_ms)
             );
-            if let Some(e) = &c.error {
-                detail(
-                    &mut out,
-                    &format!("! {}", one_line(e)),
-                    color(AnsiColor::Yellow),
-                    styled,
-                    width,
-                );
-            }
-            for a in c.assertions.iter().filter(|a| !a.passed) {
-                let text = format!("✗ {}: {}", a.type_name, one_line(&a.reason));
-                detail(&mut out, &text, color(AnsiColor::Red), styled, width);
+            if let Some(miss) = c.first_miss() {
+                let at = miss.prefix();
+                if let Some(e) = miss.error {
+                    let text = format!("! {at}{}", one_line(e));
+                    detail(&mut out, &text, color(AnsiColor::Yellow), styled, width);
+                }
+                for a in miss.assertions.iter().filter(|a| !a.passed) {
+                    let text = format!("✗ {at}{}: {}", a.type_name, one_line(&a.reason));
+                    detail(&mut out, &text, color(AnsiColor::Red), styled, width);
+                }
             }
             w.write_all(out.as_bytes())?;
             out.clear();
@@ -117,6 +117,9 @@ pub fn write<R: Run>(
             ms(s.p50_latency_ms),
             ms(s.p95_latency_ms)
         );
+        if s.repeat > 1 {
+            summary.push_str(&super::repeat_note(s));
+        }
         if !r.complete {
             summary.push_str(" · INCOMPLETE");
         }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::text::Document;
-use crate::sampling::fisher_less;
+use crate::sampling::{family_level, fisher_less, fisher_less_floor};
 use crate::store::{CaseResult, Status};
 use crate::workspace::DEFAULT_REGRESSION_ALPHA;
 
@@ -243,26 +243,56 @@ impl CaseCounts {
     }
 }
 
+/// A case's passes and draws, as the tests count them.
+fn counts(c: &CaseResult) -> (u32, u32) {
+    let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+    (n(c.passes()), n(c.sample_count()))
+}
+
+fn repeated(old: &CaseResult, new: &CaseResult) -> bool {
+    !(old.samples.is_empty() && new.samples.is_empty())
+}
+
+/// The per-case levels for repeated cases, down (regressions) and up (fixes), that
+/// keep the chance of any false one among `pairs` at `alpha` ([`family_level`]).
+fn levels(pairs: &[(&CaseResult, &CaseResult)], alpha: f64) -> (f64, f64) {
+    let floors = |down: bool| -> Vec<f64> {
+        pairs
+            .iter()
+            .filter(|(o, n)| repeated(o, n))
+            .map(|(o, n)| {
+                let ((op, on), (np, nn)) = (counts(o), counts(n));
+                if down {
+                    fisher_less_floor(nn, on, np + op)
+                } else {
+                    fisher_less_floor(on, nn, np + op)
+                }
+            })
+            .collect()
+    };
+    (
+        family_level(&floors(true), alpha),
+        family_level(&floors(false), alpha),
+    )
+}
+
 /// What happened to a case run on both sides. Drawn once a side, its status tells: a
 /// pass that no longer passes is a regression. Drawn more often, its pass fraction
 /// tells, and only a fall (or rise) that sampling noise does not explain counts: the
-/// one-sided Fisher exact test on the two sides' passes, at `alpha`.
-pub fn change_of(old: &CaseResult, new: &CaseResult, alpha: f64) -> CaseChange {
-    if old.samples.is_empty() && new.samples.is_empty() {
+/// one-sided Fisher exact test on the two sides' passes, below `down` (or `up`), the
+/// levels [`levels`] sets for the whole comparison.
+fn change_of(old: &CaseResult, new: &CaseResult, (down, up): (f64, f64)) -> CaseChange {
+    if !repeated(old, new) {
         return match (old.status == Status::Pass, new.status == Status::Pass) {
             (true, false) => CaseChange::Regression,
             (false, true) => CaseChange::Fix,
             _ => CaseChange::Unchanged,
         };
     }
-    let count = |c: &CaseResult| {
-        let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
-        (n(c.passes()), n(c.sample_count()))
-    };
-    let ((op, on), (np, nn)) = (count(old), count(new));
-    if fisher_less(np, nn, op, on) < alpha {
+    let ((op, on), (np, nn)) = (counts(old), counts(new));
+    if fisher_less(np, nn, op, on) <= down {
         CaseChange::Regression
-    } else if fisher_less(op, on, np, nn) < alpha {
+    } else if fisher_less(op, on, np, nn) <= up {
         CaseChange::Fix
     } else {
         CaseChange::Unchanged
@@ -312,13 +342,18 @@ impl OutputDiff {
             .iter()
             .map(|c| (c.suite.as_str(), c.id.as_str()))
             .collect();
+        let pairs: Vec<(&CaseResult, &CaseResult)> = old
+            .iter()
+            .filter_map(|o| Some((o, *new_by_key.get(&(o.suite.as_str(), o.id.as_str()))?)))
+            .collect();
+        let levels = levels(&pairs, alpha);
         let mut cases = Vec::with_capacity(old.len().max(new.len()));
         for o in old {
             let n = new_by_key.get(&(o.suite.as_str(), o.id.as_str())).copied();
             let change = match n {
                 None if absent_is_not_run => CaseChange::NotRun,
                 None => CaseChange::Missing,
-                Some(n) => change_of(o, n, alpha),
+                Some(n) => change_of(o, n, levels),
             };
             cases.push(CaseDiff {
                 suite: o.suite.clone(),

@@ -523,3 +523,6 @@ fn no_scored_case_fails_the_pass_rate() {
     assert!(!c.passed);
     assert_eq!(c.detail, "no case was scored");
 }
+
+#[path = "noise_tests.rs"]
+mod noise;

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use record::{CaseResult, RunHeader, RunRecord, RunningSummary, Status, Summary};
-pub use sample::{Sample, SampleLine};
+pub use sample::{Miss, Sample, SampleLine};
 
 pub use tally::Tally;
 

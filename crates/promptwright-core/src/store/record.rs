@@ -67,15 +67,17 @@ impl CaseResult {
         }
     }
 
-    /// The first failing assertion's reason, or the error: what a reviewer reads first.
+    /// The first failing assertion's reason, or the error: what a reviewer reads first
+    /// (of the first sample that did not pass, for a repeated case).
     pub fn headline(&self) -> Option<String> {
-        if let Some(e) = &self.error {
-            return Some(e.clone());
+        let miss = self.first_miss()?;
+        if let Some(e) = miss.error {
+            return Some(format!("{}{e}", miss.prefix()));
         }
-        self.assertions
+        miss.assertions
             .iter()
             .find(|a| !a.passed)
-            .map(|a| format!("{}: {}", a.type_name, a.reason))
+            .map(|a| format!("{}{}: {}", miss.prefix(), a.type_name, a.reason))
     }
 }
 

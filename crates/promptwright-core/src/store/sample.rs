@@ -25,6 +25,24 @@ pub struct Sample {
     pub assertions: Vec<AssertionResult>,
 }
 
+/// Why a draw did not pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Miss<'a> {
+    /// 1-based; `None` for a case drawn once.
+    pub sample: Option<usize>,
+    pub error: Option<&'a str>,
+    pub assertions: &'a [AssertionResult],
+}
+
+impl Miss<'_> {
+    /// "sample 2: " for a repeated case, "" otherwise: what a reason line starts with.
+    pub fn prefix(&self) -> String {
+        self.sample
+            .map(|k| format!("sample {k}: "))
+            .unwrap_or_default()
+    }
+}
+
 /// A sample written to the run record as soon as it is scored, before its case has
 /// all its samples: what `eval --resume` continues a repeated case from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +90,30 @@ impl CaseResult {
         } else {
             format!("{}/{}", self.passes(), self.sample_count())
         }
+    }
+
+    /// Where a reader sees why: a case drawn once is its own (whatever its status: a
+    /// case can pass with a light assertion failing); a repeated case, its first draw
+    /// that did not pass. The draw's number (`None` for a case drawn once), its error
+    /// and its assertions.
+    pub fn first_miss(&self) -> Option<Miss<'_>> {
+        if self.samples.is_empty() {
+            return Some(Miss {
+                sample: None,
+                error: self.error.as_deref(),
+                assertions: &self.assertions,
+            });
+        }
+        let (k, s) = self
+            .samples
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.status != Status::Pass)?;
+        Some(Miss {
+            sample: Some(k + 1),
+            error: s.error.as_deref(),
+            assertions: &s.assertions,
+        })
     }
 
     /// Every sample, in order; a case drawn once is its own sample.

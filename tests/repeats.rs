@@ -159,7 +159,7 @@ fn a_noise_only_draft_passes_a_repeated_gate_and_is_blocked_by_one_draw() {
         (1, &Value::Bool(false)),
         "one draw a side sees the noise as regressions"
     );
-    assert!(v["regressions"].as_array().unwrap().len() > 0);
+    assert!(!v["regressions"].as_array().unwrap().is_empty());
 
     let server = sampling_server();
     let repeated = released_then_reworded(&server, "repeats = 5\n");

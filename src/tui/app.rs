@@ -365,6 +365,8 @@ impl App {
             | Action::Close
             | Action::CancelRun
             | Action::FailuresOnly
+            | Action::NextSample
+            | Action::PrevSample
             | Action::NextFailure
             | Action::PrevFailure
             | Action::StartFilter

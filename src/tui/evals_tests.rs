@@ -9,15 +9,13 @@ use std::time::Duration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::evals::EvalsFocus;
-use super::testing::{ch, key, requests, write};
+use super::testing::{ch, execute, key, requests, serve_openai, write};
 use promptwright_core::plan::{self, PlanRequest};
-use promptwright_core::runner::{self, RunEvent};
+use promptwright_core::runner::RunEvent;
 use promptwright_core::store::Status;
 
 const SUITE: &str = r#"prompt = "greet"
@@ -89,25 +87,6 @@ fn frame(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     super::render(&mut t, app).unwrap();
     t
-}
-
-/// Executes a `StartRun` command to the end, feeding every event to the app.
-fn execute(app: &mut App, cmds: Vec<Cmd>) {
-    let [Cmd::StartRun { ws, request }] = cmds.as_slice() else {
-        panic!("expected one StartRun, got {cmds:?}")
-    };
-    let plans = plan::plans(ws, request).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        for p in plans {
-            let (tx, mut rx) = mpsc::unbounded_channel();
-            let task = tokio::spawn(runner::run(p, tx, CancellationToken::new()));
-            while let Some(ev) = rx.recv().await {
-                app.update(Msg::Run(ev));
-            }
-            task.await.unwrap().unwrap();
-        }
-    });
 }
 
 fn status_of(app: &App, id: &str) -> Option<Status> {
@@ -333,44 +312,23 @@ impl HeldServer {
     fn start() -> HeldServer {
         let hits = Arc::new((std::sync::Mutex::new(0), std::sync::Condvar::new()));
         let permits = Arc::new(tokio::sync::Semaphore::new(0));
-        let (tx, rx) = std::sync::mpsc::channel();
         let (counter, gate) = (hits.clone(), permits.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let app = axum::Router::new().route(
-                    "/v1/chat/completions",
-                    axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
-                        let (counter, gate) = (counter.clone(), gate.clone());
-                        async move {
-                            *counter.0.lock().unwrap() += 1;
-                            counter.1.notify_all();
-                            // Closed means open: every acquire returns at once.
-                            if let Ok(p) = gate.acquire().await {
-                                p.forget();
-                            }
-                            let user = body["messages"][0]["content"]
-                                .as_str()
-                                .unwrap_or("")
-                                .to_string();
-                            axum::Json(serde_json::json!({
-                                "choices": [{"message": {"role": "assistant", "content": user}}],
-                                "usage": {"prompt_tokens": 10, "completion_tokens": 5}
-                            }))
-                        }
-                    }),
-                );
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, app).await.unwrap();
-            });
+        let url = serve_openai(move |body| {
+            let (counter, gate) = (counter.clone(), gate.clone());
+            async move {
+                *counter.0.lock().unwrap() += 1;
+                counter.1.notify_all();
+                // Closed means open: every acquire returns at once.
+                if let Ok(p) = gate.acquire().await {
+                    p.forget();
+                }
+                body["messages"][0]["content"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            }
         });
-        let addr = rx.recv().unwrap();
-        HeldServer {
-            url: format!("http://{addr}/v1"),
-            hits,
-            permits,
-        }
+        HeldServer { url, hits, permits }
     }
 
     fn hits(&self) -> usize {

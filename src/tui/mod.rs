@@ -47,6 +47,8 @@ mod release_tests;
 #[cfg(test)]
 mod reload_tests;
 #[cfg(test)]
+mod repeat_tests;
+#[cfg(test)]
 mod stale_tests;
 #[cfg(test)]
 mod testing;

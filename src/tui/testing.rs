@@ -71,3 +71,58 @@ pub fn requests(cmds: &[Cmd]) -> Vec<promptwright_core::plan::PlanRequest> {
 pub fn perform(app: &mut App, root: &Path, cmds: Vec<Cmd>) {
     super::drive::settle(app, root, cmds, |app, m| app.update(m)).unwrap();
 }
+
+/// A local OpenAI-compatible server on 127.0.0.1: each chat request's body goes to
+/// `answer`, whose text is the reply. Returns its base URL (`http://…/v1`).
+pub fn serve_openai<F, Fut>(answer: F) -> String
+where
+    F: Fn(serde_json::Value) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = String> + Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let app = axum::Router::new().route(
+                "/v1/chat/completions",
+                axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+                    let answer = answer.clone();
+                    async move {
+                        let content = answer(body).await;
+                        axum::Json(serde_json::json!({
+                            "choices": [{"message": {"role": "assistant", "content": content}}],
+                            "usage": {"prompt_tokens": 10, "completion_tokens": 5}
+                        }))
+                    }
+                }),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}/v1", rx.recv().unwrap())
+}
+
+/// Executes a `StartRun` command to the end, feeding every event to the app.
+pub fn execute(app: &mut App, cmds: Vec<Cmd>) {
+    let [Cmd::StartRun { ws, request }] = cmds.as_slice() else {
+        panic!("expected one StartRun, got {cmds:?}")
+    };
+    let plans = promptwright_core::plan::plans(ws, request).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for p in plans {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let task = tokio::spawn(promptwright_core::runner::run(
+                p,
+                tx,
+                tokio_util::sync::CancellationToken::new(),
+            ));
+            while let Some(ev) = rx.recv().await {
+                app.update(Msg::Run(ev));
+            }
+            task.await.unwrap().unwrap();
+        }
+    });
+}

@@ -99,6 +99,8 @@ pub enum Action {
     CancelRun,
     ResumeRun,
     FailuresOnly,
+    NextSample,
+    PrevSample,
     NextFailure,
     PrevFailure,
     StartFilter,

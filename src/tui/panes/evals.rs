@@ -36,6 +36,19 @@ pub struct Detail {
     pub suite: String,
     pub id: String,
     pub scroll: u16,
+    /// The draw shown, from 1, of a case drawn more than once; 0: the case as a whole
+    /// (its first draw, and every draw's verdict in a line).
+    pub sample: usize,
+}
+
+/// Which cases the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    All,
+    /// Failures and errors.
+    Failures,
+    /// Cases whose draws disagreed.
+    Flaky,
 }
 
 /// The run in flight, as the gauge shows it.
@@ -75,7 +88,8 @@ pub struct EvalsPane {
     pub(super) cursor: usize,
     /// First visible row.
     pub(super) offset: usize,
-    pub(super) failures_only: bool,
+    /// Which cases `f` leaves in view.
+    pub(super) show: Show,
     pub(super) filter: String,
     pub(super) filter_editing: bool,
     pub(super) detail: Option<Detail>,
@@ -101,7 +115,7 @@ impl EvalsPane {
             rows: Vec::new(),
             cursor: 0,
             offset: 0,
-            failures_only: false,
+            show: Show::All,
             filter: String::new(),
             filter_editing: false,
             detail: None,
@@ -202,7 +216,27 @@ impl EvalsPane {
     }
 
     pub fn failures_only(&self) -> bool {
-        self.failures_only
+        self.show == Show::Failures
+    }
+
+    pub fn show(&self) -> Show {
+        self.show
+    }
+
+    /// `f`: all cases, then failures, then (when some case was drawn more than once
+    /// and disagreed) flaky ones, then all again.
+    pub(super) fn next_show(&self) -> Show {
+        match self.show {
+            Show::All => Show::Failures,
+            Show::Failures if self.any_flaky() => Show::Flaky,
+            Show::Failures | Show::Flaky => Show::All,
+        }
+    }
+
+    fn any_flaky(&self) -> bool {
+        self.results
+            .values()
+            .any(|by_id| by_id.values().any(CaseResult::flaky))
     }
 
     /// How many cases of the selected suite pass the filters.
@@ -264,14 +298,19 @@ impl EvalsPane {
         if let Some(old) = by_id.insert(r.id.clone(), r) {
             counts.remove(old.status);
         }
-        if self.failures_only || !self.filter.is_empty() {
+        if self.show != Show::All || !self.filter.is_empty() {
             self.rows_stale = true;
         }
     }
 
     fn matches(&self, suite: &str, id: &str) -> bool {
         let r = self.result(suite, id);
-        if self.failures_only && !r.is_some_and(|r| r.status != Status::Pass) {
+        let shown = match self.show {
+            Show::All => true,
+            Show::Failures => r.is_some_and(|r| r.status != Status::Pass),
+            Show::Flaky => r.is_some_and(CaseResult::flaky),
+        };
+        if !shown {
             return false;
         }
         if self.filter.is_empty() {
@@ -364,6 +403,7 @@ impl EvalsPane {
                         suite: suite.to_string(),
                         id: id.to_string(),
                         scroll: 0,
+                        sample: 0,
                     });
                 }
                 Jump::Moved

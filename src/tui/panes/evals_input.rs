@@ -30,6 +30,7 @@ impl EvalsPane {
                         suite: suite.to_string(),
                         id: id.to_string(),
                         scroll: 0,
+                        sample: 0,
                     });
                 }
             }
@@ -44,9 +45,12 @@ impl EvalsPane {
                 };
             }
             Action::FailuresOnly => {
-                self.failures_only = !self.failures_only;
+                self.show = self.next_show();
                 self.rebuild_rows();
                 self.scroll_into_view(height);
+            }
+            Action::NextSample | Action::PrevSample => {
+                return self.step_sample(action == Action::NextSample);
             }
             Action::NextFailure | Action::PrevFailure => {
                 return match self.jump_failure(action == Action::NextFailure, height) {
@@ -64,6 +68,29 @@ impl EvalsPane {
             }
             _ => {}
         }
+        Reply::default()
+    }
+
+    /// `]`/`[` in the detail of a case drawn more than once: the next or previous draw,
+    /// through the whole case (0) at either end.
+    fn step_sample(&mut self, forward: bool) -> Reply {
+        let Some(d) = &self.detail else {
+            return Reply::default();
+        };
+        let drawn = self.result(&d.suite, &d.id).map_or(0, |r| r.samples.len());
+        if drawn == 0 {
+            return Reply::note("this case was drawn once: there are no other samples");
+        }
+        let Some(d) = &mut self.detail else {
+            return Reply::default();
+        };
+        let places = drawn + 1;
+        d.sample = if forward {
+            (d.sample + 1) % places
+        } else {
+            (d.sample + places - 1) % places
+        };
+        d.scroll = 0;
         Reply::default()
     }
 

@@ -11,7 +11,7 @@ use ratatui::widgets::{
     Block, Gauge, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap,
 };
 
-use super::evals::{EvalsFocus, EvalsPane};
+use super::evals::{EvalsFocus, EvalsPane, Show};
 use crate::tui::{eta, layout, theme};
 use promptwright_core::store::{CaseResult, Status};
 use promptwright_core::words::fit;
@@ -167,6 +167,20 @@ fn view_suites(pane: &EvalsPane, f: &mut Frame, area: Rect) {
     f.render_stateful_widget(list, area, &mut state);
 }
 
+/// `4/5~`: draws passed of drawn, `~` when they disagree.
+fn draws_cell(r: &CaseResult) -> Line<'static> {
+    if r.samples.is_empty() {
+        return Line::raw("");
+    }
+    let style = if r.flaky() {
+        Style::new().fg(theme::WARN)
+    } else {
+        Style::new()
+    };
+    let mark = if r.flaky() { "~" } else { "" };
+    Line::styled(format!("{}{mark}", r.fraction_label()), style)
+}
+
 fn headline(r: &CaseResult) -> String {
     r.headline()
         .map(|h| h.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -183,11 +197,13 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
             theme::muted(),
         ));
     }
-    if pane.failures_only {
-        title.push(Span::styled(
+    match pane.show {
+        Show::All => {}
+        Show::Failures => title.push(Span::styled(
             "· failures only ",
             Style::new().fg(theme::WARN),
-        ));
+        )),
+        Show::Flaky => title.push(Span::styled("· flaky only ", Style::new().fg(theme::WARN))),
     }
     if pane.filter_editing || !pane.filter.is_empty() {
         let cursor = if pane.filter_editing { "▏" } else { "" };
@@ -241,6 +257,11 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
     let height = area.height.saturating_sub(3) as usize;
     let end = (pane.offset + height).min(pane.rows.len());
     let visible = &pane.rows[pane.offset.min(end)..end];
+    // A column of draws (`4/5~`) only when some visible case was drawn more than once.
+    let drawn = visible.iter().any(|&i| {
+        pane.result(&suite.name, &suite.case_ids[i])
+            .is_some_and(|r| !r.samples.is_empty())
+    });
     // The id column fits the visible ids, so the reason gets the rest of the width.
     let id_width = visible
         .iter()
@@ -248,21 +269,33 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
         .max()
         .unwrap_or(4)
         .clamp(4, 28) as u16;
-    let widths = [
-        Constraint::Length(5),
+    let mut widths = vec![Constraint::Length(5)];
+    let mut header = vec![""];
+    if drawn {
+        widths.push(Constraint::Length(6));
+        header.push("draws");
+    }
+    widths.extend([
         Constraint::Length(id_width),
         Constraint::Length(5),
         Constraint::Length(7),
         Constraint::Length(7),
         Constraint::Min(10),
-    ];
+    ]);
+    header.extend([
+        "case",
+        "score",
+        "latency",
+        "cost",
+        "first failing assertion",
+    ]);
     // The reason is cut where the table ends, marked `…` so a cut word never reads as
     // a whole one; the detail (Enter) shows it whole. The columns as the table lays
     // them out (no selection column: the table has no highlight symbol).
-    let reason_width = Layout::horizontal(widths)
+    let reason_width = Layout::horizontal(widths.clone())
         .flex(Flex::Start)
         .spacing(COLUMN_SPACING)
-        .split(block.inner(area))[5]
+        .split(block.inner(area))[widths.len() - 1]
         .width;
     let rows: Vec<Row> = visible
         .iter()
@@ -283,8 +316,11 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
                     theme::muted().add_modifier(Modifier::DIM),
                 );
             }
-            let row = Row::new(vec![
-                Line::from(status),
+            let mut cells = vec![Line::from(status)];
+            if drawn {
+                cells.push(r.map_or(Line::raw(""), draws_cell));
+            }
+            cells.extend([
                 Line::raw(id.clone()),
                 Line::raw(r.map_or(String::new(), |r| format!("{:.2}", r.score))),
                 Line::raw(
@@ -297,6 +333,7 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
                     theme::muted(),
                 ),
             ]);
+            let row = Row::new(cells);
             if older {
                 row.style(theme::muted().add_modifier(Modifier::DIM))
             } else {
@@ -305,17 +342,7 @@ fn view_cases(pane: &EvalsPane, problems: usize, f: &mut Frame, area: Rect) {
         })
         .collect();
     let table = Table::new(rows, widths)
-        .header(
-            Row::new([
-                "",
-                "case",
-                "score",
-                "latency",
-                "cost",
-                "first failing assertion",
-            ])
-            .style(theme::muted()),
-        )
+        .header(Row::new(header).style(theme::muted()))
         .block(block)
         .column_spacing(COLUMN_SPACING)
         .row_highlight_style(if focused {
@@ -337,7 +364,10 @@ fn view_detail(
     scroll: u16,
 ) {
     let Some(d) = &pane.detail else { return };
-    let r = pane.result(&d.suite, &d.id);
+    let whole = pane.result(&d.suite, &d.id);
+    // One draw of a repeated case, shown as a case of its own.
+    let drawn = whole.and_then(|r| r.draw(d.sample));
+    let r = drawn.as_ref().or(whole);
     let mut title = vec![Span::styled(
         format!(" {}/{} ", d.suite, d.id),
         theme::title(),
@@ -346,20 +376,55 @@ fn view_detail(
         title.push(status_span(Some(r.status)));
         title.push(Span::raw(format!(" score {:.2} ", r.score)));
     }
-    let text = detail_text(r, ws, draft, &d.suite, &d.id);
-    let p = Paragraph::new(text)
+    let mut hint = " Esc back · n/p next/previous failure · ↑↓ PgUp/PgDn scroll · e edit prompt ";
+    let mut lines = Vec::new();
+    if let Some(w) = whole.filter(|w| !w.samples.is_empty()) {
+        let which = match d.sample {
+            0 => "all draws".to_string(),
+            k => format!("draw {k} of {}", w.samples.len()),
+        };
+        title.push(Span::styled(format!("· {which} "), theme::muted()));
+        lines.push(draws_line(w, d.sample));
+        lines.push(Line::raw(""));
+        hint = " Esc back · ]/[ next/previous draw · n/p next/previous failure · ↑↓ scroll ";
+    }
+    let mut text = detail_text(r, ws, draft, &d.suite, &d.id);
+    lines.append(&mut text.lines);
+    let p = Paragraph::new(Text::from(lines))
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .block(
             Block::bordered()
                 .title(Line::from(title))
-                .title_bottom(Line::styled(
-                    " Esc back · n/p next/previous failure · ↑↓ PgUp/PgDn scroll · e edit prompt ",
-                    theme::muted(),
-                ))
+                .title_bottom(Line::styled(hint, theme::muted()))
                 .border_style(theme::focused_border()),
         );
     f.render_widget(p, body);
+}
+
+/// Every draw's verdict in a row, the one shown bracketed: `draws  ✓ [✗] ✓ ✓ ✗  3/5
+/// passed · flaky`.
+fn draws_line(r: &CaseResult, shown: usize) -> Line<'static> {
+    let mut spans = vec![Span::styled("draws ", theme::muted())];
+    for (i, s) in r.samples.iter().enumerate() {
+        let (mark, style) = match s.status {
+            Status::Pass => ("✓", Style::new().fg(theme::OK)),
+            Status::Fail => ("✗", theme::error()),
+            Status::Error => ("!", Style::new().fg(theme::WARN)),
+        };
+        let text = if i + 1 == shown {
+            format!("[{mark}]")
+        } else {
+            format!(" {mark} ")
+        };
+        spans.push(Span::styled(text, style));
+    }
+    let flaky = if r.flaky() { " · flaky" } else { "" };
+    spans.push(Span::styled(
+        format!("  {} passed{flaky}", r.fraction_label()),
+        theme::muted(),
+    ));
+    Line::from(spans)
 }
 
 fn heading(s: &str) -> Line<'static> {

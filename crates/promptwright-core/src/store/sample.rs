@@ -125,6 +125,15 @@ impl CaseResult {
         }
     }
 
+    /// Draw `k` (from 1) of a repeated case as a case of its own: the same identity
+    /// and vars, that draw's outcome.
+    pub fn draw(&self, k: usize) -> Option<CaseResult> {
+        let sample = self.samples.get(k.checked_sub(1)?)?.clone();
+        let mut c = CaseResult::new(&self.suite, &self.id, self.vars.clone());
+        c.take_outcome(sample);
+        Some(c)
+    }
+
     /// The case's own outcome as a sample (what a case drawn once is).
     pub fn as_sample(&self) -> Sample {
         Sample {

@@ -12,7 +12,7 @@ use super::format::{one_line, percent};
 use promptwright_core::diff::CaseDiff;
 use promptwright_core::release::gate::RunStats;
 use promptwright_core::release::{Proposal, Verdict};
-use promptwright_core::sampling::{PairedDifference, fisher_less};
+use promptwright_core::sampling::fisher_less;
 use promptwright_core::store::Status;
 use promptwright_core::words::plural;
 
@@ -162,28 +162,6 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// "−4.0 points (95% CI −9.1 to +1.1, paired over 20 cases)": the draft's pass rate
-/// against the current release's, with its noise.
-pub fn change_line(d: &PairedDifference) -> String {
-    let points = |x: f64| {
-        let v = x * 100.0;
-        if v.abs() < 0.05 {
-            "0.0".to_string()
-        } else if v > 0.0 {
-            format!("+{v:.1}")
-        } else {
-            format!("−{:.1}", -v)
-        }
-    };
-    format!(
-        "{} points (95% CI {} to {}, paired over {})",
-        points(d.mean),
-        points(d.low),
-        points(d.high),
-        plural(d.cases, "case", "cases")
-    )
-}
-
 fn fg(c: AnsiColor) -> Style {
     Style::new().fg_color(Some(c.into()))
 }
@@ -257,7 +235,7 @@ pub fn table(p: &Proposal, v: &Verdict) -> String {
         }
     }
     if let Some(d) = &v.pass_rate_change {
-        let _ = writeln!(out, "  change    {}", change_line(d));
+        let _ = writeln!(out, "  change    {}", d.describe());
     }
     if p.is_unchanged() {
         let _ = writeln!(
@@ -415,7 +393,7 @@ pub fn markdown(p: &Proposal, v: &Verdict) -> String {
         plural(v.fixes.len(), "fix", "fixes"),
     );
     if let Some(d) = &v.pass_rate_change {
-        let _ = writeln!(out, "Pass rate change: {}.\n", change_line(d));
+        let _ = writeln!(out, "Pass rate change: {}.\n", d.describe());
     }
     out.push_str("| | Check | Required | Actual | Detail |\n|---|---|---|---|---|\n");
     for c in &v.checks {

@@ -105,6 +105,29 @@ pub struct PairedDifference {
     pub cases: usize,
 }
 
+impl PairedDifference {
+    /// "−4.0 points (95% CI −9.1 to +1.1, paired over 20 cases)": how every view says it.
+    pub fn describe(&self) -> String {
+        let points = |x: f64| {
+            let v = x * 100.0;
+            if v.abs() < 0.05 {
+                "0.0".to_string()
+            } else if v > 0.0 {
+                format!("+{v:.1}")
+            } else {
+                format!("−{:.1}", -v)
+            }
+        };
+        format!(
+            "{} points (95% CI {} to {}, paired over {})",
+            points(self.mean),
+            points(self.low),
+            points(self.high),
+            crate::words::plural(self.cases, "case", "cases")
+        )
+    }
+}
+
 /// `pairs` holds, per case, the draft's and the current release's pass fractions. The
 /// interval is mean ± 1.96 standard errors of the per-case differences (the normal
 /// approximation; with fewer than two cases it is the mean alone).

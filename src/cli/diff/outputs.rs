@@ -131,6 +131,9 @@ fn case(c: &CaseDiff, view: View, width: usize, out: &mut String) {
         status(c.old_status(), "(absent)"),
         status(c.new_status(), "(not run)")
     );
+    if let Some(f) = c.fractions() {
+        let _ = write!(out, "  passed {f}");
+    }
     let score = |s: Option<f64>| s.map_or("–".to_string(), |s| format!("{s:.2}"));
     let old_score = c.old.as_ref().map(|x| x.score);
     let new_score = c.new.as_ref().map(|x| x.score);

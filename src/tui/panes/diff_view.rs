@@ -200,10 +200,13 @@ fn view_cases(pane: &DiffPane, o: &promptwright_core::diff::OutputDiff, f: &mut 
                 (CaseChange::New, _) => Style::new().fg(theme::ACCENT),
                 _ => theme::muted(),
             };
-            let delta = match c.score_delta() {
+            let mut delta = match c.score_delta() {
                 Some(d) if d.abs() >= 0.005 => format!(" ({d:+.2})"),
                 _ => String::new(),
             };
+            if let Some(f) = c.fractions() {
+                delta.push_str(&format!("  passed {f}"));
+            }
             let mut line = Line::from(vec![
                 Span::styled(format!("{:<15}", c.label().to_uppercase()), style),
                 Span::raw(format!("{}/{}", c.suite, c.id)),

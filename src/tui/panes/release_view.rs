@@ -156,6 +156,12 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect, now: Instant) {
                     theme::muted(),
                 ),
             ]));
+            if let Some(d) = pane.verdict.as_ref().and_then(|v| v.pass_rate_change) {
+                lines.push(Line::from(vec![
+                    Span::styled("pass rate change: ", theme::muted()),
+                    Span::raw(d.describe()),
+                ]));
+            }
             let cursor = if pane.input == Some(Input::Note) {
                 "▏"
             } else {
@@ -277,10 +283,14 @@ fn view_regressions(pane: &ReleasePane, f: &mut Frame, area: Rect) {
             .skip(top)
             .take(height)
             .map(|(i, c)| {
-                let line = Line::from(vec![
+                let mut spans = vec![
                     Span::styled(format!("{:<10} ", c.change.as_str()), theme::error()),
                     Span::raw(format!("{}/{}", c.suite, c.id)),
-                ]);
+                ];
+                if let Some(f) = c.fractions() {
+                    spans.push(Span::styled(format!("  passed {f}"), theme::muted()));
+                }
+                let line = Line::from(spans);
                 if i == pane.cursor {
                     line.style(theme::selected())
                 } else {

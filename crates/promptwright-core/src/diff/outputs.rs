@@ -107,6 +107,22 @@ impl CaseDiff {
         Some(self.new.as_ref()?.score - self.old.as_ref()?.score)
     }
 
+    /// "5/5 → 1/5" when either side was drawn more than once: the pass fractions a
+    /// repeated case is judged by.
+    pub fn fractions(&self) -> Option<String> {
+        let (old, new) = (self.old.as_ref()?, self.new.as_ref()?);
+        if !repeated(old, new) {
+            return None;
+        }
+        Some(format!(
+            "{}/{} → {}/{}",
+            old.passes(),
+            old.sample_count(),
+            new.passes(),
+            new.sample_count()
+        ))
+    }
+
     /// The text a side is compared by: the output, else the error.
     pub fn old_text(&self) -> String {
         side_text(self.old.as_ref())

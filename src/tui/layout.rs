@@ -173,12 +173,13 @@ pub struct ReleaseAreas {
     pub history: Rect,
 }
 
-/// `message_lines`: rows the last message needs, so what an action did is never cut off.
-pub fn release(body: Rect, message_lines: u16) -> ReleaseAreas {
+/// `extra_lines`: header lines past the three every proposal has (a message, the
+/// pass-rate change), at most three of them.
+pub fn release(body: Rect, extra_lines: u16) -> ReleaseAreas {
     // A short terminal gives the history less room, never the header: the verdict stays.
     let history = if body.height >= 24 { 8 } else { 0 };
     let [header, middle, history] = Layout::vertical([
-        Constraint::Length(5 + message_lines.min(3)),
+        Constraint::Length(5 + extra_lines.min(3)),
         Constraint::Min(3),
         Constraint::Length(history),
     ])

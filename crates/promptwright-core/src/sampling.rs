@@ -149,10 +149,11 @@ pub fn paired_difference(pairs: &[(f64, f64)]) -> PairedDifference {
         let var = diffs.map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         1.96 * (var / n as f64).sqrt()
     };
+    // Differences of pass fractions lie in [−1, 1]; so does any honest interval.
     PairedDifference {
         mean,
-        low: mean - half,
-        high: mean + half,
+        low: (mean - half).max(-1.0),
+        high: (mean + half).min(1.0),
         cases: n,
     }
 }

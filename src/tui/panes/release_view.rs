@@ -47,7 +47,9 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect, now: Instant) {
         let width = body.width.saturating_sub(2).max(1) as usize;
         m.chars().count().div_ceil(width) as u16
     });
-    let a = layout::release(body, message_lines);
+    // The pass-rate change takes a header line of its own.
+    let change = pane.verdict.as_ref().is_some_and(|v| v.pass_rate_change.is_some());
+    let a = layout::release(body, message_lines + u16::from(change));
     view_header(pane, f, a.header, now);
     view_checks(pane, f, a.checks);
     view_regressions(pane, f, a.regressions);

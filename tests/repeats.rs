@@ -121,6 +121,16 @@ fn repeat_draws_every_case_and_a_cached_rerun_reproduces_every_draw() {
     );
     let junit = run_in(root, &["eval", "--repeat", "5", "--format", "junit"]);
     assert!(stdout(&junit).contains(r#"<property name="samples" value="4/5" />"#));
+    let html = run_in(
+        root,
+        &["eval", "--repeat", "5", "--format", "html", "-o", "r.html"],
+    );
+    assert_eq!(code(&html), 0, "{}", stderr(&html));
+    let page = std::fs::read_to_string(root.join("r.html")).unwrap();
+    assert!(
+        page.contains(r#""dr":"4/5 flaky""#),
+        "the HTML report's case data"
+    );
     let md = run_in(root, &["eval", "--repeat", "5", "--format", "markdown"]);
     assert!(
         stdout(&md).contains("5 samples a case, 4 flaky"),
@@ -251,6 +261,19 @@ fn repeats_that_cannot_be_drawn_are_refused_before_any_call() {
     let e = stderr(&echo);
     assert!(e.contains("(echo) gives the same answer every time"), "{e}");
     assert!(e.contains("drop --repeat"), "{e}");
+    // A suite's own `repeat` is named where it is set.
+    write(
+        root,
+        "evals/s.toml",
+        suite(2).replace("prompt = \"p\"", "prompt = \"p\"\nrepeat = 2"),
+    );
+    let own = run_in(root, &["eval"]);
+    assert_eq!(code(&own), 2);
+    assert!(
+        stderr(&own).contains("set repeat = 1 in evals/s.toml"),
+        "{}",
+        stderr(&own)
+    );
     assert!(!root.join(".promptwright/runs").exists(), "nothing ran");
     assert_eq!(server.count(), 0);
 }

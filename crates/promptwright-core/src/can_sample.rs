@@ -6,13 +6,15 @@ use crate::plan::PlanError;
 use crate::provider::{Replay, request_for};
 use crate::workspace::{Prompt, ProviderConfig, ProviderKind, Suite};
 
-/// `Err` when `cfg` cannot draw the samples `draws` asks of `suites` (samples per case,
-/// by suite).
+/// `Err` when `cfg` cannot draw the samples asked of `suites` (samples per case, by
+/// suite); `overridden`: the count comes from `--repeat` or `[gate] repeats`, not from
+/// the suites' own `repeat`.
 pub(crate) fn check(
     cfg: &ProviderConfig,
     prompt: &Prompt,
     model: &str,
     suites: &[(&Suite, u32)],
+    overridden: bool,
 ) -> Result<(), PlanError> {
     let Some((suite, most)) = suites.iter().max_by_key(|(_, n)| *n) else {
         return Ok(());
@@ -20,10 +22,14 @@ pub(crate) fn check(
     if *most <= 1 {
         return Ok(());
     }
-    let how = format!(
-        "drop --repeat, set repeat = 1 in {} and repeats = 1 in [gate], or run with --provider NAME of a model that samples",
-        suite.rel_path
-    );
+    let how = if overridden {
+        "drop --repeat (for a gate: set repeats = 1 in [gate] of workspace.toml), or use a provider whose model samples (--provider NAME)".to_string()
+    } else {
+        format!(
+            "set repeat = 1 in {}, or use a provider whose model samples (--provider NAME)",
+            suite.rel_path
+        )
+    };
     match cfg.kind {
         ProviderKind::Echo => Err(PlanError::new(
             format!(

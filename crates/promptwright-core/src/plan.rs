@@ -307,7 +307,7 @@ fn build(
             .iter()
             .map(|s| (s, args.repeat.unwrap_or(s.repeat)))
             .collect();
-        crate::can_sample::check(provider_cfg, &prompt, &model, &draws)?;
+        crate::can_sample::check(provider_cfg, &prompt, &model, &draws, args.repeat.is_some())?;
         let provider = providers.plan(provider_cfg, &model, jobs)?;
         // A replayed run replays its grading too: the cassette holds the grader's
         // answers, so CI needs no key for llm-rubric either.

@@ -48,7 +48,10 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect, now: Instant) {
         m.chars().count().div_ceil(width) as u16
     });
     // The pass-rate change takes a header line of its own.
-    let change = pane.verdict.as_ref().is_some_and(|v| v.pass_rate_change.is_some());
+    let change = pane
+        .verdict
+        .as_ref()
+        .is_some_and(|v| v.pass_rate_change.is_some());
     let a = layout::release(body, message_lines + u16::from(change));
     view_header(pane, f, a.header, now);
     view_checks(pane, f, a.checks);

@@ -35,6 +35,9 @@ struct CaseOut<'a> {
     /// The case's change against the baseline (gate reports).
     #[serde(skip_serializing_if = "Option::is_none")]
     ch: Option<&'static str>,
+    /// Draws passed of drawn, `3/5 flaky`, for a case drawn more than once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dr: Option<String>,
 }
 
 /// One suite of one run: what the bars show.
@@ -90,6 +93,7 @@ impl Collector {
             a: &case.assertions,
             m: messages,
             ch: change,
+            dr: (!case.samples.is_empty()).then(|| super::super::drawn(case).trim().to_string()),
         };
         self.json.push(serde_json::to_string(&out)?);
         let bar = match self

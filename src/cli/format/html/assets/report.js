@@ -58,7 +58,7 @@
     tr.dataset.i = i;
     tr.tabIndex = 0;
     tr.setAttribute('aria-expanded', open[i] ? 'true' : 'false');
-    tr.appendChild(el('td', 'st st-' + c.st, c.st));
+    tr.appendChild(el('td', 'st st-' + c.st, c.dr ? c.st + ' ' + c.dr : c.st));
     tr.appendChild(el('td', null, (runs.length > 1 ? runs[c.r].prompt + ' / ' : '') + c.s));
     tr.appendChild(el('td', 'mono', c.id));
     var why = headline(c);
@@ -79,7 +79,7 @@
     td.colSpan = 7;
     var head = c.s + ' / ' + c.id + ' · ' + c.st + ' · score ' + c.sc.toFixed(3) + ' · ' + fmtMs(c.ms) +
       (c.k ? ' · cached' : '') + (c.tk ? ' · tokens ' + c.tk.input + ' in, ' + c.tk.output + ' out' : '') +
-      (c.ch ? ' · ' + c.ch : '');
+      (c.ch ? ' · ' + c.ch : '') + (c.dr ? ' · draws passed ' + c.dr : '');
     td.appendChild(el('p', 'muted', head));
     if (c.a.length) {
       td.appendChild(el('h3', null, 'Assertions'));

@@ -30,6 +30,12 @@ pub fn run(dir: Option<&Path>) -> Result<ExitCode, CliError> {
     let ws = match loaded {
         Ok(ws) => {
             let mut errors = provider::trust::check_workspace(&ws.config);
+            if !promptwright_core::assert::command::allowed(super::allows_commands()) {
+                errors.extend(promptwright_core::plan::commands_refused(
+                    &ws,
+                    ws.suites.values(),
+                ));
+            }
             errors.extend(releases.errors);
             if !errors.is_empty() {
                 return Err(CliError::Load(LoadErrors(errors)));

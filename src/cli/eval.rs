@@ -101,6 +101,7 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
         resume: args.resume,
         only_cases: None,
         repeat: args.repeat,
+        allow_commands: super::allows_commands(),
     };
     let plans = plan::plans(&ws, &request).map_err(CliError::from)?;
     for p in &plans {

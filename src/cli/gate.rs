@@ -124,6 +124,7 @@ pub fn run(dir: Option<&Path>, args: &GateArgs) -> Result<ExitCode, CliError> {
         jobs: args.jobs.map(|j| j as usize),
         provider: args.provider.clone(),
         model: args.model.clone(),
+        allow_commands: super::allows_commands(),
         ..PlanRequest::default()
     };
     let (verdict, runs) = run_gate(&ws, &proposal, &request, "gate")?;

@@ -55,6 +55,10 @@ pub struct Cli {
     #[arg(short = 'w', long = "workspace", value_name = "DIR", global = true)]
     pub workspace: Option<PathBuf>,
 
+    /// Let `command` assertions run their programs (only for workspaces you trust; also PROMPTWRIGHT_ALLOW_COMMANDS=1)
+    #[arg(long, global = true)]
+    pub allow_commands: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -153,8 +157,17 @@ impl From<LoadErrors> for CliError {
     }
 }
 
+/// `--allow-commands`, set once from the command line for every run this process starts.
+static ALLOW_COMMANDS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether `--allow-commands` was given (the environment variable is read by the engine).
+pub fn allows_commands() -> bool {
+    ALLOW_COMMANDS.get().copied().unwrap_or(false)
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = ALLOW_COMMANDS.set(cli.allow_commands);
     let result = match cli.command {
         Some(Command::Check) => check::run(cli.workspace.as_deref()),
         Some(Command::Eval(args)) => eval::run(cli.workspace.as_deref(), &args),

@@ -66,6 +66,7 @@ pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError>
     }
     let request = PlanRequest {
         jobs: args.jobs.map(|j| j as usize),
+        allow_commands: super::allows_commands(),
         ..PlanRequest::default()
     };
     let (verdict, _) = run_gate(&ws, &proposal, &request, "release")?;

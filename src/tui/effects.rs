@@ -250,10 +250,12 @@ pub(crate) fn save(root: &Path, path: &Path, text: String) -> Result<String, Str
 /// runner's events go to `events`. `Err` says why a run could not start or went wrong.
 async fn run(
     ws: Arc<Workspace>,
-    request: PlanRequest,
+    mut request: PlanRequest,
     events: mpsc::UnboundedSender<RunEvent>,
     cancel: CancellationToken,
 ) -> Result<(), String> {
+    // `promptwright --allow-commands` opens a workbench whose runs may run programs.
+    request.allow_commands |= crate::cli::allows_commands();
     let plans = tokio::task::spawn_blocking(move || plan::plans(&ws, &request))
         .await
         .map_err(|e| e.to_string())?

@@ -30,6 +30,8 @@ pub struct PlanRequest {
     pub only_cases: Option<Vec<(String, String)>>,
     /// Samples per case for every suite (`--repeat`); `None`: each suite's `repeat`.
     pub repeat: Option<u32>,
+    /// `--allow-commands`: `command` assertions may run their programs.
+    pub allow_commands: bool,
 }
 
 /// Why a run cannot start: a message and what to do about it.
@@ -213,6 +215,16 @@ fn build(
     if !refused.is_empty() {
         return Err(PlanError::at(refused));
     }
+    if !crate::assert::command::allowed(args.allow_commands) {
+        let suites = selection
+            .iter()
+            .flat_map(|(_, names)| names)
+            .map(|n| &ws.suites[n]);
+        let refused = commands_refused(ws, suites);
+        if !refused.is_empty() {
+            return Err(PlanError::at(refused));
+        }
+    }
     let jobs = args.jobs;
     let mut providers = Providers {
         ws,
@@ -231,7 +243,7 @@ fn build(
         (Some(g), true) => Some(g),
         (None, true) => {
             return Err(PlanError::new(
-                "a selected suite uses llm-rubric but workspace.toml has no [grader]",
+                "a selected suite uses a grader-judged assertion (llm-rubric, factuality, model-graded-closedqa) but workspace.toml has no [grader]",
                 "add [grader] with provider = \"NAME\" and model = \"MODEL\" to workspace.toml",
             ));
         }
@@ -348,12 +360,54 @@ fn build(
     Ok(plans)
 }
 
+/// Every `command` assertion of `suites`, as the problems `check` and `eval` report when
+/// programs are not allowed: a workspace from a pull request must not run programs on
+/// its own say.
+pub fn commands_refused<'a>(
+    ws: &Workspace,
+    suites: impl IntoIterator<Item = &'a Suite>,
+) -> Vec<Diagnostic> {
+    let is_command =
+        |a: &crate::assert::Assertion| matches!(a.kind, crate::assert::Kind::Command(_));
+    let refuse = |d: Diagnostic, a: &crate::assert::Assertion| {
+        let program = match &a.kind {
+            crate::assert::Kind::Command(p) => p.argv.join(" "),
+            _ => String::new(),
+        };
+        Diagnostic {
+            message: format!(
+                "`command` assertion would run `{program}`, and programs are not allowed"
+            ),
+            ..d
+        }
+        .with_help(format!(
+            "run it only if you trust this workspace: pass --allow-commands or set {}=1",
+            crate::assert::command::ALLOW_ENV
+        ))
+    };
+    let mut out = Vec::new();
+    for suite in suites {
+        for a in suite.assertions.iter().filter(|a| is_command(a)) {
+            out.push(refuse(Diagnostic::file(ws.shown(&suite.rel_path), ""), a));
+        }
+        for case in suite.cases.iter() {
+            for a in case.assertions.iter().filter(|a| is_command(a)) {
+                let mut d = Diagnostic::file(case.origin.file.to_string(), "");
+                d.line = case.origin.line;
+                d.col = 1;
+                out.push(refuse(d, a));
+            }
+        }
+    }
+    out
+}
+
 fn uses_rubric(suite: &Suite) -> bool {
     suite
         .assertions
         .iter()
         .chain(suite.cases.iter().flat_map(|c| &c.assertions))
-        .any(|a| matches!(a.kind, crate::assert::Kind::LlmRubric(_)))
+        .any(|a| a.kind.grader_ask().is_some())
 }
 
 /// The cassette `--record` writes: the one of the workspace's replay provider.

@@ -227,6 +227,7 @@ mod tests {
             passed: false,
             score: 0.0,
             reason: "expected \"30 days\"".into(),
+            metric: None,
         });
         let record = RunRecord::new(
             &header,

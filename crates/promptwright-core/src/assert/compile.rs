@@ -107,8 +107,45 @@ pub(super) fn compile_kind(
             no_value()?;
             Kind::IsRefusal
         }
+        "is-xml" => Kind::IsXml(element_paths(base, value)?),
+        "contains-xml" => Kind::ContainsXml(element_paths(base, value)?),
+        "factuality" => Kind::Factuality(needle("\"The refund window is 30 days.\"")?),
+        "model-graded-closedqa" => {
+            Kind::ClosedQa(needle("\"The answer names the refund window\"")?)
+        }
         _ => unreachable!("checked against TYPES"),
     })
+}
+
+/// `is-xml` / `contains-xml`'s optional required elements: a list of dotted paths, or
+/// promptfoo's comma-separated string.
+fn element_paths(base: &str, value: Option<&Value>) -> Result<Vec<String>, CompileError> {
+    let bad = || {
+        err(
+            Field::Value,
+            format!("`{base}` takes an optional list of element paths"),
+            "for example: value = [\"analysis.classification\", \"analysis.score\"]",
+        )
+    };
+    let paths: Vec<String> = match value {
+        None => return Ok(Vec::new()),
+        Some(Value::String(s)) => s.split(',').map(|p| p.trim().to_string()).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(|s| s.trim().to_string()))
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?,
+        Some(_) => return Err(bad()),
+    };
+    let valid = |p: &String| {
+        !p.is_empty()
+            && p.split('.')
+                .all(|n| !n.is_empty() && !n.contains(char::is_whitespace))
+    };
+    if paths.is_empty() || !paths.iter().all(valid) {
+        return Err(bad());
+    }
+    Ok(paths)
 }
 
 /// What is wrong with a pattern, without the library's drawing of it: the regex crate

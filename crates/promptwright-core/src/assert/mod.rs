@@ -1,14 +1,17 @@
 //! Assertions: compiled once at load time from a suite or dataset, then scored against
 //! each output. Scoring is pure: output, latency and cost in, a result with a reason out.
 
+pub mod command;
 mod compile;
 mod distance;
+pub mod graded;
 mod json;
 mod metric;
 mod overlap;
 mod refusal;
 pub mod rubric;
 mod text;
+mod xml;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,12 +20,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// An assertion as written in a suite or dataset line, before validation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AssertSpec {
     pub type_name: String,
     pub value: Option<Value>,
     pub weight: Option<f64>,
     pub threshold: Option<f64>,
+    /// The named metric this assertion's score counts towards in summaries.
+    pub metric: Option<String>,
+    /// `command` only: seconds before the program is killed.
+    pub timeout_s: Option<f64>,
 }
 
 /// Which part of an assertion a compile error concerns, so the loader can point at it.
@@ -32,6 +39,8 @@ pub enum Field {
     Value,
     Weight,
     Threshold,
+    Metric,
+    Timeout,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +67,7 @@ pub struct Assertion {
     pub negate: bool,
     pub weight: f64,
     pub threshold: Option<f64>,
+    pub metric: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +96,27 @@ pub enum Kind {
     /// Reference texts; the threshold is the bar (default 0.5).
     Bleu(Vec<String>),
     IsRefusal,
+    /// Required element paths (`root.child`), possibly none.
+    IsXml(Vec<String>),
+    ContainsXml(Vec<String>),
+    /// The expert answer the grader compares the output with.
+    Factuality(String),
+    /// The criterion the grader checks the output against.
+    ClosedQa(String),
+    /// A program run on the output (see [`command`]).
+    Command(command::Program),
+}
+
+impl Kind {
+    /// What the grader is asked, for the types a grader model judges.
+    pub fn grader_ask(&self) -> Option<(graded::Ask, &str)> {
+        match self {
+            Kind::LlmRubric(t) => Some((graded::Ask::Rubric, t)),
+            Kind::Factuality(t) => Some((graded::Ask::Factuality, t)),
+            Kind::ClosedQa(t) => Some((graded::Ask::ClosedQa, t)),
+            _ => None,
+        }
+    }
 }
 
 /// Every type the spec defines, for help texts and suggestions.
@@ -111,10 +142,22 @@ pub const TYPES: &[&str] = &[
     "rouge-n",
     "bleu",
     "is-refusal",
+    "is-xml",
+    "contains-xml",
+    "factuality",
+    "model-graded-closedqa",
+    "command",
 ];
 
 /// Types whose negation means nothing useful: a graded judgement or a budget.
-const NOT_NEGATABLE: &[&str] = &["latency", "cost", "llm-rubric"];
+const NOT_NEGATABLE: &[&str] = &[
+    "latency",
+    "cost",
+    "llm-rubric",
+    "factuality",
+    "model-graded-closedqa",
+    "command",
+];
 
 /// Default maximum edit distance for `levenshtein` (as in promptfoo).
 pub const DEFAULT_LEVENSHTEIN_DISTANCE: f64 = 5.0;
@@ -182,13 +225,34 @@ impl Assertion {
                 ));
             }
         }
-        let kind = compile::compile_kind(base, spec.value.as_ref(), base_dir, root)?;
+        let metric = match &spec.metric {
+            Some(m) if !valid_metric(m) => {
+                return Err(err(
+                    Field::Metric,
+                    format!("invalid metric name {m:?}"),
+                    "a metric name is 1 to 64 letters, digits, spaces, `-`, `_` or `.`, e.g. metric = \"accuracy\"",
+                ));
+            }
+            m => m.clone(),
+        };
+        if spec.timeout_s.is_some() && base != "command" {
+            return Err(err(
+                Field::Timeout,
+                format!("`timeout_s` applies to `command` assertions, not `{base}`"),
+                "remove `timeout_s` from this assertion",
+            ));
+        }
+        let kind = match base {
+            "command" => Kind::Command(command::compile(spec.value.as_ref(), spec.timeout_s)?),
+            _ => compile::compile_kind(base, spec.value.as_ref(), base_dir, root)?,
+        };
         Ok(Assertion {
             type_name: spec.type_name.clone(),
             kind,
             negate,
             weight: spec.weight.unwrap_or(1.0),
             threshold: spec.threshold,
+            metric,
         })
     }
 
@@ -196,12 +260,20 @@ impl Assertion {
     /// (the case becomes `error`, never a pass).
     pub fn score(&self, obs: &Observation<'_>) -> Result<AssertionResult, String> {
         let check = match &self.kind {
-            Kind::LlmRubric(_) => {
+            Kind::LlmRubric(_) | Kind::Factuality(_) | Kind::ClosedQa(_) => {
                 return Err(format!(
                     "`{}` is judged by the grader model; it cannot be scored offline",
                     self.type_name
                 ));
             }
+            Kind::Command(_) => {
+                return Err(format!(
+                    "`{}` runs a program; it is scored by a run",
+                    self.type_name
+                ));
+            }
+            Kind::IsXml(required) => xml::check(true, required, obs.output),
+            Kind::ContainsXml(required) => xml::check(false, required, obs.output),
             Kind::Latency(max) => metric::latency(*max, obs.latency_ms),
             Kind::Cost(max) => metric::cost(*max, obs.cost_usd),
             Kind::IsJson | Kind::ContainsJson | Kind::JsonSchema(_) => {
@@ -236,6 +308,7 @@ impl Assertion {
             passed,
             score: if passed { 1.0 } else { 0.0 },
             reason,
+            metric: self.metric.clone(),
         })
     }
 }
@@ -325,6 +398,9 @@ pub struct AssertionResult {
     pub passed: bool,
     pub score: f64,
     pub reason: String,
+    /// The named metric this result counts towards, when the assertion names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
 }
 
 /// How a case's assertions combine.
@@ -382,6 +458,15 @@ pub fn combine(scored: Vec<(f64, AssertionResult)>, threshold: Option<f64>) -> C
         score,
         results,
     }
+}
+
+/// Metric names are shown in every report's header: short, printable, no markup.
+fn valid_metric(m: &str) -> bool {
+    let len = m.chars().count();
+    (1..=64).contains(&len)
+        && m.trim() == m
+        && m.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
 }
 
 /// A short, quoted excerpt of a text for reasons.

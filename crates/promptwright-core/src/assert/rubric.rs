@@ -86,6 +86,7 @@ pub fn judge(
         passed,
         score,
         reason: format!("{verdict}: {reason}"),
+        metric: None,
     })
 }
 

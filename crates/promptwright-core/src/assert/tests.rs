@@ -18,6 +18,7 @@ fn spec(type_name: &str, value: Option<Value>) -> AssertSpec {
         value,
         weight: None,
         threshold: None,
+        ..Default::default()
     }
 }
 

@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::assert::{AssertionResult, Kind, Observation, combine, rubric};
+use crate::assert::graded::{self, Ask};
+use crate::assert::{Assertion, AssertionResult, Kind, Observation, combine};
 use crate::provider::{ProviderError, Recorder, Request, Response};
 use crate::store::cache::{self, Cache, CacheQueue, CachedAnswer};
 use crate::store::{CaseResult, Status};
@@ -14,6 +15,8 @@ use crate::workspace::{Case, Price, Prompt, Suite};
 use super::*;
 
 pub(super) struct Shared {
+    /// Workspace root: where `command` programs run.
+    pub(super) root: std::path::PathBuf,
     pub(super) prompt: Prompt,
     pub(super) suites: Vec<Suite>,
     pub(super) provider: ProviderPlan,
@@ -164,22 +167,27 @@ pub(super) async fn run_case(
     };
     let mut scored = Vec::new();
     for a in suite.assertions_for(case) {
-        let r = match &a.kind {
-            Kind::LlmRubric(rubric_text) => {
-                grade(
-                    shared,
-                    &a.type_name,
-                    rubric_text,
-                    a.threshold,
-                    &response.output,
-                    &mut result.cost_usd,
-                )
-                .await
+        let r = match (&a.kind, a.kind.grader_ask()) {
+            (_, Some((ask, text))) => {
+                let judged = Judged {
+                    ask,
+                    type_name: &a.type_name,
+                    text,
+                    threshold: a.threshold,
+                    question: last_user(&request),
+                };
+                grade(shared, judged, &response.output, &mut result.cost_usd).await
+            }
+            (Kind::Command(program), _) => {
+                run_command(shared, a, program, case, &response.output).await
             }
             _ => score_off_worker(a, &obs),
         };
         match r {
-            Ok(r) => scored.push((a.weight, r)),
+            Ok(mut r) => {
+                r.metric.clone_from(&a.metric);
+                scored.push((a.weight, r));
+            }
             Err(e) => {
                 result.error = Some(e);
                 result.output = Some(response.output);
@@ -236,21 +244,81 @@ pub(super) fn internal_error(panic: &(dyn std::any::Any + Send)) -> String {
     format!("internal error: {message} (a bug in promptwright: please report it)")
 }
 
+/// What the grader is asked to judge.
+pub(super) struct Judged<'a> {
+    pub(super) ask: Ask,
+    pub(super) type_name: &'a str,
+    /// The rubric, expert answer or criterion.
+    pub(super) text: &'a str,
+    pub(super) threshold: Option<f64>,
+    /// The last user message the model saw: the question a reference answer answers.
+    pub(super) question: &'a str,
+}
+
+fn last_user(req: &Request) -> &str {
+    req.messages
+        .iter()
+        .rev()
+        .find(|m| m.role == crate::vocab::Role::User)
+        .map_or("", |m| m.content.as_str())
+}
+
+/// Runs a `command` assertion's program, or takes its verdict on this same output from
+/// the cache.
+async fn run_command(
+    shared: &Shared,
+    a: &Assertion,
+    program: &crate::assert::command::Program,
+    case: &Case,
+    output: &str,
+) -> Result<AssertionResult, String> {
+    let vars = serde_json::Value::Object(case.vars.to_map()).to_string();
+    let key = program.cache_key(&vars, output);
+    let cached = shared
+        .use_cache
+        .then(|| shared.cache.get(&key))
+        .flatten()
+        .and_then(|hit| serde_json::from_str::<AssertionResult>(&hit.output).ok());
+    if let Some(mut r) = cached {
+        r.type_name.clone_from(&a.type_name);
+        return Ok(r);
+    }
+    let r = program
+        .run(&a.type_name, &shared.root, &vars, output, a.threshold)
+        .await?;
+    if let Ok(json) = serde_json::to_string(&r) {
+        shared.cache_queue.put(
+            key,
+            CachedAnswer {
+                output: json,
+                tokens: None,
+                latency_ms: 0,
+            },
+        );
+    }
+    Ok(r)
+}
+
 /// Asks the grader to judge `output`; its cost is added to the case's.
 pub(super) async fn grade(
     shared: &Shared,
-    type_name: &str,
-    rubric_text: &str,
-    threshold: Option<f64>,
+    judged: Judged<'_>,
     output: &str,
     cost: &mut f64,
 ) -> Result<AssertionResult, String> {
+    let type_name = judged.type_name;
     let grader = shared.grader.as_ref().ok_or_else(|| {
         format!(
             "`{type_name}` needs a grader: add [grader] with provider and model to workspace.toml"
         )
     })?;
-    let req = rubric::grader_request(&grader.model, rubric_text, output);
+    let req = graded::request(
+        &grader.model,
+        judged.ask,
+        judged.text,
+        judged.question,
+        output,
+    );
     let key = key_for(&grader.provider, &req);
     let answer = ask(shared, &grader.provider, &req, key)
         .await
@@ -258,7 +326,12 @@ pub(super) async fn grade(
     if !answer.cached {
         *cost += cost_of(&answer.response, grader.provider.price);
     }
-    let verdict = rubric::judge(type_name, &answer.response.output, threshold)?;
+    let verdict = graded::judge(
+        judged.ask,
+        type_name,
+        &answer.response.output,
+        judged.threshold,
+    )?;
     // Only a verdict that could be read is cached or recorded: an unreadable one is
     // asked again.
     remember(shared, &answer);

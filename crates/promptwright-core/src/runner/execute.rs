@@ -91,6 +91,7 @@ pub(super) async fn run_keeping(
         move |e| fail(RunError::Cache(e))
     });
     let shared = Arc::new(Shared {
+        root: plan.root.clone(),
         prompt: plan.prompt,
         suites: plan.suites,
         provider: plan.provider,

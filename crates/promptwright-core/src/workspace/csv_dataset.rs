@@ -259,8 +259,7 @@ impl Dataset<'_> {
         let spec = |value: Option<Value>| AssertSpec {
             type_name: type_name.to_string(),
             value,
-            weight: None,
-            threshold: None,
+            ..AssertSpec::default()
         };
         let as_text = value.map(|v| Value::String(v.to_string()));
         match Assertion::compile(&spec(as_text), self.dir, self.root) {

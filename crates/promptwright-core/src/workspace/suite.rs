@@ -107,6 +107,8 @@ struct AssertFile {
     value: Option<Spanned<Value>>,
     weight: Option<Spanned<f64>>,
     threshold: Option<Spanned<f64>>,
+    metric: Option<Spanned<String>>,
+    timeout_s: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +131,8 @@ struct DatasetAssert {
     value: Option<Value>,
     weight: Option<f64>,
     threshold: Option<f64>,
+    metric: Option<String>,
+    timeout_s: Option<f64>,
 }
 
 /// Where the prompt name was written, so the workspace can check it exists.
@@ -150,6 +154,8 @@ fn compile_toml_asserts(
             value: a.value.as_ref().map(|v| v.get_ref().clone()),
             weight: a.weight.as_ref().map(|w| *w.get_ref()),
             threshold: a.threshold.as_ref().map(|t| *t.get_ref()),
+            metric: a.metric.as_ref().map(|m| m.get_ref().clone()),
+            timeout_s: a.timeout_s.as_ref().map(|t| *t.get_ref()),
         };
         match Assertion::compile(&spec, dir, root) {
             Ok(compiled) => out.push(compiled),
@@ -159,6 +165,8 @@ fn compile_toml_asserts(
                     Field::Value => a.value.as_ref().map(Spanned::span),
                     Field::Weight => a.weight.as_ref().map(Spanned::span),
                     Field::Threshold => a.threshold.as_ref().map(Spanned::span),
+                    Field::Metric => a.metric.as_ref().map(Spanned::span),
+                    Field::Timeout => a.timeout_s.as_ref().map(Spanned::span),
                 }
                 .unwrap_or_else(|| a.type_name.span());
                 errors.push(src.at(span, e.message).with_help(e.help));
@@ -471,6 +479,8 @@ fn parse_line(
             value: a.value,
             weight: a.weight,
             threshold: a.threshold,
+            metric: a.metric,
+            timeout_s: a.timeout_s,
         };
         match Assertion::compile(&spec, dir, root) {
             Ok(c) => assertions.push(c),

@@ -284,3 +284,86 @@ value = "names a weekday"
         fact.user().contains("<question>\n30 days") || fact.user().contains("<question>\n40 days")
     );
 }
+
+const METRIC_SUITE: &str = r#"prompt = "p"
+[[assert]]
+type = "icontains"
+value = "refund"
+metric = "accuracy"
+
+[[cases]]
+id = "one"
+vars = { text = "refund in 30 days" }
+[[cases.assert]]
+type = "max-length"
+value = 5
+metric = "brevity"
+
+[[cases]]
+id = "two"
+vars = { text = "no idea" }
+"#;
+
+#[test]
+fn every_report_shows_each_metric_mean() {
+    let dir = workspace("", METRIC_SUITE);
+    let root = dir.path();
+    let (c, v, err) = json_eval(root, &[]);
+    assert_eq!(c, 1, "{err}");
+    assert_eq!(
+        v["runs"][0]["summary"]["metrics"],
+        serde_json::json!({"accuracy": 0.5, "brevity": 0.0})
+    );
+    let report = |format: &str| {
+        let out = promptwright(root)
+            .args(["eval", "--format", format])
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    assert!(report("table").contains("metrics: accuracy 0.500, brevity 0.000"));
+    assert!(report("markdown").contains("metrics (mean score): accuracy 0.500, brevity 0.000"));
+    let junit = report("junit");
+    assert!(
+        junit.contains("<property name=\"metric.accuracy\" value=\"0.500\" />"),
+        "{junit}"
+    );
+    let html = root.join("report.html");
+    let out = promptwright(root)
+        .args(["eval", "--format", "html", "-o"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<b>0.500</b><span>metric accuracy</span>"),
+        "metric card"
+    );
+}
+
+#[test]
+fn a_bad_metric_or_a_misplaced_timeout_is_refused_at_its_line() {
+    let dir = workspace(
+        "",
+        "prompt = \"p\"\n[[assert]]\ntype = \"contains\"\nvalue = \"x\"\nmetric = \"<b>\"\n",
+    );
+    let out = promptwright(dir.path()).arg("check").output().unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("evals/s.toml:5:10: invalid metric name \"<b>\""),
+        "{}",
+        stderr(&out)
+    );
+    let dir = workspace(
+        "",
+        "prompt = \"p\"\n[[assert]]\ntype = \"contains\"\nvalue = \"x\"\ntimeout_s = 3\n",
+    );
+    let out = promptwright(dir.path()).arg("check").output().unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("evals/s.toml:5:13: `timeout_s` applies to `command` assertions"),
+        "{}",
+        stderr(&out)
+    );
+}

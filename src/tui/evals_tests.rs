@@ -510,3 +510,30 @@ fn a_run_is_refused_when_the_workspace_would_send_a_key_to_a_host_not_allowed() 
         err.help
     );
 }
+
+#[test]
+fn the_run_gauge_shows_each_metric_mean_after_a_run() {
+    let ws = echo();
+    let suite = SUITE
+        .replace(
+            "type = \"icontains\"\nvalue = \"hello\"",
+            "type = \"icontains\"\nvalue = \"hello\"\nmetric = \"greeting\"",
+        )
+        .replace(
+            "type = \"contains\"\nvalue = \"Zed\"",
+            "type = \"contains\"\nvalue = \"Zed\"\nmetric = \"names\"",
+        );
+    write(ws.path(), "evals/greet.toml", &suite);
+    let mut app = app_for(ws.path());
+    let cmds = app.update(ch('r'));
+    execute(&mut app, cmds);
+    let last = app.evals.last_run().cloned().unwrap();
+    assert_eq!(last.metrics.get("greeting"), Some(&1.0));
+    assert_eq!(last.metrics.get("names"), Some(&0.0));
+    let text = frame(&app, 140, 24).backend().to_string();
+    assert!(text.contains("· greeting 1.00 · names 0.00"), "{text}");
+    insta::assert_snapshot!(
+        "evals_metrics",
+        text.split(&last.run_id).collect::<Vec<_>>().join("RUN_ID")
+    );
+}

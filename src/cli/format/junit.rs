@@ -161,6 +161,13 @@ pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
             ] {
                 let _ = writeln!(out, "      <property name=\"{k}\" value=\"{v}\" />");
             }
+            for (name, mean) in &s.metrics {
+                let _ = writeln!(
+                    out,
+                    "      <property name=\"metric.{}\" value=\"{mean:.3}\" />",
+                    xml(name)
+                );
+            }
             out.push_str("    </properties>\n");
             w.write_all(out.as_bytes())?;
             out.clear();

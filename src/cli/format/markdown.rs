@@ -39,6 +39,14 @@ pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
         if r.summary.repeat > 1 {
             let _ = writeln!(out, "\n`{}`{}", cell(&r.prompt), repeat_note(&r.summary));
         }
+        if !r.summary.metrics.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n`{}` metrics (mean score): {}",
+                cell(&r.prompt),
+                cell(&super::metrics_list(&r.summary))
+            );
+        }
     }
     // Every case that did not pass, counted by the summaries and listed as read.
     let failures: usize = records

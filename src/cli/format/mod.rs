@@ -134,6 +134,15 @@ pub(crate) fn repeat_note(s: &Summary) -> String {
     )
 }
 
+/// A run's named metrics, `accuracy 0.750, tone 0.920`; empty when it has none.
+pub(crate) fn metrics_list(s: &Summary) -> String {
+    s.metrics
+        .iter()
+        .map(|(name, mean)| format!("{} {mean:.3}", one_line(name)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Collapses a text onto one line (for table cells and attributes).
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -120,6 +120,9 @@ pub fn write<R: Run>(
         if s.repeat > 1 {
             summary.push_str(&super::repeat_note(s));
         }
+        if !s.metrics.is_empty() {
+            summary.push_str(&format!(" · metrics: {}", super::metrics_list(s)));
+        }
         if !r.complete {
             summary.push_str(" · INCOMPLETE");
         }

@@ -73,6 +73,8 @@ pub struct LastRun {
     pub complete: bool,
     pub counts: Tally,
     pub total: usize,
+    /// Each named metric's mean score.
+    pub metrics: std::collections::BTreeMap<String, f64>,
 }
 
 pub struct EvalsPane {
@@ -454,6 +456,7 @@ impl EvalsPane {
                     complete: record.complete,
                     counts,
                     total,
+                    metrics: record.summary.metrics.clone(),
                 });
                 self.rebuild_rows();
                 Some(if record.complete {

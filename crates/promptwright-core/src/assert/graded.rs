@@ -63,6 +63,7 @@ pub fn request(model: &str, ask: Ask, text: &str, question: &str, output: &str) 
         params: [("temperature".to_string(), Value::from(0))]
             .into_iter()
             .collect(),
+        sample: 1,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 use super::Tally;
 use super::sample::Sample;
@@ -101,6 +102,9 @@ pub struct Summary {
     /// Passing samples / all samples, rounded to 3 decimals.
     #[serde(default)]
     pub sample_pass_rate: f64,
+    /// Each named metric's mean score over the scored assertions carrying it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
 }
 
 fn one() -> usize {
@@ -146,6 +150,8 @@ pub struct RunningSummary {
     sample_passes: usize,
     repeat: usize,
     flaky: usize,
+    /// Per metric: the sum of its scores and how many there are.
+    metrics: BTreeMap<String, (f64, usize)>,
 }
 
 impl Default for RunningSummary {
@@ -160,6 +166,7 @@ impl Default for RunningSummary {
             sample_passes: 0,
             repeat: 1,
             flaky: 0,
+            metrics: BTreeMap::new(),
         }
     }
 }
@@ -182,6 +189,18 @@ impl RunningSummary {
         self.sample_passes += c.passes();
         self.repeat = self.repeat.max(n);
         self.flaky += usize::from(c.flaky());
+        let scored = if c.samples.is_empty() {
+            c.assertions.iter().collect::<Vec<_>>()
+        } else {
+            c.samples.iter().flat_map(|s| &s.assertions).collect()
+        };
+        for a in scored {
+            if let Some(m) = &a.metric {
+                let e = self.metrics.entry(m.clone()).or_insert((0.0, 0));
+                e.0 += a.score;
+                e.1 += 1;
+            }
+        }
     }
 
     pub fn summary(&self) -> Summary {
@@ -198,6 +217,11 @@ impl RunningSummary {
             p95_latency_ms: percentile(&latencies, 95.0),
             repeat: self.repeat,
             flaky: self.flaky,
+            metrics: self
+                .metrics
+                .iter()
+                .map(|(k, (sum, n))| (k.clone(), (sum / *n as f64 * 1000.0).round() / 1000.0))
+                .collect(),
             sample_pass_rate: Tally {
                 passed: self.sample_passes,
                 failed: self.samples - self.sample_passes,
@@ -271,6 +295,30 @@ mod tests {
             assertions: vec![],
             samples: vec![],
         }
+    }
+
+    #[test]
+    fn metrics_are_the_mean_score_of_the_assertions_naming_them() {
+        let scored = |score: f64, metric: Option<&str>| AssertionResult {
+            type_name: "t".into(),
+            passed: score >= 0.5,
+            score,
+            reason: String::new(),
+            metric: metric.map(str::to_string),
+        };
+        let mut a = case(Status::Pass, 1);
+        a.assertions = vec![scored(1.0, Some("tone")), scored(0.5, Some("accuracy"))];
+        let mut b = case(Status::Fail, 1);
+        b.assertions = vec![scored(0.0, Some("accuracy")), scored(0.0, None)];
+        let s = Summary::of(&[a, b.clone()]);
+        assert_eq!(
+            s.metrics.into_iter().collect::<Vec<_>>(),
+            vec![("accuracy".to_string(), 0.25), ("tone".to_string(), 1.0)]
+        );
+        // None named: the key is left out of the JSON, as before metrics existed.
+        b.assertions[0].metric = None;
+        let s = Summary::of(&[b]);
+        assert!(!serde_json::to_string(&s).unwrap().contains("metrics"));
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub(super) fn summary(out: &mut String, r: &RunRecord, titled: bool) {
     card(out, &usd(s.cost_usd), "cost");
     card(out, &ms(s.p50_latency_ms), "p50 latency");
     card(out, &ms(s.p95_latency_ms), "p95 latency");
+    for (name, mean) in &s.metrics {
+        card(out, &format!("{mean:.3}"), &format!("metric {name}"));
+    }
     out.push_str("</div>");
     let _ = writeln!(
         out,

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use super::{CliError, workspace_root};
 use promptwright_core::release::{self, LogEntry, Ref};
 use promptwright_core::vocab::LoadErrors;
+use promptwright_core::words::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -92,6 +93,8 @@ fn table(entries: &[LogEntry], name: Option<&str>) -> String {
         let (kind, style) = match e {
             LogEntry::Release(_) => ("release ", bold),
             LogEntry::Rollback(_) => ("rollback", red),
+            LogEntry::Promote(_) => ("promote ", bold),
+            LogEntry::LabelRollback(_) => ("rollback", red),
         };
         let (author, text, detail) = match e {
             LogEntry::Release(r) => (
@@ -117,6 +120,39 @@ fn table(entries: &[LogEntry], name: Option<&str>) -> String {
                 &r.author,
                 &r.reason,
                 format!("from v{} back to v{}", r.from_version, r.version),
+            ),
+            LogEntry::Promote(l) => (
+                &l.author,
+                &l.reason,
+                format!(
+                    "`{}` {}{}",
+                    l.label,
+                    match l.from_version {
+                        Some(f) => format!("moved from v{f}"),
+                        None => "first set".into(),
+                    },
+                    match &l.run {
+                        Some(r) => format!(
+                            " · fresh run: {} of {} cases passed ({:.1}%), {} · run {}",
+                            r.passed,
+                            r.cases,
+                            r.pass_rate * 100.0,
+                            plural(r.errors, "error", "errors"),
+                            r.run_id
+                        ),
+                        None => String::new(),
+                    }
+                ),
+            ),
+            LogEntry::LabelRollback(l) => (
+                &l.author,
+                &l.reason,
+                format!(
+                    "`{}` from v{} back to v{}",
+                    l.label,
+                    l.from_version.unwrap_or(0),
+                    l.version
+                ),
             ),
         };
         out.push_str(&format!(

@@ -11,6 +11,7 @@ mod gate;
 mod history;
 mod init;
 mod progress;
+mod promote;
 mod release;
 mod render;
 mod rollback;
@@ -89,7 +90,10 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     /// Make an earlier released version current again
     #[command(long_about = rollback::LONG_ABOUT)]
     Rollback(rollback::RollbackArgs),
-    /// Releases and rollbacks, newest first, with notes and reasons
+    /// Run a released version afresh against a label's thresholds, then move the label to it
+    #[command(long_about = promote::LONG_ABOUT)]
+    Promote(promote::PromoteArgs),
+    /// Releases, rollbacks and label moves, newest first, with notes and reasons
     History(history::HistoryArgs),
     /// Print the request body a provider would be sent for a prompt and a set of variables
     #[command(long_about = render::LONG_ABOUT)]
@@ -175,6 +179,7 @@ pub fn main() -> ExitCode {
         Some(Command::Gate(args)) => gate::run(cli.workspace.as_deref(), &args),
         Some(Command::Release(args)) => release::run(cli.workspace.as_deref(), &args),
         Some(Command::Rollback(args)) => rollback::run(cli.workspace.as_deref(), &args),
+        Some(Command::Promote(args)) => promote::run(cli.workspace.as_deref(), &args),
         Some(Command::History(args)) => history::run(cli.workspace.as_deref(), &args),
         Some(Command::Render(args)) => render::run(cli.workspace.as_deref(), &args),
         Some(Command::Stats(args)) => stats::run(cli.workspace.as_deref(), &args),

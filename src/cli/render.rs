@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::{CliError, workspace_root};
-use promptwright_core::release::Ref;
+use promptwright_core::release::ReleaseRef;
 use promptwright_core::release::refs::RefError;
 use promptwright_core::release::render::{RenderProblem, render};
 use promptwright_core::vocab::LoadErrors;
@@ -19,8 +19,9 @@ use promptwright_core::workspace::ProviderKind;
 pub const LONG_ABOUT: &str = "Print the request body a provider would be sent for a prompt and one set of \
 template variables: the model, the rendered messages and the params, as JSON, in the provider's wire format. \
 An application that loads a release file and renders it itself can compare its bytes with these.\n\n\
-REF is `current` (the default: releases/NAME.toml), `vN` or `draft`. A release file is checked against its \
-content_sha256 first. --vars takes a JSON object, or @FILE to read one from a file (@- for standard input).\n\n\
+REF is `current` (the default: releases/NAME.toml), `vN`, `draft`, or a label such as `production` \
+(releases/NAME@production.toml, which must also be an exact copy of the version it names). A release file is \
+checked against its content_sha256 first. --vars takes a JSON object, or @FILE to read one from a file (@- for standard input).\n\n\
 Exit 0 with the body on stdout; 2, with nothing on stdout, for a tampered release, a missing variable, bad \
 --vars or an unknown prompt or version.";
 
@@ -41,9 +42,9 @@ pub struct RenderArgs {
     #[arg(value_name = "NAME")]
     pub name: String,
 
-    /// Which version: current, vN or draft
+    /// Which version: current, vN, draft or a label (e.g. production)
     #[arg(long = "ref", value_name = "REF", default_value = "current")]
-    pub reference: Ref,
+    pub reference: ReleaseRef,
 
     /// The template variables: a JSON object, or @FILE (@- reads standard input)
     #[arg(long, value_name = "JSON|@FILE")]

@@ -16,6 +16,8 @@ use promptwright_core::words::plural;
 pub const LONG_ABOUT: &str = "Make version N of prompt NAME current again: releases/NAME.toml becomes a copy \
 of releases/NAME/vN.toml, and the rollback is appended to releases/NAME/log.jsonl with its reason. No gate runs: \
 the version passed one when it was released. Without --to, the version before the current one.\n\n\
+With --label LABEL, move that label back instead (releases/NAME@LABEL.toml): to the version it pointed at \
+before, or to --to N, which must be a version the label held (it passed the label's thresholds then).\n\n\
 With --dry-run, show what would change for applications (the prompt diff from the current release to vN, and \
 what the latest runs of both say case by case) and write nothing.\n\n\
 Exit 0 when done (or shown), 2 on bad input (no release, no such version, already current).";
@@ -33,6 +35,11 @@ pub struct RollbackArgs {
     /// Why: it goes into the release log (not needed with --dry-run)
     #[arg(long, value_name = "TEXT", required_unless_present = "dry_run")]
     pub reason: Option<String>,
+
+    /// Move this label back instead of the current release (to the version it held
+    /// before, or --to N, which it must have held)
+    #[arg(long, value_name = "LABEL")]
+    pub label: Option<String>,
 
     /// Show the change and write nothing
     #[arg(long)]
@@ -65,6 +72,9 @@ pub fn run(dir: Option<&Path>, args: &RollbackArgs) -> Result<ExitCode, CliError
         return Err(release_error(ReleaseError::Empty { what: "reason" }));
     }
     let root = workspace_root(dir)?;
+    if let Some(label) = &args.label {
+        return rollback_label(&root, args, label, reason);
+    }
     let plan = release::plan_rollback(&root, &args.name, args.to).map_err(release_error)?;
     let (from, to) = (plan.from.version, plan.to.version);
     if args.dry_run {
@@ -124,5 +134,50 @@ pub fn run(dir: Option<&Path>, args: &RollbackArgs) -> Result<ExitCode, CliError
     );
     anstream::println!("  wrote {}", release::log::log_rel(&plan.name));
     anstream::println!("  wrote {}", release::current_rel(&plan.name));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rollback NAME --label LABEL [--to N]`: move a label back to a version it held.
+fn rollback_label(
+    root: &Path,
+    args: &RollbackArgs,
+    label: &str,
+    reason: &str,
+) -> Result<ExitCode, CliError> {
+    let plan =
+        release::plan_label_rollback(root, &args.name, label, args.to).map_err(release_error)?;
+    let (from, to) = (plan.from.version, plan.to.version);
+    let target = release::label_rel(&plan.name, label);
+    if args.dry_run {
+        anstream::println!(
+            "rollback of `{}` label `{label}`: v{from} → v{to} (dry run: nothing written)\n",
+            plan.name
+        );
+        let side = |file: &release::ReleaseFile| Resolved {
+            reference: Ref::Version(file.version),
+            def: file.prompt_def(),
+            version: Some(file.version),
+            release: Some(file.clone()),
+            rel_path: release::version_rel(&plan.name, file.version),
+        };
+        let text = diff::prompt_report(
+            &plan.name,
+            &side(&plan.from),
+            &side(&plan.to),
+            View::Unified,
+            diff::output_width(),
+        );
+        anstream::print!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let author = release::default_author(root);
+    release::rollback_label(root, &plan, reason, &author).map_err(release_error)?;
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
+    anstream::println!(
+        "{green}rolled back{green:#} `{}` label `{label}` to v{to} (was v{from}) by {author}",
+        plan.name
+    );
+    anstream::println!("  wrote {}", release::log::log_rel(&plan.name));
+    anstream::println!("  wrote {target}");
     Ok(ExitCode::SUCCESS)
 }

@@ -56,6 +56,8 @@ pub(super) fn frame_at(app: &App, w: u16, h: u16) -> String {
     let author = app.release.history.first().map(|e| match e {
         promptwright_core::release::LogEntry::Release(r) => r.author.clone(),
         promptwright_core::release::LogEntry::Rollback(r) => r.author.clone(),
+        promptwright_core::release::LogEntry::Promote(l)
+        | promptwright_core::release::LogEntry::LabelRollback(l) => l.author.clone(),
     });
     match author {
         Some(a) if !a.is_empty() => text.replace(&format!("  {a}  "), "  AUTHOR  "),

@@ -137,6 +137,7 @@ fn pinned(app: &mut App, mut m: Msg, clock: Instant) -> Vec<Cmd> {
         match entry {
             LogEntry::Release(r) => r.author = "ada".into(),
             LogEntry::Rollback(r) => r.author = "ada".into(),
+            LogEntry::Promote(l) | LogEntry::LabelRollback(l) => l.author = "ada".into(),
         }
     }
     cmds

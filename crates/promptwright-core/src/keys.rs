@@ -41,7 +41,7 @@ pub fn files() -> Vec<FileKeys> {
     use crate::provider::replay::Entry;
     use crate::release::file::ReleaseFile;
     use crate::release::gatelog::GateRecord;
-    use crate::release::log::{ReleaseEvent, RollbackEvent};
+    use crate::release::log::{LabelEvent, ReleaseEvent, RollbackEvent};
     use crate::store::cache::CachedAnswer;
     use crate::store::record::{RunHeader, RunRecord};
     use crate::workspace::config::WorkspaceFile;
@@ -56,7 +56,8 @@ pub fn files() -> Vec<FileKeys> {
         file("releases/NAME/vN.toml", "docs/reference/releases.md").with::<ReleaseFile>(),
         file("releases/NAME/log.jsonl", "docs/reference/releases.md")
             .with::<ReleaseEvent>()
-            .with::<RollbackEvent>(),
+            .with::<RollbackEvent>()
+            .with::<LabelEvent>(),
         file("cassette", "docs/reference/providers.md").with::<Entry>(),
         file(".promptwright/runs/RUN_ID.jsonl", "docs/reference/runs.md").with::<RunHeader>(),
         file(".promptwright/cache", "docs/reference/runs.md").with::<CachedAnswer>(),

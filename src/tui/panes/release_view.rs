@@ -368,6 +368,26 @@ fn history_spans(e: &LogEntry) -> Line<'static> {
             ),
             Span::raw(r.reason.clone()),
         ]),
+        LogEntry::Promote(l) | LogEntry::LabelRollback(l) => Line::from(vec![
+            Span::styled(format!("v{:<3} ", l.version), theme::title()),
+            Span::styled(
+                format!("{}  {}  ", &l.at[..l.at.len().min(19)], l.author),
+                theme::muted(),
+            ),
+            Span::styled(
+                match (e, l.from_version) {
+                    (LogEntry::Promote(_), _) => format!("promote → {}  ", l.label),
+                    (_, Some(f)) => format!("{} back from v{f}  ", l.label),
+                    (_, None) => format!("{} back  ", l.label),
+                },
+                Style::new().fg(if matches!(e, LogEntry::Promote(_)) {
+                    theme::OK
+                } else {
+                    theme::WARN
+                }),
+            ),
+            Span::raw(l.reason.clone()),
+        ]),
     }
 }
 

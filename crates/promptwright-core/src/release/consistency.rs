@@ -22,6 +22,13 @@ pub enum HalfState {
     Unlogged { version: u32 },
     /// The log makes `version` current; `releases/NAME.toml` is `current` (or missing).
     CurrentBehind { version: u32, current: Option<u32> },
+    /// The log moves `label` to `version`; `releases/NAME@LABEL.toml` is still the
+    /// version the move started from (or missing, for a first move).
+    LabelBehind {
+        label: String,
+        version: u32,
+        file: Option<u32>,
+    },
 }
 
 impl HalfState {
@@ -35,6 +42,18 @@ impl HalfState {
                 "an interrupted release or rollback: the log makes v{version} current, but {} {}",
                 current_rel(name),
                 match current {
+                    Some(c) => format!("is v{c}"),
+                    None => "is missing".into(),
+                }
+            ),
+            HalfState::LabelBehind {
+                label,
+                version,
+                file,
+            } => format!(
+                "an interrupted promote or label rollback: the log moves `{label}` to v{version}, but {} {}",
+                super::labels::label_rel(name, label),
+                match file {
                     Some(c) => format!("is v{c}"),
                     None => "is missing".into(),
                 }
@@ -118,6 +137,8 @@ fn differences(logged: &ReleaseEvent, file: &ReleaseEvent) -> Vec<&'static str> 
 /// Cross-checks the log `log` (its source and entries) against the version files on
 /// disk (`on_disk`: every version whose file exists; `intact`: those that parse and
 /// verify) and the current file's version.
+// Each argument is one kind of file of the folder, read by the caller.
+#[allow(clippy::too_many_arguments)]
 pub fn cross_check(
     name: &str,
     log: &Source,
@@ -125,12 +146,16 @@ pub fn cross_check(
     on_disk: &[u32],
     intact: &BTreeMap<u32, ReleaseFile>,
     current: Option<u32>,
+    label_files: &BTreeMap<String, u32>,
     shown: &dyn Fn(&str) -> String,
 ) -> Consistency {
     let mut out = Consistency::default();
     let restore = "a release's files and its log line are written together and never edited: restore them from git";
     let mut prev: Option<u32> = None;
     let mut released: Vec<u32> = Vec::new();
+    // Per label: where the log has it now, and where its last move started.
+    let mut labels: BTreeMap<String, (u32, Option<u32>)> = BTreeMap::new();
+    let mut held: std::collections::BTreeSet<(String, u32)> = Default::default();
     for (line, entry) in entries {
         let at = |message: String| log.at_line_col(*line, 1, message).with_help(restore);
         match entry {
@@ -194,6 +219,93 @@ pub fn cross_check(
                 }
                 prev = Some(b.version);
             }
+            LogEntry::Promote(l) | LogEntry::LabelRollback(l) => {
+                let what = if matches!(entry, LogEntry::Promote(_)) {
+                    "promotion"
+                } else {
+                    "label rollback"
+                };
+                if !released.contains(&l.version) {
+                    out.errors.push(at(format!(
+                        "the log's {what} of `{}` to v{} names a version it has not released",
+                        l.label, l.version
+                    )));
+                } else if let Some(file) = intact.get(&l.version) {
+                    if file.content_sha256 != l.content_sha256 {
+                        out.errors.push(at(format!(
+                            "the log's {what} of `{}` to v{} does not match {}: content_sha256 differs",
+                            l.label,
+                            l.version,
+                            shown(&version_rel(name, l.version))
+                        )));
+                    }
+                }
+                let before = labels.get(&l.label).map(|(v, _)| *v);
+                if l.from_version != before {
+                    out.errors.push(at(format!(
+                        "the log's {what} of `{}` starts from {}, but the lines before leave it at {}: a line is missing or was edited",
+                        l.label,
+                        show(l.from_version),
+                        show(before)
+                    )));
+                }
+                if matches!(entry, LogEntry::LabelRollback(_))
+                    && !held.contains(&(l.label.clone(), l.version))
+                {
+                    out.errors.push(at(format!(
+                        "the log rolls `{}` back to v{}, which it never held",
+                        l.label, l.version
+                    )));
+                }
+                held.insert((l.label.clone(), l.version));
+                labels.insert(l.label.clone(), (l.version, l.from_version));
+            }
+        }
+    }
+    let label_restore =
+        "a label file is written after its log line and never edited: restore both from git";
+    for (label, (version, from)) in &labels {
+        let file = label_files.get(label).copied();
+        if file == Some(*version) {
+            continue;
+        }
+        if file == *from && intact.contains_key(version) {
+            out.half.push(HalfState::LabelBehind {
+                label: label.clone(),
+                version: *version,
+                file,
+            });
+        } else {
+            let is = match file {
+                Some(f) => format!("it is v{f}"),
+                None => "it is missing".into(),
+            };
+            out.errors.push(
+                Diagnostic::file(
+                    shown(&super::labels::label_rel(name, label)),
+                    format!(
+                        "tampered label file: {is}, but {} moves `{label}` to v{version}",
+                        shown(&super::log::log_rel(name))
+                    ),
+                )
+                .with_help(label_restore),
+            );
+        }
+    }
+    for (label, f) in label_files {
+        if !labels.contains_key(label) {
+            out.errors.push(
+                Diagnostic::file(
+                    shown(&super::labels::label_rel(name, label)),
+                    format!(
+                        "tampered label file: it is v{f}, but {} never moved `{label}`",
+                        shown(&super::log::log_rel(name))
+                    ),
+                )
+                .with_help(
+                    "labels are moved by `promptwright promote`, which logs the move: delete the file, or restore the log from git",
+                ),
+            );
         }
     }
     let next = released.last().map_or(1, |v| v + 1);
@@ -244,10 +356,12 @@ fn show(v: Option<u32>) -> String {
 /// path and as the workspace-relative name messages show.
 pub fn stray_temp_files(root: &Path, name: &str) -> Vec<(PathBuf, String)> {
     let top = format!(".{name}.toml.");
+    let label = format!(".{name}@");
     let mut out = Vec::new();
     for (dir, prefix) in [
         (root.join(RELEASES_DIR).join(name), "."),
         (root.join(RELEASES_DIR), top.as_str()),
+        (root.join(RELEASES_DIR), label.as_str()),
     ] {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;

@@ -35,6 +35,9 @@ pub enum ReleaseError {
     Outside { path: String, message: String },
     /// A release or rollback killed between two writes: `release --repair` finishes it.
     Interrupted { name: String, what: String },
+    /// A label move that cannot go ahead: an unknown label, a version that never held
+    /// the label `after` names, nothing to roll back to. Message and help as said.
+    Label { message: String, help: String },
 }
 
 impl fmt::Display for ReleaseError {
@@ -84,6 +87,7 @@ impl fmt::Display for ReleaseError {
             ReleaseError::Interrupted { name, what } => {
                 write!(f, "the releases of `{name}` are half-written: {what}")
             }
+            ReleaseError::Label { message, .. } => f.write_str(message),
         }
     }
 }
@@ -140,6 +144,7 @@ impl Explain for ReleaseError {
                 "finish it with `{}`, then run the command again",
                 super::consistency::repair_command(name)
             ),
+            ReleaseError::Label { help, .. } => help.clone(),
         }
     }
 }

@@ -15,6 +15,11 @@ use crate::vocab::{Diagnostic, Source};
 pub enum LogEntry {
     Release(ReleaseEvent),
     Rollback(RollbackEvent),
+    /// A label moved to a version by `promote`, after a fresh run passed its thresholds.
+    Promote(LabelEvent),
+    /// A label moved back by `rollback --label`.
+    #[serde(rename = "label_rollback")]
+    LabelRollback(LabelEvent),
 }
 
 /// A version made current by `release`.
@@ -53,11 +58,41 @@ pub struct RollbackEvent {
     pub content_sha256: String,
 }
 
+/// A label moved: to which version, from which, who, why; a promotion also carries
+/// the fresh run that passed the label's thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelEvent {
+    pub prompt: String,
+    pub label: String,
+    /// The version the label points at after the move.
+    pub version: u32,
+    /// The version it pointed at before; absent for the label's first move.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_version: Option<u32>,
+    pub at: String,
+    pub author: String,
+    pub reason: String,
+    pub content_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<LabelRun>,
+}
+
+/// The fresh run a promotion was gated on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelRun {
+    pub run_id: String,
+    pub cases: usize,
+    pub passed: usize,
+    pub errors: usize,
+    pub pass_rate: f64,
+}
+
 impl LogEntry {
     pub fn prompt(&self) -> &str {
         match self {
             LogEntry::Release(r) => &r.prompt,
             LogEntry::Rollback(r) => &r.prompt,
+            LogEntry::Promote(l) | LogEntry::LabelRollback(l) => &l.prompt,
         }
     }
 
@@ -65,14 +100,25 @@ impl LogEntry {
         match self {
             LogEntry::Release(r) => &r.at,
             LogEntry::Rollback(r) => &r.at,
+            LogEntry::Promote(l) | LogEntry::LabelRollback(l) => &l.at,
         }
     }
 
-    /// The version current after this event.
+    /// The version current after this event; for a label move, the version the label
+    /// points at after it.
     pub fn version(&self) -> u32 {
         match self {
             LogEntry::Release(r) => r.version,
             LogEntry::Rollback(r) => r.version,
+            LogEntry::Promote(l) | LogEntry::LabelRollback(l) => l.version,
+        }
+    }
+
+    /// The label a move is about; `None` for releases and rollbacks of `current`.
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            LogEntry::Promote(l) | LogEntry::LabelRollback(l) => Some(&l.label),
+            _ => None,
         }
     }
 
@@ -80,6 +126,8 @@ impl LogEntry {
         match self {
             LogEntry::Release(_) => "release",
             LogEntry::Rollback(_) => "rollback",
+            LogEntry::Promote(_) => "promote",
+            LogEntry::LabelRollback(_) => "label_rollback",
         }
     }
 }
@@ -92,7 +140,7 @@ pub fn release_pass_rates(entries: &[LogEntry]) -> Vec<(u32, f64)> {
         .iter()
         .filter_map(|e| match e {
             LogEntry::Release(r) => Some((r.version, r.pass_rate)),
-            LogEntry::Rollback(_) => None,
+            _ => None,
         })
         .collect();
     rates.sort_by_key(|(v, _)| *v);
@@ -140,7 +188,7 @@ pub fn parse_log_lines(src: &Source) -> Result<Vec<(usize, LogEntry)>, Vec<Diagn
                     format!("not a release log entry: {e}"),
                 )
                 .with_help(
-                    "the log is written by `promptwright release` and `rollback`; restore it from git",
+                    "the log is written by `promptwright release`, `rollback` and `promote`; restore it from git",
                 ),
             ),
         }

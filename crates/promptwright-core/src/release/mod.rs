@@ -15,8 +15,10 @@ pub mod file;
 pub mod gate;
 pub mod gatelog;
 pub mod history;
+pub mod labels;
 pub mod lock;
 pub mod log;
+pub mod promote;
 pub mod proposal;
 pub mod refs;
 pub mod render;
@@ -34,9 +36,16 @@ pub use file::{Check, Evidence, ReleaseFile, ReleaseInfo, WriteError};
 pub use gate::{Baseline, GateCheck, GateInput, Verdict, evaluate};
 pub use gatelog::{GateRecord, read_gates, record_gate};
 pub use history::history;
-pub use log::{LogEntry, ReleaseEvent, RollbackEvent, read_log};
+pub use labels::{LabelHistory, label_rel};
+pub use log::{LabelEvent, LabelRun, LogEntry, ReleaseEvent, RollbackEvent, read_log};
+pub use promote::{
+    LabelRollbackPlan, PromotePlan, plan_label_rollback, plan_promote, promote, rollback_label,
+};
 pub use proposal::{Current, GatePlans, GateRuns, Proposal, run_gate};
-pub use refs::{Ref, RefError, RefParseError, Resolved, load_ref, resolve, versions};
+pub use refs::{
+    Ref, RefError, RefParseError, ReleaseRef, Resolved, load_ref, resolve, resolve_release,
+    versions,
+};
 pub use repair::repair;
 pub use rollback::{RollbackPlan, plan_rollback, rollback};
 pub use runs::{SideResults, latest_run, side_results};

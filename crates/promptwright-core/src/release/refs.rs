@@ -92,6 +92,13 @@ pub enum RefError {
         version: u32,
         versions: Vec<u32>,
     },
+    /// A label with no file `releases/NAME@LABEL.toml`.
+    UnknownLabel {
+        name: String,
+        label: String,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
     /// The file exists and is wrong: `path:line:col` diagnostics.
     Invalid(Vec<Diagnostic>),
 }
@@ -117,6 +124,10 @@ impl fmt::Display for RefError {
             RefError::NoVersion { name, version, .. } => write!(
                 f,
                 "prompt `{name}` has no version v{version}: releases/{name}/v{version}.toml does not exist"
+            ),
+            RefError::UnknownLabel { name, label, .. } => write!(
+                f,
+                "prompt `{name}` has no label `{label}`: releases/{name}@{label}.toml does not exist"
             ),
             RefError::Invalid(diags) => {
                 let first = diags
@@ -167,6 +178,17 @@ impl Explain for RefError {
                 "`{name}` has no released versions yet; compare with --from draft, or release it first"
             ),
             RefError::NoVersion { versions, .. } => format!("released versions: {}", list(versions)),
+            RefError::UnknownLabel {
+                suggestion: Some(s),
+                ..
+            } => format!("did you mean `{s}`?"),
+            RefError::UnknownLabel { name, label, known, .. } if known.is_empty() => format!(
+                "`{name}` has no labels yet: `promptwright promote {name} --to {label} --reason TEXT` moves one there"
+            ),
+            RefError::UnknownLabel { name, label, known, .. } => format!(
+                "labels of `{name}`: {}; `promptwright promote {name} --to {label} --reason TEXT` moves one there",
+                known.join(", ")
+            ),
             RefError::Invalid(diags) => diags
                 .first()
                 .and_then(|d| d.help.clone())
@@ -215,25 +237,8 @@ pub fn load_ref(root: &Path, name: &str, reference: &Ref) -> Result<PromptDef, R
 
 /// Like [`load_ref`], with what a caller needs to present and find runs of the side.
 pub fn resolve(root: &Path, name: &str, reference: &Ref) -> Result<Resolved, RefError> {
-    if !crate::workspace::config::is_valid_name(name) {
-        return Err(RefError::BadName {
-            name: name.to_string(),
-        });
-    }
+    known_prompt(root, name)?;
     let draft_rel = format!("prompts/{name}.toml");
-    let exists = root.join(&draft_rel).is_file()
-        || root.join(current_rel(name)).is_file()
-        || !versions(root, name).is_empty();
-    if !exists {
-        let known = super::prompt_names(root);
-        let suggestion =
-            crate::vocab::did_you_mean(name, known.iter().map(String::as_str)).map(str::to_string);
-        return Err(RefError::UnknownPrompt {
-            name: name.to_string(),
-            suggestion,
-            known,
-        });
-    }
     match reference {
         Ref::Draft => {
             let Some(text) = read(root, &draft_rel)? else {
@@ -288,6 +293,105 @@ pub fn resolve(root: &Path, name: &str, reference: &Ref) -> Result<Resolved, Ref
             Ok(resolved)
         }
     }
+}
+
+/// `name` is a prompt of the workspace: it has a draft, a current release or versions.
+fn known_prompt(root: &Path, name: &str) -> Result<(), RefError> {
+    if !crate::workspace::config::is_valid_name(name) {
+        return Err(RefError::BadName {
+            name: name.to_string(),
+        });
+    }
+    let exists = root.join(format!("prompts/{name}.toml")).is_file()
+        || root.join(current_rel(name)).is_file()
+        || !versions(root, name).is_empty();
+    if exists {
+        return Ok(());
+    }
+    let known = super::prompt_names(root);
+    let suggestion =
+        crate::vocab::did_you_mean(name, known.iter().map(String::as_str)).map(str::to_string);
+    Err(RefError::UnknownPrompt {
+        name: name.to_string(),
+        suggestion,
+        known,
+    })
+}
+
+/// What an application loads a release by: a REF, or a label (`production`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ReleaseRef {
+    Ref(Ref),
+    Label(String),
+}
+
+impl From<Ref> for ReleaseRef {
+    fn from(r: Ref) -> ReleaseRef {
+        ReleaseRef::Ref(r)
+    }
+}
+
+impl fmt::Display for ReleaseRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReleaseRef::Ref(r) => r.fmt(f),
+            ReleaseRef::Label(l) => f.write_str(l),
+        }
+    }
+}
+
+impl FromStr for ReleaseRef {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ReleaseRef, String> {
+        match s.parse::<Ref>() {
+            Ok(r) => Ok(ReleaseRef::Ref(r)),
+            Err(_) if crate::workspace::labels::is_label_name(s) => {
+                Ok(ReleaseRef::Label(s.to_string()))
+            }
+            Err(e) => Err(format!("{e}, or a label such as `production`")),
+        }
+    }
+}
+
+/// Like [`resolve`], for a REF or a label. A label file is checked against the version
+/// it says it is (byte for byte) as well as against its content hash.
+pub fn resolve_release(
+    root: &Path,
+    name: &str,
+    reference: &ReleaseRef,
+) -> Result<Resolved, RefError> {
+    let label = match reference {
+        ReleaseRef::Ref(r) => return resolve(root, name, r),
+        ReleaseRef::Label(l) => l,
+    };
+    known_prompt(root, name)?;
+    let rel = super::labels::label_rel(name, label);
+    if read(root, &rel)?.is_none() {
+        let mut known = super::labels::label_names_on_disk(root, name);
+        if let Some(c) = crate::workspace::lenient::read_config(root) {
+            known.extend(c.labels.keys().cloned());
+        }
+        known.sort();
+        known.dedup();
+        let suggestion =
+            crate::vocab::did_you_mean(label, known.iter().map(String::as_str)).map(str::to_string);
+        return Err(RefError::UnknownLabel {
+            name: name.to_string(),
+            label: label.clone(),
+            suggestion,
+            known,
+        });
+    }
+    let plain = |r: &str| r.to_string();
+    let v = super::labels::check_label_file(root, name, label, &plain).map_err(|d| {
+        RefError::Invalid(vec![d.with_help(format!(
+            "a label file is a copy of its version: restore it from git, or move the label with `promptwright promote {name} --to {label}`"
+        ))])
+    })?;
+    let text = read(root, &rel)?.unwrap_or_default();
+    let resolved = release(&Ref::Version(v), rel, text)?;
+    Ok(resolved)
 }
 
 fn release(reference: &Ref, rel: String, text: String) -> Result<Resolved, RefError> {

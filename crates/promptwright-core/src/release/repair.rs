@@ -51,9 +51,15 @@ pub fn inspect(
     };
     let log = Source::new(shown(&log_rel(name)), log_text);
     let entries = parse_log_lines(&log)?;
-    Ok(cross_check(
-        name, &log, &entries, &on_disk, &intact, current, shown,
-    ))
+    let (labels, label_errors) = super::labels::label_files(root, name, shown);
+    let mut state = cross_check(
+        name, &log, &entries, &on_disk, &intact, current, &labels, shown,
+    );
+    if !label_errors.is_empty() {
+        state.errors.extend(label_errors);
+        state.half.clear();
+    }
+    Ok(state)
 }
 
 /// Finishes an interrupted release or rollback of `name`; returns what it did, one
@@ -101,6 +107,15 @@ pub fn repair(root: &Path, name: &str) -> Result<Vec<String>, ReleaseError> {
                 done.push(format!(
                     "made v{version} current: copied {rel} to {}",
                     current_rel(name)
+                ));
+            }
+            HalfState::LabelBehind { label, version, .. } => {
+                let rel = version_rel(name, version);
+                let text = std::fs::read(root.join(&rel)).map_err(io(rel.clone()))?;
+                let target = super::labels::label_rel(name, &label);
+                write_atomic(&root.join(&target), &text).map_err(io(target.clone()))?;
+                done.push(format!(
+                    "moved `{label}` to v{version}: copied {rel} to {target}"
                 ));
             }
         }

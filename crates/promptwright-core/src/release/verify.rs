@@ -11,6 +11,7 @@ use std::path::Path;
 
 use super::consistency::{HalfState, repair_command, stray_temp_files};
 use super::file::key_span;
+use super::labels::claimed_version;
 use super::log::{log_rel, parse_log};
 use super::repair::inspect;
 use super::{RELEASES_DIR, ReleaseFile, current_rel, prompt_names, version_rel, versions};
@@ -189,6 +190,7 @@ fn cross_check_log(
         let rel = match half {
             HalfState::Unlogged { version } => version_rel(name, *version),
             HalfState::CurrentBehind { .. } => current_rel(name),
+            HalfState::LabelBehind { label, .. } => super::labels::label_rel(name, label),
         };
         out.errors.push(
             Diagnostic::file(shown(&rel), half.describe(name))
@@ -214,12 +216,6 @@ fn edited(root: &Path, name: &str, src: &Source, v: u32, message: &str) -> Diagn
          `cp {version_rel} {}`, or make another version current with `promptwright rollback {name} --to N`",
         current_rel(name)
     ))
-}
-
-/// The `version` a release file's text claims, read leniently (the file may be broken).
-fn claimed_version(text: &str) -> Option<u32> {
-    let table: toml::Table = toml::from_str(text).ok()?;
-    u32::try_from(table.get("version")?.as_integer()?).ok()
 }
 
 /// 1-based line and column of the first difference between two texts.

@@ -39,6 +39,8 @@ pub(crate) struct WorkspaceFile {
     grader: Option<GraderFile>,
     #[serde(default)]
     gate: GateFile,
+    #[serde(default)]
+    labels: BTreeMap<String, Spanned<super::labels::LabelFile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,6 +188,8 @@ pub struct Config {
     pub pricing: BTreeMap<String, Price>,
     pub grader: Option<Grader>,
     pub gate: GateConfig,
+    /// `[labels.NAME]`, by name.
+    pub labels: BTreeMap<String, super::labels::LabelConfig>,
 }
 
 pub(crate) fn is_valid_name(name: &str) -> bool {
@@ -390,6 +394,7 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             );
         }
     }
+    let labels = super::labels::parse(src, file.labels, &mut errors);
     let gate = file.gate;
     if let Some(r) = &gate.min_pass_rate {
         if !(0.0..=1.0).contains(r.get_ref()) {
@@ -434,6 +439,7 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             provider: g.provider.into_inner(),
             model: g.model,
         }),
+        labels,
         gate: GateConfig {
             min_pass_rate: gate.min_pass_rate.map(Spanned::into_inner),
             max_regressions: gate.max_regressions,

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod confine;
 mod csv_dataset;
+pub mod labels;
 pub mod lenient;
 pub mod params;
 pub mod prompt;
@@ -155,17 +156,27 @@ impl Workspace {
                     );
                 }
             }
-            for (suite, span) in &config.gate.suite_spans {
+            let label_suites = config.labels.values().flat_map(|l| {
+                l.suite_spans
+                    .iter()
+                    .map(move |(s, span)| (format!("labels.{}.suite", l.name), s, span))
+            });
+            let gate_suites = config
+                .gate
+                .suite_spans
+                .iter()
+                .map(|(s, span)| ("gate.suite".to_string(), s, span));
+            for (table, suite, span) in gate_suites.chain(label_suites) {
                 if !suite_names.contains(suite) {
                     let help = match did_you_mean(suite, suite_names.iter().map(String::as_str)) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => {
-                            "the name after [gate.suite.] must be a file evals/NAME.toml".into()
+                            format!("the name after [{table}.] must be a file evals/NAME.toml")
                         }
                     };
                     errors.push(
                         ws_src
-                            .at(span.clone(), format!("[gate.suite.{suite}] names no suite"))
+                            .at(span.clone(), format!("[{table}.{suite}] names no suite"))
                             .with_help(help),
                     );
                 }

@@ -252,6 +252,12 @@ fn rollback_moves_a_label_back_only_to_a_version_it_held() {
     );
     assert_eq!(log_events(root).last().unwrap(), "\"label_rollback\"");
     assert_eq!(code(&run(root, &["check"])), 0);
+    let st = run(root, &["stats", "greet"]);
+    assert!(
+        stdout(&st).contains("labels                staging v1 · 2 promotions, 1 undone"),
+        "{}",
+        stdout(&st)
+    );
     // production never held v1: no rollback goes there, the gate does.
     assert_eq!(code(&promote(root, "production", Some(1))), 0);
     let o = run(

@@ -137,6 +137,16 @@ fn table(all: &[PromptStats]) -> String {
             None => "no releases".into(),
         };
         let _ = writeln!(out, "  rollback frequency    {freq}");
+        if !s.labels.is_empty() {
+            let at: Vec<String> = s.labels.iter().map(|(l, v)| format!("{l} v{v}")).collect();
+            let _ = writeln!(
+                out,
+                "  labels                {} · {}, {} undone",
+                at.join(" · "),
+                plural(s.promotions, "promotion", "promotions"),
+                s.label_rollbacks
+            );
+        }
         let _ = writeln!(
             out,
             "  gates run here        {}, {} blocked",

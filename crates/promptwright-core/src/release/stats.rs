@@ -68,6 +68,11 @@ pub struct PromptStats {
     pub recent_runs: Vec<RunPoint>,
     /// Mean pass rate of `recent_runs`.
     pub recent_pass_rate: Option<f64>,
+    /// Each label and the version it points at, per the log.
+    pub labels: std::collections::BTreeMap<String, u32>,
+    /// `promote` moves, and label rollbacks (a promotion undone).
+    pub promotions: usize,
+    pub label_rollbacks: usize,
 }
 
 /// The stats of one prompt from its releases (any order), log, gate records (any
@@ -122,6 +127,15 @@ pub fn compute(
         regression_incidents: caught.len() + rollbacks,
         recent_runs,
         recent_pass_rate,
+        labels: super::labels::LabelHistory::of(log).current,
+        promotions: log
+            .iter()
+            .filter(|e| matches!(e, LogEntry::Promote(_)))
+            .count(),
+        label_rollbacks: log
+            .iter()
+            .filter(|e| matches!(e, LogEntry::LabelRollback(_)))
+            .count(),
     }
 }
 

@@ -404,3 +404,37 @@ fn labels_in_workspace_toml_are_checked_at_their_position() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("min_pass"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_labels_repeats_draw_every_case_that_often_on_the_fresh_run() {
+    use common::server::{PROMPT, Server, chat, openai, suite, workspace};
+    let server = Server::always(chat("ok", 1, 1));
+    let providers = format!(
+        "{}\n[labels.canary]\nrepeats = 3\n",
+        openai(&server.url, "")
+    );
+    let dir = workspace(&providers, PROMPT, &suite(2));
+    let root = dir.path();
+    let o = common::server::bin(root)
+        .args(["release", "p", "--note", "v1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = server.count();
+    let o = common::server::bin(root)
+        .args(["promote", "p", "--to", "canary", "--reason", "r"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Three draws of each of 2 cases; the release's run already holds the first draw.
+    assert_eq!(server.count() - before, 4);
+    let line = read(root, "releases/p/log.jsonl")
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let run_id = entry["run"]["run_id"].as_str().unwrap();
+    let record = read(root, &format!(".promptwright/runs/{run_id}.jsonl"));
+    assert!(record.contains("\"samples\""), "{record}");
+}

@@ -180,6 +180,7 @@ fn thresholds(label: &LabelConfig, gate: &GateConfig) -> GateConfig {
         min_pass_rate: label.min_pass_rate.or(gate.min_pass_rate),
         max_errors: label.max_errors.or(gate.max_errors),
         suite,
+        repeats: label.repeats.unwrap_or(gate.repeats),
         ..GateConfig::default()
     }
 }
@@ -187,7 +188,8 @@ fn thresholds(label: &LabelConfig, gate: &GateConfig) -> GateConfig {
 impl PromotePlan {
     /// The fresh run of the version on every suite of the prompt, through the same
     /// planner as `gate` (providers, keys, cache). The version runs as released: any
-    /// provider or model in `opts` is ignored.
+    /// provider or model in `opts` is ignored. The label's `repeats` above 1 samples
+    /// every case that often; else `[gate] repeats`, else each suite's `repeat`.
     pub fn plans(&self, ws: &Workspace, opts: &PlanRequest) -> Result<RunPlan, PlanError> {
         let request = PlanRequest {
             suites: Vec::new(),
@@ -197,6 +199,11 @@ impl PromotePlan {
             resume: false,
             provider: None,
             model: None,
+            repeat: self
+                .label
+                .repeats
+                .or((ws.config.gate.repeats > 1).then_some(ws.config.gate.repeats))
+                .or(opts.repeat),
             ..opts.clone()
         };
         plan::plans_of(ws, &request, vec![self.prompt.clone()])

@@ -103,7 +103,7 @@ pub(crate) fn parse(
             ranges::check(src, "min_pass_rate", r, ranges::RATE, errors);
         }
         if let Some(r) = &l.repeats {
-            ranges::check(src, "repeats", r, ranges::LABEL_REPEATS, errors);
+            ranges::check(src, "repeats", r, ranges::REPEAT, errors);
         }
         let mut suite = BTreeMap::new();
         let mut suite_spans = BTreeMap::new();

@@ -108,9 +108,6 @@ pub const ALPHA: Bound = Bound::new(0.0, 0.5).above();
 /// `[gate] max_cost_usd`.
 pub const COST_USD: Bound = Bound::new(0.0, 1_000_000.0).unit("USD");
 
-/// `[labels.*] repeats`: samples per case on a label's fresh run.
-pub const LABEL_REPEATS: Bound = Bound::whole(1.0, 100.0);
-
 /// A diagnostic when `value` (of `key`, written at its span) is outside `bound`.
 pub fn check(
     src: &Source,

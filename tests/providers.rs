@@ -1350,4 +1350,32 @@ fn gate_judges_a_model_swap_against_the_release_on_its_own_model() {
     };
     assert_eq!(model_of("draft"), json!("m2"));
     assert_eq!(model_of("baseline"), json!("m1"));
+
+    // Released with the swap: the file names the model the gate judged, and its hash
+    // covers it, so what ships is what was evaluated.
+    let o = bin(root)
+        .args(["release", "p", "--model", "m2", "--note", "cheaper model"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code().unwrap(),
+        0,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v2 = std::fs::read_to_string(root.join("releases/p/v2.toml")).unwrap();
+    assert!(v2.contains("model = \"m2\""), "{v2}");
+    let check = bin(root).arg("check").output().unwrap();
+    assert_eq!(
+        check.status.code().unwrap(),
+        0,
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let unknown = bin(root)
+        .args(["release", "p", "--provider", "rael", "--note", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code().unwrap(), 2);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean `real`?"));
 }

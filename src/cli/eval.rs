@@ -9,7 +9,9 @@ use clap::Args;
 use super::format::{self, Format};
 use super::{CliError, exec, load_workspace};
 use promptwright_core::fsutil::write_atomic_unsynced_with;
+use promptwright_core::grid::Target;
 use promptwright_core::plan::{self, PlanRequest};
+use promptwright_core::release::refs::Ref;
 use promptwright_core::runner::{self, RunPlan, StoredRun};
 use promptwright_core::store::{RunRecord, Status};
 
@@ -45,6 +47,16 @@ pub struct EvalArgs {
     /// when at least its suite's `min_pass_fraction` of its samples pass
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub repeat: Option<u32>,
+
+    /// Compare targets: run the prompt on this provider (and model, after a `:`) too;
+    /// repeatable. Every target × --ref pair is a cell with its own run
+    #[arg(long = "target", value_name = "PROVIDER[:MODEL]", value_parser = clap::value_parser!(Target))]
+    pub targets: Vec<Target>,
+
+    /// Compare versions: run this version of the prompt (draft, current or vN);
+    /// repeatable, default draft
+    #[arg(long = "ref", value_name = "REF", value_parser = clap::value_parser!(Ref))]
+    pub refs: Vec<Ref>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -103,21 +115,11 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
         repeat: args.repeat,
         allow_commands: super::allows_commands(),
     };
-    let plans = plan::plans(&ws, &request).map_err(CliError::from)?;
-    for p in &plans {
-        if let Some(r) = &p.resume {
-            let done = r
-                .recorded
-                .iter()
-                .filter(|c| c.status != Status::Error)
-                .count();
-            anstream::eprintln!(
-                "resuming run {} of `{}`: {done} cases already recorded",
-                r.header.run_id,
-                p.prompt.name
-            );
-        }
+    if !args.targets.is_empty() || !args.refs.is_empty() {
+        return super::compare::run(&ws, &request, args);
     }
+    let plans = plan::plans(&ws, &request).map_err(CliError::from)?;
+    announce_resumes(&plans);
     if let Some(out) = &args.output {
         check_writable(out)?;
     }
@@ -141,6 +143,24 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Says which runs continue an earlier one, and how far it got.
+pub(super) fn announce_resumes(plans: &[RunPlan]) {
+    for p in plans {
+        if let Some(r) = &p.resume {
+            let done = r
+                .recorded
+                .iter()
+                .filter(|c| c.status != Status::Error)
+                .count();
+            anstream::eprintln!(
+                "resuming run {} of `{}`: {done} cases already recorded",
+                r.header.run_id,
+                p.prompt.name
+            );
+        }
+    }
 }
 
 /// An HTML page on a terminal helps nobody: it must go to a file.
@@ -176,8 +196,8 @@ pub(super) fn check_writable(out: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn emit(
-    records: &[StoredRun],
+pub(super) fn emit<R: format::Run>(
+    records: &[R],
     fmt: Format,
     output: Option<&Path>,
     prompt_of: format::html::PromptOf,

@@ -31,6 +31,20 @@ where
     Fut: Future<Output = Result<T, CliError>> + Send + 'static,
     T: Send + 'static,
 {
+    with_display(progress::show, work)
+}
+
+/// [`with_progress`] with events of another kind and their own display (a grid's
+/// cells, each with a bar).
+pub(crate) fn with_display<E, T, F, Fut, S, SFut>(show: S, work: F) -> Result<T, CliError>
+where
+    E: Send + 'static,
+    S: FnOnce(mpsc::UnboundedReceiver<E>) -> SFut,
+    SFut: Future<Output = ()> + Send + 'static,
+    F: FnOnce(mpsc::UnboundedSender<E>, CancellationToken) -> Fut,
+    Fut: Future<Output = Result<T, CliError>> + Send + 'static,
+    T: Send + 'static,
+{
     let runtime = runtime()?;
     let result = runtime.block_on(async {
         let cancel = CancellationToken::new();
@@ -41,7 +55,7 @@ where
             }
         });
         let (tx, rx) = mpsc::unbounded_channel();
-        let bar = tokio::spawn(progress::show(rx));
+        let bar = tokio::spawn(show(rx));
         // `work` owns the only sender: when it is done the bar's stream ends.
         // On a worker, not this thread: a case that frees a slot then wakes the task
         // waiting for it on the same thread instead of across threads.

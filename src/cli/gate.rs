@@ -47,13 +47,13 @@ pub struct GateArgs {
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
 
-    /// Run the draft with this provider (from workspace.toml) instead of its own; the
-    /// current release runs as released, so a provider swap is judged against it
+    /// Judge the draft on this provider (from workspace.toml) instead of its own; the
+    /// current release runs as released, so the swap is judged against it
     #[arg(long, value_name = "NAME")]
     pub provider: Option<String>,
 
-    /// Run the draft with this model instead of its own; the current release keeps its
-    /// model, so a model swap is judged against it
+    /// Judge the draft with this model instead of its own; the current release keeps
+    /// its model, so the swap is judged against it
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
 }
@@ -119,11 +119,12 @@ pub fn run(dir: Option<&Path>, args: &GateArgs) -> Result<ExitCode, CliError> {
         check_writable(out)?;
     }
     let ws = load_workspace(dir)?;
-    let proposal = propose(&ws, &args.name)?;
+    let mut proposal = propose(&ws, &args.name)?;
+    proposal
+        .retarget(&ws, args.provider.as_deref(), args.model.as_deref())
+        .map_err(CliError::from)?;
     let request = PlanRequest {
         jobs: args.jobs.map(|j| j as usize),
-        provider: args.provider.clone(),
-        model: args.model.clone(),
         allow_commands: super::allows_commands(),
         ..PlanRequest::default()
     };

@@ -3,6 +3,7 @@
 //! 0 success, 1 the work ran and failed its bar, 2 bad input or configuration.
 
 mod check;
+mod compare;
 mod diff;
 mod eval;
 mod exec;

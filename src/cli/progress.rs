@@ -58,3 +58,45 @@ pub async fn show(mut events: mpsc::UnboundedReceiver<RunEvent>) {
         b.finish_and_clear();
     }
 }
+
+/// The bars of a comparison grid: one per cell, titled with its label, all drawn at
+/// once as the cells run together.
+pub async fn show_cells(
+    labels: Vec<String>,
+    mut events: mpsc::UnboundedReceiver<(usize, RunEvent)>,
+) {
+    if !std::io::stderr().is_terminal() {
+        while events.recv().await.is_some() {}
+        return;
+    }
+    let style =
+        ProgressStyle::with_template("{prefix:.bold} [{bar:24.cyan/blue}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+    let all = indicatif::MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+    let mut bars: Vec<(ProgressBar, Tally, f64)> = labels
+        .into_iter()
+        .map(|label| {
+            let b = all.add(ProgressBar::new(0));
+            b.set_style(style.clone());
+            b.set_prefix(label);
+            (b, Tally::default(), 0.0)
+        })
+        .collect();
+    while let Some((i, ev)) = events.recv().await {
+        let Some((bar, tally, cost)) = bars.get_mut(i) else {
+            continue;
+        };
+        match ev {
+            RunEvent::Started(h) => bar.set_length(h.total as u64),
+            RunEvent::CaseScored(c) => {
+                tally.add(c.status);
+                *cost += c.cost_usd;
+                bar.set_message(format!("{tally} · ${cost:.4}"));
+                bar.inc(1);
+            }
+            RunEvent::Finished(_) | RunEvent::CaseStarted { .. } => {}
+        }
+    }
+    let _ = all.clear();
+}

@@ -45,6 +45,15 @@ pub struct ReleaseArgs {
     /// Cases in flight at once (default: the provider's `concurrency`)
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+
+    /// Release the draft on this provider (from workspace.toml): the gate judges it
+    /// there against the current release, and the release file names it
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+
+    /// Release the draft with this model: judged with it, and named in the release file
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
 }
 
 pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError> {
@@ -56,7 +65,10 @@ pub fn run(dir: Option<&Path>, args: &ReleaseArgs) -> Result<ExitCode, CliError>
         return Err(release_error(ReleaseError::Empty { what: "note" }));
     }
     let ws = load_workspace(dir)?;
-    let proposal = propose(&ws, &args.name)?;
+    let mut proposal = propose(&ws, &args.name)?;
+    proposal
+        .retarget(&ws, args.provider.as_deref(), args.model.as_deref())
+        .map_err(CliError::from)?;
     // Refused before any model call: there is nothing to evaluate.
     if let (true, Some(v)) = (proposal.is_unchanged(), proposal.baseline_version()) {
         return Err(release_error(ReleaseError::Unchanged {

@@ -9,6 +9,7 @@ mod can_sample;
 pub mod diff;
 pub mod failpoint;
 pub mod fsutil;
+pub mod grid;
 pub mod keys;
 pub mod plan;
 pub mod provider;

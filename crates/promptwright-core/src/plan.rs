@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::grid::Target;
 use crate::provider::{self, Provider, Recorder};
 use crate::runner::{GraderPlan, ProviderPlan, Resume, RunPlan};
 use crate::store;
@@ -89,7 +90,10 @@ fn only(suite: &Suite, cases: Option<&[(String, String)]>) -> Suite {
 }
 
 /// The suites to run, grouped by prompt, validated against the workspace.
-fn select(ws: &Workspace, args: &PlanRequest) -> Result<BTreeMap<String, Vec<String>>, PlanError> {
+pub(crate) fn select(
+    ws: &Workspace,
+    args: &PlanRequest,
+) -> Result<BTreeMap<String, Vec<String>>, PlanError> {
     for p in &args.prompts {
         if !ws.prompts.contains_key(p) {
             return Err(unknown("prompt", p, ws.prompts.keys()));
@@ -123,7 +127,7 @@ fn select(ws: &Workspace, args: &PlanRequest) -> Result<BTreeMap<String, Vec<Str
     Ok(by_prompt)
 }
 
-fn unknown<'a>(
+pub(crate) fn unknown<'a>(
     what: &str,
     name: &str,
     known: impl Iterator<Item = &'a String> + Clone,
@@ -178,7 +182,7 @@ impl Providers<'_> {
 pub fn plans(ws: &Workspace, args: &PlanRequest) -> Result<Vec<RunPlan>, PlanError> {
     let selection = select(ws, args)?
         .into_iter()
-        .map(|(name, suites)| (ws.prompts[&name].clone(), suites))
+        .map(|(name, suites)| Selected::new(ws.prompts[&name].clone(), suites))
         .collect();
     build(ws, args, selection)
 }
@@ -200,15 +204,35 @@ pub fn plans_of(
             ..args.clone()
         };
         let suites = select(ws, &one)?.remove(&prompt.name).unwrap_or_default();
-        selection.push((prompt, suites));
+        selection.push(Selected::new(prompt, suites));
     }
     build(ws, args, selection)
 }
 
-fn build(
+/// One prompt to plan, on these suites, on its target when it has one (a cell of a
+/// comparison grid) else on `--provider` / `--model` or its own.
+pub(crate) struct Selected {
+    pub prompt: Prompt,
+    pub suites: Vec<String>,
+    pub target: Option<Target>,
+}
+
+impl Selected {
+    fn new(prompt: Prompt, suites: Vec<String>) -> Selected {
+        Selected {
+            prompt,
+            suites,
+            target: None,
+        }
+    }
+}
+
+/// Plans every selected prompt with one set of providers, so plans on the same
+/// provider share its limit however many there are.
+pub(crate) fn build(
     ws: &Workspace,
     args: &PlanRequest,
-    selection: Vec<(Prompt, Vec<String>)>,
+    selection: Vec<Selected>,
 ) -> Result<Vec<RunPlan>, PlanError> {
     // A workspace that would send a key where the user does not allow runs nothing.
     let refused = provider::trust::check_workspace(&ws.config);
@@ -218,7 +242,7 @@ fn build(
     if !crate::assert::command::allowed(args.allow_commands) {
         let suites = selection
             .iter()
-            .flat_map(|(_, names)| names)
+            .flat_map(|sel| &sel.suites)
             .map(|n| &ws.suites[n]);
         let refused = commands_refused(ws, suites);
         if !refused.is_empty() {
@@ -237,7 +261,7 @@ fn build(
     };
     let needs_grader = selection
         .iter()
-        .flat_map(|(_, suites)| suites)
+        .flat_map(|sel| &sel.suites)
         .any(|s| uses_rubric(&ws.suites[s]));
     let grader_cfg = match (&ws.config.grader, needs_grader) {
         (Some(g), true) => Some(g),
@@ -250,9 +274,18 @@ fn build(
         _ => None,
     };
     let mut plans = Vec::new();
-    for (prompt, suite_names) in selection {
+    for Selected {
+        prompt,
+        suites: suite_names,
+        target,
+    } in selection
+    {
         let prompt_name = prompt.name.clone();
-        let provider_cfg = match &args.provider {
+        let provider_name = target
+            .as_ref()
+            .map(|t| &t.provider)
+            .or(args.provider.as_ref());
+        let provider_cfg = match provider_name {
             Some(p) => ws
                 .config
                 .providers
@@ -284,7 +317,8 @@ fn build(
                 "record from a real provider: `promptwright eval --provider NAME --record`",
             ));
         }
-        let model = match args.model.clone().or_else(|| prompt.def.model.clone()) {
+        let model = target.and_then(|t| t.model).or_else(|| args.model.clone());
+        let model = match model.or_else(|| prompt.def.model.clone()) {
             Some(m) => m,
             None if matches!(provider_cfg.kind, ProviderKind::Echo | ProviderKind::Replay) => {
                 provider_cfg.kind.as_str().to_string()

@@ -35,9 +35,14 @@ struct RunOut<'a, R>(&'a R);
 impl<R: Run> Serialize for RunOut<'_, R> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = self.0.record();
-        let mut st = s.serialize_struct("RunRecord", 9)?;
+        let mut st = s.serialize_struct("RunRecord", 10)?;
         st.serialize_field("run_id", &r.run_id)?;
         st.serialize_field("prompt", &r.prompt)?;
+        if let Some(reference) = self.0.reference() {
+            st.serialize_field("ref", reference)?;
+        } else {
+            st.skip_field("ref")?;
+        }
         st.serialize_field("content_sha256", &r.content_sha256)?;
         st.serialize_field("provider", &r.provider)?;
         st.serialize_field("model", &r.model)?;

@@ -125,11 +125,16 @@ pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
     );
     for (run, by_suite) in records.iter().zip(per_run) {
         let r = run.record();
+        // A cell of a comparison is named by its version and target too.
+        let name = match run.reference() {
+            Some(reference) => format!("{} {reference} {}/{}", r.prompt, r.provider, r.model),
+            None => r.prompt.clone(),
+        };
         for (suite, n) in by_suite {
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{}/{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\" timestamp=\"{}\">",
-                xml(&r.prompt),
+                xml(&name),
                 xml(&suite),
                 n.tests,
                 n.failures,

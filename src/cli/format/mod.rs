@@ -2,11 +2,12 @@
 //! test reports, Markdown for pull requests and CI step summaries, HTML to open in a
 //! browser.
 
+pub mod grid;
 pub mod html;
 mod json;
 mod junit;
 mod markdown;
-mod table;
+pub(crate) mod table;
 
 use std::io;
 
@@ -50,6 +51,10 @@ pub trait Run {
     /// The run; its `cases` may be empty: read them with [`Run::each_case`].
     fn record(&self) -> &RunRecord;
     fn each_case(&self, f: &mut dyn FnMut(&CaseResult) -> io::Result<()>) -> io::Result<()>;
+    /// The prompt version a cell of a comparison ran (`draft`, `current`, `vN`).
+    fn reference(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl Run for RunRecord {

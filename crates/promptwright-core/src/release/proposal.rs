@@ -67,6 +67,36 @@ impl Proposal {
         })
     }
 
+    /// The draft as it would ship on another provider or model (`gate` and `release`
+    /// with `--provider` / `--model`): its definition names them, so the swap itself is
+    /// what is evaluated, hashed and, on a pass, released, and judged against the
+    /// current release as it was released.
+    pub fn retarget(
+        &mut self,
+        ws: &Workspace,
+        provider: Option<&str>,
+        model: Option<&str>,
+    ) -> Result<(), PlanError> {
+        if provider.is_none() && model.is_none() {
+            return Ok(());
+        }
+        let mut def = self.draft.def.clone();
+        if let Some(p) = provider {
+            if !ws.config.providers.contains_key(p) {
+                return Err(plan::unknown("provider", p, ws.config.providers.keys()));
+            }
+            def.provider = Some(p.to_string());
+        }
+        if let Some(m) = model {
+            def.model = Some(m.to_string());
+        }
+        // The messages are the draft's, which compiled: only the names changed.
+        if let Ok(p) = Prompt::from_def(&self.name, &self.draft.rel_path, def) {
+            self.draft = p;
+        }
+        Ok(())
+    }
+
     /// The version the draft is compared with.
     pub fn baseline_version(&self) -> Option<u32> {
         self.current.as_ref().map(|c| c.release.version)
@@ -82,8 +112,8 @@ impl Proposal {
     /// Plans both runs on every suite of the prompt, through the same planner as `eval`
     /// (so the same providers, cache and checks). `opts` may set jobs or `no_cache`;
     /// its suite and prompt selection is ignored: a gate always runs every suite. Its
-    /// provider and model apply to the draft alone: the current release runs as it was
-    /// released, so a model swap is judged against it.
+    /// provider and model apply to the draft alone (see [`Proposal::retarget`] for a
+    /// swap that is released as evaluated): the current release runs as released.
     pub fn plans(&self, ws: &Workspace, opts: &PlanRequest) -> Result<GatePlans, PlanError> {
         let request = PlanRequest {
             suites: Vec::new(),

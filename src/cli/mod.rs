@@ -10,6 +10,7 @@ mod exec;
 mod format;
 mod gate;
 mod history;
+mod import;
 mod init;
 mod progress;
 mod promote;
@@ -99,6 +100,9 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     /// Print the request body a provider would be sent for a prompt and a set of variables
     #[command(long_about = render::LONG_ABOUT)]
     Render(render::RenderArgs),
+    /// Convert another tool's config (promptfoo) into a workspace
+    #[command(subcommand, long_about = import::LONG_ABOUT)]
+    Import(import::ImportFrom),
     /// Regression incidents, pass rates per release and recent runs, rollback frequency
     #[command(long_about = stats::LONG_ABOUT)]
     Stats(stats::StatsArgs),
@@ -184,6 +188,7 @@ pub fn main() -> ExitCode {
         Some(Command::History(args)) => history::run(cli.workspace.as_deref(), &args),
         Some(Command::Render(args)) => render::run(cli.workspace.as_deref(), &args),
         Some(Command::Stats(args)) => stats::run(cli.workspace.as_deref(), &args),
+        Some(Command::Import(from)) => import::run(&from),
         Some(Command::Init { dir }) => {
             init_dir(dir.as_deref(), cli.workspace.as_deref()).and_then(init::run)
         }

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod failpoint;
 pub mod fsutil;
 pub mod grid;
+pub mod import;
 pub mod keys;
 pub mod plan;
 pub mod provider;

@@ -227,25 +227,15 @@ impl Dataset<'_> {
 
     /// An assertion in promptfoo's short form.
     fn short_form(&self, text: &str) -> Result<Assertion, (String, String)> {
-        let text = text.trim();
-        let (head, rest) = match text.split_once(':') {
-            Some((h, r)) => (h.trim(), Some(r.trim())),
-            None => (text, None),
-        };
-        let known = |t: &str| TYPES.contains(&t.strip_prefix("not-").unwrap_or(t));
-        let (type_name, value) = match (head, rest) {
-            (h, _) if CODE_PREFIXES.contains(&h) => {
+        let (type_name, value) = match parse_short_form(text) {
+            ShortForm::Code(h) => {
                 return Err((
                     format!("`{h}:` assertions run code, which a dataset cannot"),
                     "use a built-in assertion (`contains: …`, `regex: …`, `is-json`, `grade: …`)"
                         .into(),
                 ));
             }
-            ("grade" | "llm-rubric", Some(r)) => ("llm-rubric", Some(r)),
-            (h, r) if known(h) => (h, r),
-            // A near miss of a type name is a typo, not an expected output.
-            (h, Some(_)) if is_word(h) && did_you_mean(h, TYPES.iter().copied()).is_some() => {
-                let s = did_you_mean(h, TYPES.iter().copied()).unwrap_or_default();
+            ShortForm::Typo(h, s) => {
                 return Err((
                     format!("unknown assertion type `{h}` in `__expected`"),
                     format!(
@@ -253,31 +243,16 @@ impl Dataset<'_> {
                     ),
                 ));
             }
-            // promptfoo's default: the whole text is the expected output.
-            _ => ("equals", Some(text)),
+            ShortForm::Typed(t, v) => (t, v),
         };
-        let spec = |value: Option<Value>| AssertSpec {
-            type_name: type_name.to_string(),
-            value,
-            ..AssertSpec::default()
-        };
-        let as_text = value.map(|v| Value::String(v.to_string()));
-        match Assertion::compile(&spec(as_text), self.dir, self.root) {
-            Ok(a) => Ok(a),
-            Err(first) => {
-                // `max-length: 200` wants a number: try the value as JSON.
-                let parsed = value.and_then(|v| serde_json::from_str::<Value>(v).ok());
-                if let Some(p) = parsed {
-                    if let Ok(a) = Assertion::compile(&spec(Some(p)), self.dir, self.root) {
-                        return Ok(a);
-                    }
-                }
-                Err((
-                    format!("`__expected` `{text}`: {}", first.message),
-                    first.help,
-                ))
-            }
-        }
+        compile_short_form(type_name, value, self.dir, self.root)
+            .map(|(_, a)| a)
+            .map_err(|e| {
+                (
+                    format!("`__expected` `{}`: {}", text.trim(), e.message),
+                    e.help,
+                )
+            })
     }
 
     /// A row the CSV reader refused: reported, and the rest of the file left unread
@@ -304,6 +279,67 @@ impl Dataset<'_> {
                 "every row needs one field per column; quote a field that holds a comma: \"a, b\"",
             ));
         Ok(())
+    }
+}
+
+/// What a cell in promptfoo's short form says.
+pub(crate) enum ShortForm<'a> {
+    /// `javascript: …` and the like: code, never run from a dataset.
+    Code(&'a str),
+    /// A near miss of a type name and the type meant.
+    Typo(&'a str, &'static str),
+    /// A type and its value, if any.
+    Typed(&'a str, Option<&'a str>),
+}
+
+/// Reads `type: value`, a bare type, or plain text (promptfoo's default: `equals`).
+pub(crate) fn parse_short_form(text: &str) -> ShortForm<'_> {
+    let text = text.trim();
+    let (head, rest) = match text.split_once(':') {
+        Some((h, r)) => (h.trim(), Some(r.trim())),
+        None => (text, None),
+    };
+    let known = |t: &str| TYPES.contains(&t.strip_prefix("not-").unwrap_or(t));
+    match (head, rest) {
+        (h, _) if CODE_PREFIXES.contains(&h.strip_prefix("not-").unwrap_or(h)) => {
+            ShortForm::Code(h)
+        }
+        ("grade" | "llm-rubric", Some(r)) => ShortForm::Typed("llm-rubric", Some(r)),
+        (h, r) if known(h) => ShortForm::Typed(h, r),
+        // A near miss of a type name is a typo, not an expected output.
+        (h, Some(_)) if is_word(h) => match did_you_mean(h, TYPES.iter().copied()) {
+            Some(s) => ShortForm::Typo(h, s),
+            None => ShortForm::Typed("equals", Some(text)),
+        },
+        _ => ShortForm::Typed("equals", Some(text)),
+    }
+}
+
+/// Compiles a short-form assertion: the value as text, else (`max-length: 200` wants a
+/// number) as JSON. Returns the spec that compiled with it.
+pub(crate) fn compile_short_form(
+    type_name: &str,
+    value: Option<&str>,
+    dir: &Path,
+    root: &Path,
+) -> Result<(AssertSpec, Assertion), crate::assert::CompileError> {
+    let spec = |value: Option<Value>| AssertSpec {
+        type_name: type_name.to_string(),
+        value,
+        ..AssertSpec::default()
+    };
+    let as_text = spec(value.map(|v| Value::String(v.to_string())));
+    match Assertion::compile(&as_text, dir, root) {
+        Ok(a) => Ok((as_text, a)),
+        Err(first) => {
+            if let Some(p) = value.and_then(|v| serde_json::from_str::<Value>(v).ok()) {
+                let as_json = spec(Some(p));
+                if let Ok(a) = Assertion::compile(&as_json, dir, root) {
+                    return Ok((as_json, a));
+                }
+            }
+            Err(first)
+        }
     }
 }
 

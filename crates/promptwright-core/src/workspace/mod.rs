@@ -3,7 +3,7 @@
 
 pub mod config;
 pub mod confine;
-mod csv_dataset;
+pub(crate) mod csv_dataset;
 pub mod labels;
 pub mod lenient;
 pub mod params;

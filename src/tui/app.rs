@@ -109,6 +109,7 @@ impl App {
             }
             Tab::Prompts if self.prompts.focus() == Focus::Editor => Context::Editor,
             Tab::Prompts => Context::PromptList,
+            Tab::Evals if self.evals.compare().is_some() => Context::Compare,
             Tab::Evals if self.evals.is_filtering() => Context::FilterInput,
             Tab::Evals if self.evals.detail().is_some() => Context::EvalsDetail,
             Tab::Evals => Context::EvalsList,
@@ -125,7 +126,13 @@ impl App {
     /// Any run in progress (the Evals pane's, the gate, the current release's from the
     /// Diff pane): the clock ticks for the gauges' ETA, and only one runs at a time.
     pub fn busy(&self) -> bool {
-        self.running() || self.release.gating.is_some() || self.diff.running.is_some()
+        self.running()
+            || self.release.gating.is_some()
+            || self.diff.running.is_some()
+            || self
+                .evals
+                .compare()
+                .is_some_and(|c| c.phase() == super::panes::compare::Phase::Running)
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
@@ -151,6 +158,10 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::CompareReady { .. }
+            | Msg::GridPlanned(_)
+            | Msg::GridEvent(_)
+            | Msg::GridDone(_) => self.on_grid(msg),
             Msg::RunFailed(why) => {
                 self.evals.run_failed();
                 self.note = Some(format!("run failed: {why}"));
@@ -262,6 +273,12 @@ impl App {
 
     /// Performs an action. Returns commands; every action of the keymap is handled here.
     pub fn act(&mut self, action: Action) -> Vec<Cmd> {
+        // The compare view takes the keys it binds.
+        if self.context() == Context::Compare
+            && keymap::bindings(Context::Compare).any(|b| b.action == action)
+        {
+            return self.compare_action(action);
+        }
         match action {
             Action::Quit => {
                 if self.prompts.dirty_count() > 0 {
@@ -379,6 +396,9 @@ impl App {
                 self.edit_case();
                 Vec::new()
             }
+            Action::OpenCompare => self.open_compare(),
+            // Only the compare view binds it, and it took it above.
+            Action::ToggleItem => Vec::new(),
             Action::Undo
             | Action::Redo
             | Action::StartSearch

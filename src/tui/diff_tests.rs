@@ -13,10 +13,10 @@ use tokio_util::sync::CancellationToken;
 use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::diff::DiffMode;
-use super::testing::{ch, echo_workspace, write};
+use super::testing::{ch, echo_workspace, release_v1, write};
 use promptwright_core::diff::{CaseChange, View};
-use promptwright_core::release::{Evidence, Ref, ReleaseFile, ReleaseInfo};
-use promptwright_core::workspace::{PromptDef, Workspace};
+use promptwright_core::release::Ref;
+use promptwright_core::workspace::Workspace;
 
 pub(super) const V1: &str = r#"description = "Greets a customer"
 model = "m0"
@@ -64,38 +64,6 @@ vars = { company = "Acme", name = "Cy", mood = "" }
 type = "icontains"
 value = "acme"
 "#;
-
-/// A release of `text` as v1 and current, with minimal evidence.
-fn release_v1(root: &Path, text: &str) {
-    let def: PromptDef = toml::from_str(text).unwrap();
-    let info = ReleaseInfo {
-        version: 1,
-        parent_version: None,
-        released_at: "2026-11-20T10:00:00Z".into(),
-        author: "Ada".into(),
-        note: "first".into(),
-    };
-    let evidence = Evidence {
-        run_id: "r".into(),
-        suites: vec!["s".into()],
-        cases: 3,
-        passed: 3,
-        failed: 0,
-        errors: 0,
-        pass_rate: 1.0,
-        regressions: 0,
-        fixes: 0,
-        baseline_version: None,
-        cost_usd: 0.0,
-        p95_latency_ms: None,
-        ..Evidence::default()
-    };
-    let toml = ReleaseFile::assemble(def, info, evidence)
-        .to_toml()
-        .unwrap();
-    write(root, "releases/greet/v1.toml", &toml);
-    write(root, "releases/greet.toml", &toml);
-}
 
 pub(super) fn workspace() -> tempfile::TempDir {
     let dir = echo_workspace("");

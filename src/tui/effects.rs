@@ -14,7 +14,9 @@ use super::app::App;
 use super::msg::{Cmd, Msg};
 use super::watch::FileWatch;
 use super::{loaders, panes};
+use promptwright_core::grid::{self, Target};
 use promptwright_core::plan::{self, PlanRequest};
+use promptwright_core::release::Ref;
 use promptwright_core::runner::{self, RunEvent};
 use promptwright_core::vocab::Explain;
 use promptwright_core::workspace::Workspace;
@@ -117,9 +119,10 @@ impl Effects {
     }
 
     /// A run-like task: cancellable with `CancelRun`, its events forwarded as `wrap`.
-    fn cancellable<F, Fut>(&mut self, wrap: fn(RunEvent) -> Msg, task: F)
+    fn cancellable<E, F, Fut>(&mut self, wrap: fn(E) -> Msg, task: F)
     where
-        F: FnOnce(mpsc::UnboundedSender<RunEvent>, CancellationToken) -> Fut,
+        E: Send + 'static,
+        F: FnOnce(mpsc::UnboundedSender<E>, CancellationToken) -> Fut,
         Fut: Future<Output = Option<Msg>> + Send + 'static,
     {
         let token = CancellationToken::new();
@@ -213,6 +216,25 @@ impl Effects {
                         .map(Msg::RunFailed)
                 })
             }
+            Cmd::OpenCompare { prompt } => self.blocking(move |root| Msg::CompareReady {
+                versions: promptwright_core::release::refs::versions(root, &prompt),
+                current: root
+                    .join(promptwright_core::release::current_rel(&prompt))
+                    .is_file(),
+                prompt,
+            }),
+            Cmd::StartGrid {
+                ws,
+                request,
+                targets,
+                refs,
+            } => {
+                let tx = self.tx.clone();
+                self.cancellable(Msg::GridEvent, |events, token| async move {
+                    let done = run_grid(ws.0, request, targets, refs, tx, events, token).await;
+                    Some(Msg::GridDone(done))
+                })
+            }
             Cmd::CancelRun => self.cancel_run(),
             Cmd::Export {
                 proposal,
@@ -266,14 +288,40 @@ async fn run(
         .map_err(|e| e.to_string())
 }
 
+/// Plans a comparison grid (its cells' labels go to the app at once), then runs its
+/// cells together; their events come tagged with the cell's index.
+async fn run_grid(
+    ws: Arc<Workspace>,
+    mut request: PlanRequest,
+    targets: Vec<Target>,
+    refs: Vec<Ref>,
+    tx: mpsc::UnboundedSender<Msg>,
+    events: mpsc::UnboundedSender<(usize, RunEvent)>,
+    cancel: CancellationToken,
+) -> Result<(), String> {
+    request.allow_commands |= crate::cli::allows_commands();
+    let cells = tokio::task::spawn_blocking(move || grid::plan(&ws, &request, &targets, &refs))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.one_line())?;
+    let _ = tx.send(Msg::GridPlanned(
+        cells.iter().map(grid::Cell::label).collect(),
+    ));
+    let plans = cells.into_iter().map(|c| c.plan).collect();
+    grid::run(plans, events, cancel)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// A sender for a run's events, which reach the app as `wrap(event)`, and the task that
 /// forwards them: await it before sending the run's last message, so no event of the run
 /// arrives after it.
-fn forward_events(
+fn forward_events<E: Send + 'static>(
     runtime: &tokio::runtime::Handle,
     tx: &mpsc::UnboundedSender<Msg>,
-    wrap: fn(RunEvent) -> Msg,
-) -> (mpsc::UnboundedSender<RunEvent>, tokio::task::JoinHandle<()>) {
+    wrap: fn(E) -> Msg,
+) -> (mpsc::UnboundedSender<E>, tokio::task::JoinHandle<()>) {
     let (etx, mut erx) = mpsc::unbounded_channel();
     let tx = tx.clone();
     let forward = runtime.spawn(async move {

@@ -3,6 +3,7 @@
 //! watch; `App::update` turns each message into state and commands.
 
 pub mod app;
+mod compare_routes;
 mod draft;
 pub mod drive;
 pub mod effects;
@@ -22,6 +23,8 @@ pub mod view;
 pub mod watch;
 pub mod widgets;
 
+#[cfg(test)]
+mod compare_tests;
 #[cfg(test)]
 mod cut_words_tests;
 #[cfg(test)]

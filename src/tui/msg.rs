@@ -11,6 +11,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use super::panes::diff::DiffLoaded;
 use super::panes::files::Opened;
 use super::panes::release::{ReleaseLoaded, Shared};
+use promptwright_core::grid::Target;
 use promptwright_core::plan::PlanRequest;
 use promptwright_core::release::Ref;
 use promptwright_core::release::{Proposal, RollbackPlan, Verdict};
@@ -82,6 +83,19 @@ pub enum Msg {
     RollbackPlanned(Result<Shared<RollbackPlan>, String>),
     /// A rollback done, or why not.
     RolledBack(Result<String, String>),
+    /// What the compare view of `prompt` can offer: its released versions (ascending)
+    /// and whether one is current.
+    CompareReady {
+        prompt: String,
+        versions: Vec<u32>,
+        current: bool,
+    },
+    /// The comparison grid was planned: its cells' labels, in order.
+    GridPlanned(Vec<String>),
+    /// Progress of one cell of the grid (by index).
+    GridEvent((usize, RunEvent)),
+    /// The grid's runs ended, or why they could not run.
+    GridDone(Result<(), String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +125,19 @@ pub enum Cmd {
     StartRun {
         ws: Shared<Workspace>,
         request: PlanRequest,
+    },
+    /// Read what versions `prompt` has, to open the compare view
+    /// (`Msg::CompareReady`).
+    OpenCompare {
+        prompt: String,
+    },
+    /// Plan and run the comparison grid of `request`'s prompt: `refs` × `targets`;
+    /// `Msg::GridPlanned`, then `Msg::GridEvent`s, then `Msg::GridDone`.
+    StartGrid {
+        ws: Shared<Workspace>,
+        request: PlanRequest,
+        targets: Vec<Target>,
+        refs: Vec<Ref>,
     },
     /// Cancel the run in progress: requests in flight are dropped, the record is kept.
     CancelRun,

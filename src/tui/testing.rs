@@ -126,3 +126,29 @@ pub fn execute(app: &mut App, cmds: Vec<Cmd>) {
         }
     });
 }
+
+/// A release of `text` (a prompt file) as `greet` v1 and current, with minimal evidence.
+pub fn release_v1(root: &Path, text: &str) {
+    use promptwright_core::release::{Evidence, ReleaseFile, ReleaseInfo};
+    let def: promptwright_core::workspace::PromptDef = toml::from_str(text).unwrap();
+    let info = ReleaseInfo {
+        version: 1,
+        parent_version: None,
+        released_at: "2026-11-20T10:00:00Z".into(),
+        author: "Ada".into(),
+        note: "first".into(),
+    };
+    let evidence = Evidence {
+        run_id: "r".into(),
+        suites: vec!["s".into()],
+        cases: 3,
+        passed: 3,
+        pass_rate: 1.0,
+        ..Evidence::default()
+    };
+    let toml = ReleaseFile::assemble(def, info, evidence)
+        .to_toml()
+        .unwrap();
+    write(root, "releases/greet/v1.toml", &toml);
+    write(root, "releases/greet.toml", &toml);
+}

@@ -208,6 +208,9 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
         if b.ctx == Context::Diff {
             prepare_diff(&mut app, ws.path(), b.action);
         }
+        if b.ctx == Context::Compare {
+            prepare_compare(&mut app, b.action);
+        }
         if matches!(b.ctx, Context::Release | Context::ReleaseInput) {
             prepare_release(&mut app, ws.path(), b.action, b.ctx);
         }
@@ -253,6 +256,37 @@ fn every_binding_is_in_the_help_and_dispatches_to_its_action() {
             b.action,
             b.ctx
         );
+    }
+}
+
+/// The compare view open on `greet` (the draft, v1 and current on offer), in the phase
+/// where `action` has an effect.
+fn prepare_compare(app: &mut App, action: Action) {
+    app.act(Action::Tab(1));
+    app.update(Msg::CompareReady {
+        prompt: "greet".into(),
+        versions: vec![1],
+        current: true,
+    });
+    match action {
+        Action::Up => {
+            app.act(Action::Down);
+        }
+        Action::FocusLeft | Action::FocusRight => {
+            app.act(Action::Open);
+            app.update(Msg::GridPlanned(vec![
+                "draft · a/m".into(),
+                "v1 · a/m".into(),
+            ]));
+            app.update(Msg::GridDone(Ok(())));
+            if action == Action::FocusLeft {
+                app.act(Action::FocusRight);
+            }
+        }
+        Action::CancelRun => {
+            app.act(Action::Open);
+        }
+        _ => {}
     }
 }
 
@@ -441,6 +475,7 @@ fn snapshot_state(app: &App) -> String {
         app.note,
         app.evals.run().map(|r| r.cancelling)
     ) + &format!(" {:?}", app.prompts.bar().cloned())
+        + &format!(" {:?}", app.evals.compare().map(|c| c.describe()))
         + &format!(
             " {:?} {:?} {} {} {} {:?} {:?}",
             app.diff.view,

@@ -50,3 +50,11 @@ pub fn border_for(focused: bool) -> Style {
 pub fn wrap_options(width: usize) -> textwrap::Options<'static> {
     textwrap::Options::new(width).word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
+
+/// A word that differs from the text it is compared with.
+pub fn changed_word() -> Style {
+    Style::new()
+        .bg(OK)
+        .fg(Color::Black)
+        .add_modifier(Modifier::BOLD)
+}

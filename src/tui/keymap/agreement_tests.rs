@@ -18,6 +18,7 @@ fn listed(ctx: Context) -> bool {
         | Context::EvalsList
         | Context::EvalsDetail
         | Context::FilterInput
+        | Context::Compare
         | Context::Diff
         | Context::Release
         | Context::ReleaseInput
@@ -87,6 +88,7 @@ fn handlers_status_bar_and_help_agree_on_global_keys_in_every_context() {
             Context::PromptList,
             Context::EvalsList,
             Context::EvalsDetail,
+            Context::Compare,
             Context::Diff,
             Context::Release
         ]

@@ -23,6 +23,7 @@ pub enum Context {
     EvalsList,
     EvalsDetail,
     FilterInput,
+    Compare,
     Diff,
     Release,
     ReleaseInput,
@@ -32,7 +33,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::PromptList,
         Context::Editor,
@@ -40,6 +41,7 @@ impl Context {
         Context::EvalsList,
         Context::EvalsDetail,
         Context::FilterInput,
+        Context::Compare,
         Context::Diff,
         Context::Release,
         Context::ReleaseInput,
@@ -57,6 +59,7 @@ pub fn falls_back_to_global(ctx: Context) -> bool {
         Context::PromptList
         | Context::EvalsList
         | Context::EvalsDetail
+        | Context::Compare
         | Context::Diff
         | Context::Release => true,
         Context::Global
@@ -99,6 +102,8 @@ pub enum Action {
     CancelRun,
     ResumeRun,
     FailuresOnly,
+    OpenCompare,
+    ToggleItem,
     NextSample,
     PrevSample,
     NextFailure,

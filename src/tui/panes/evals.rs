@@ -104,6 +104,8 @@ pub struct EvalsPane {
     pub(super) older: HashSet<(String, String)>,
     /// The cases the next run is limited to (a rerun of one case), set as it is asked for.
     pub(super) next_only: Option<Vec<(String, String)>>,
+    /// The compare view (`C`), while it is open.
+    pub(super) compare: Option<super::compare::ComparePane>,
 }
 
 impl EvalsPane {
@@ -124,6 +126,7 @@ impl EvalsPane {
             run: None,
             last_run: None,
             rows_stale: false,
+            compare: None,
             older: HashSet::new(),
             next_only: None,
         };
@@ -215,6 +218,22 @@ impl EvalsPane {
     /// The text filter in force.
     pub fn filter(&self) -> &str {
         &self.filter
+    }
+
+    pub fn compare(&self) -> Option<&super::compare::ComparePane> {
+        self.compare.as_ref()
+    }
+
+    pub fn compare_mut(&mut self) -> Option<&mut super::compare::ComparePane> {
+        self.compare.as_mut()
+    }
+
+    pub fn open_compare(&mut self, view: super::compare::ComparePane) {
+        self.compare = Some(view);
+    }
+
+    pub fn close_compare(&mut self) {
+        self.compare = None;
     }
 
     pub fn failures_only(&self) -> bool {

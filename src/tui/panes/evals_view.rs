@@ -42,6 +42,10 @@ pub fn view(
     body: Rect,
     now: Instant,
 ) {
+    if let Some(c) = &pane.compare {
+        super::compare_view::view(c, f, body);
+        return;
+    }
     if let Some(d) = &pane.detail {
         view_detail(pane, ws, draft, f, body, d.scroll);
         return;

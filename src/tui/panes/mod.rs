@@ -1,6 +1,8 @@
 //! The panes. Each owns its state, its keys (`on_action`), scrolling and mouse
 //! hit-testing (`*_input.rs`) and its view (`*_view.rs`); the app routes messages to them.
 
+pub mod compare;
+pub mod compare_view;
 pub mod diff;
 mod diff_input;
 pub mod diff_view;

@@ -19,6 +19,7 @@ fn title(ctx: Context) -> &'static str {
         Context::EvalsList => "Evals: suites and cases",
         Context::EvalsDetail => "Evals: case detail",
         Context::FilterInput => "Evals: filter (type to filter)",
+        Context::Compare => "Evals: compare targets and versions",
         Context::Diff => "Diff",
         Context::Release => "Release",
         Context::ReleaseInput => "Release: typing a note or a reason",

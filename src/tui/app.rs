@@ -197,6 +197,20 @@ impl App {
                 self.release.on_rollback_planned(result);
                 Vec::new()
             }
+            Msg::PromoteGated(result) => {
+                self.release.on_promote_gated(result);
+                Vec::new()
+            }
+            Msg::LabelRollbackPlanned(result) => {
+                self.release.on_label_rollback_planned(result);
+                Vec::new()
+            }
+            Msg::LabelMoved(result) => {
+                if self.release.on_written(result) {
+                    return self.load_release();
+                }
+                Vec::new()
+            }
             Msg::DiffLoaded(loaded) => {
                 self.diff.apply(*loaded);
                 Vec::new()
@@ -324,8 +338,11 @@ impl App {
                 self.release.gate_requested = !cmds.is_empty();
                 cmds
             }
+            Action::PromoteLabel => self.start_promote(),
             Action::EditNote
             | Action::StartRollback
+            | Action::NextLabel
+            | Action::RollbackLabel
             | Action::ConfirmInput
             | Action::CancelInput => self.release_action(action),
             Action::Export => match self.export_refusal() {

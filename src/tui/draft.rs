@@ -77,6 +77,35 @@ impl App {
         vec![Cmd::RunGate { ws, proposal: p }]
     }
 
+    /// `p` in the Release pane: run the current release afresh against the selected
+    /// label's thresholds; the verdict comes back as `Msg::PromoteGated`.
+    pub(crate) fn start_promote(&mut self) -> Vec<Cmd> {
+        if self.busy() {
+            self.note = Some("a run is in progress: c cancels it".into());
+            return Vec::new();
+        }
+        let (Some(prompt), Some(label)) = (
+            self.release.prompt.clone(),
+            self.release.selected_label().map(|l| l.name.clone()),
+        ) else {
+            self.note = Some("no label to promote to: add [labels.NAME] to workspace.toml".into());
+            return Vec::new();
+        };
+        let ws = match self.draft_workspace(&prompt) {
+            Ok(ws) => ws,
+            Err(why) => {
+                self.release.message = Some(why);
+                return Vec::new();
+            }
+        };
+        self.release.gating = Some(Gating::new(self.now));
+        self.release.label_move = None;
+        self.release.message = Some(format!(
+            "promote to {label}: running the current release afresh…"
+        ));
+        vec![Cmd::PromoteGate { ws, prompt, label }]
+    }
+
     /// Why the proposal's draft is not the text the editor shows, if it is not.
     fn proposal_outdated(&mut self) -> Option<String> {
         let (name, sha) = {

@@ -249,6 +249,28 @@ impl Effects {
             Cmd::Rollback { plan, reason } => self.blocking(move |root| {
                 Msg::RolledBack(loaders::release::rollback(root, &plan, &reason))
             }),
+            Cmd::PromoteGate { ws, prompt, label } => {
+                self.cancellable(Msg::GateEvent, |events, token| async move {
+                    let gated =
+                        loaders::release::promote_gate(ws.0, prompt, label, events, token).await;
+                    Some(Msg::PromoteGated(gated))
+                })
+            }
+            Cmd::Promote {
+                plan,
+                verdict,
+                reason,
+            } => self.blocking(move |root| {
+                Msg::LabelMoved(loaders::release::promote(root, &plan, &verdict, &reason))
+            }),
+            Cmd::PlanLabelRollback { prompt, label } => self.blocking(move |root| {
+                Msg::LabelRollbackPlanned(loaders::release::plan_label_rollback(
+                    root, &prompt, &label,
+                ))
+            }),
+            Cmd::RollbackLabel { plan, reason } => self.blocking(move |root| {
+                Msg::LabelMoved(loaders::release::rollback_label(root, &plan, &reason))
+            }),
         }
         Flow::Continue
     }

@@ -40,6 +40,8 @@ mod feedback_tests;
 #[cfg(test)]
 mod fix_here_tests;
 #[cfg(test)]
+mod label_tests;
+#[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
 mod note_tests;

@@ -14,7 +14,7 @@ use super::panes::release::{ReleaseLoaded, Shared};
 use promptwright_core::grid::Target;
 use promptwright_core::plan::PlanRequest;
 use promptwright_core::release::Ref;
-use promptwright_core::release::{Proposal, RollbackPlan, Verdict};
+use promptwright_core::release::{LabelRollbackPlan, PromotePlan, Proposal, RollbackPlan, Verdict};
 use promptwright_core::runner::RunEvent;
 use promptwright_core::vocab::LoadErrors;
 use promptwright_core::workspace::{Config, PromptDef, Workspace};
@@ -96,6 +96,12 @@ pub enum Msg {
     GridEvent((usize, RunEvent)),
     /// The grid's runs ended, or why they could not run.
     GridDone(Result<(), String>),
+    /// A promotion's fresh run and verdict (the dry run), or why there is none.
+    PromoteGated(Result<(Shared<PromotePlan>, Shared<Verdict>), String>),
+    /// A label rollback's plan, or why there is none.
+    LabelRollbackPlanned(Result<Shared<LabelRollbackPlan>, String>),
+    /// A label moved (promoted or rolled back), or why not.
+    LabelMoved(Result<String, String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -187,6 +193,29 @@ pub enum Cmd {
     /// Perform a planned rollback.
     Rollback {
         plan: Shared<RollbackPlan>,
+        reason: String,
+    },
+    /// Plan moving `label` of `prompt` to its current release and run it afresh against
+    /// the label's thresholds (cancelled by `CancelRun`); events come as `GateEvent`.
+    PromoteGate {
+        ws: Shared<Workspace>,
+        prompt: String,
+        label: String,
+    },
+    /// Move the label, on the passing verdict of its fresh run.
+    Promote {
+        plan: Shared<PromotePlan>,
+        verdict: Shared<Verdict>,
+        reason: String,
+    },
+    /// Plan moving `label` back to the version it held before.
+    PlanLabelRollback {
+        prompt: String,
+        label: String,
+    },
+    /// Perform a planned label rollback.
+    RollbackLabel {
+        plan: Shared<LabelRollbackPlan>,
         reason: String,
     },
 }

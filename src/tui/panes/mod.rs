@@ -19,6 +19,7 @@ mod prompts_files;
 mod prompts_input;
 pub mod release;
 mod release_input;
+mod release_labels_view;
 pub mod release_view;
 
 use super::msg::Cmd;

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use super::doc_view::DocPos;
 use crate::tui::eta::Eta;
-use promptwright_core::release::{LogEntry, Proposal, RollbackPlan, Verdict};
+use promptwright_core::release::{
+    LabelRollbackPlan, LogEntry, PromotePlan, Proposal, RollbackPlan, Verdict,
+};
 use promptwright_core::runner::RunEvent;
 use promptwright_core::store::Tally;
 
@@ -35,6 +37,28 @@ impl<T> std::ops::Deref for Shared<T> {
 pub enum Input {
     Note,
     Reason,
+    /// The reason for a label move (`label_move`).
+    LabelReason,
+}
+
+/// A label of the prompt and the version it points at (`None`: never moved).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelRow {
+    pub name: String,
+    pub version: Option<u32>,
+    /// The label a version must have held first.
+    pub after: Option<String>,
+}
+
+/// A label move shown before it is written: a promotion with its fresh run's verdict,
+/// or a rollback to the version the label held before.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LabelMove {
+    Promote {
+        plan: Shared<PromotePlan>,
+        verdict: Shared<Verdict>,
+    },
+    Rollback(Shared<LabelRollbackPlan>),
 }
 
 /// The gate (or the current release's run from the Diff pane) in progress: the cases as
@@ -87,6 +111,7 @@ pub struct ReleaseLoaded {
     pub prompt: String,
     pub proposal: Result<Shared<Proposal>, String>,
     pub history: Result<Vec<LogEntry>, String>,
+    pub labels: Vec<LabelRow>,
 }
 
 #[derive(Default)]
@@ -117,6 +142,11 @@ pub struct ReleasePane {
     pub message: Option<String>,
     /// `g` asked for the proposal to be read again: gate it when it arrives.
     pub gate_requested: bool,
+    /// The prompt's labels, and the one `l` selected.
+    pub labels: Vec<LabelRow>,
+    pub label_cursor: usize,
+    /// A label move waiting for a reason (or, when its gate failed, for Esc).
+    pub label_move: Option<LabelMove>,
 }
 
 impl ReleasePane {
@@ -144,6 +174,8 @@ impl ReleasePane {
             self.case_open = false;
         }
         self.proposal = Some(l.proposal);
+        self.labels = l.labels;
+        self.label_cursor = self.label_cursor.min(self.labels.len().saturating_sub(1));
         match l.history {
             Ok(h) => self.history = h,
             Err(e) => self.message = Some(e),
@@ -235,5 +267,10 @@ impl ReleasePane {
             ));
         }
         None
+    }
+
+    /// The label `l` selected.
+    pub fn selected_label(&self) -> Option<&LabelRow> {
+        self.labels.get(self.label_cursor)
     }
 }

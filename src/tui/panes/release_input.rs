@@ -9,12 +9,12 @@ use ratatui::layout::Rect;
 
 use super::Reply;
 use super::doc_view::{self, DocPos};
-use super::release::{Input, KeptNote, ReleasePane, Shared};
+use super::release::{Input, KeptNote, LabelMove, ReleasePane, Shared};
 use crate::tui::keymap::Action;
 use crate::tui::layout;
 use crate::tui::msg::Cmd;
 use promptwright_core::diff::View;
-use promptwright_core::release::{RollbackPlan, Verdict};
+use promptwright_core::release::{LabelRollbackPlan, PromotePlan, RollbackPlan, Verdict};
 
 impl ReleasePane {
     /// Performs one of the pane's own actions; `body` is the pane's rectangle.
@@ -31,6 +31,21 @@ impl ReleasePane {
                     return Reply::cmds(vec![Cmd::PlanRollback { prompt: p.clone() }]);
                 }
             }
+            Action::NextLabel if !self.labels.is_empty() => {
+                self.label_cursor = (self.label_cursor + 1) % self.labels.len();
+            }
+            Action::NextLabel => {
+                return Reply::note("no labels: add [labels.NAME] to workspace.toml");
+            }
+            Action::RollbackLabel => match (&self.prompt, self.selected_label()) {
+                (Some(p), Some(l)) => {
+                    return Reply::cmds(vec![Cmd::PlanLabelRollback {
+                        prompt: p.clone(),
+                        label: l.name.clone(),
+                    }]);
+                }
+                _ => return Reply::note("no label selected: l selects one"),
+            },
             Action::ConfirmInput => return Reply::cmds(self.confirm_input()),
             Action::CancelInput => {
                 let was = self.input.take();
@@ -38,6 +53,14 @@ impl ReleasePane {
                     self.rollback = None;
                     self.message = Some("rollback cancelled: nothing written".into());
                 }
+                if was == Some(Input::LabelReason) || self.label_move.is_some() {
+                    self.label_move = None;
+                    self.message = Some("label move cancelled: nothing written".into());
+                }
+            }
+            Action::Close if self.label_move.is_some() => {
+                self.label_move = None;
+                self.message = Some("label move cancelled: nothing written".into());
             }
             Action::Open
                 if self
@@ -62,6 +85,9 @@ impl ReleasePane {
     /// Enter while typing: keeps the note, or confirms the rollback with the reason.
     fn confirm_input(&mut self) -> Vec<Cmd> {
         let input = self.input.take();
+        if input == Some(Input::LabelReason) {
+            return self.confirm_label_move();
+        }
         match (input, &self.rollback) {
             (Some(Input::Reason), Some(plan)) => {
                 if self.reason.trim().is_empty() {
@@ -77,6 +103,62 @@ impl ReleasePane {
                 }]
             }
             _ => Vec::new(),
+        }
+    }
+
+    /// Enter on a label move's reason: moves it, or asks again for an empty reason.
+    fn confirm_label_move(&mut self) -> Vec<Cmd> {
+        if self.reason.trim().is_empty() {
+            self.input = Some(Input::LabelReason);
+            self.message =
+                Some("a label move needs a reason: type why, then Enter (Esc cancels)".into());
+            return Vec::new();
+        }
+        let reason = self.reason.trim().to_string();
+        match &self.label_move {
+            Some(LabelMove::Promote { plan, verdict }) if verdict.passed => vec![Cmd::Promote {
+                plan: plan.clone(),
+                verdict: verdict.clone(),
+                reason,
+            }],
+            Some(LabelMove::Rollback(plan)) => vec![Cmd::RollbackLabel {
+                plan: plan.clone(),
+                reason,
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The fresh run of a promotion finished: a pass asks for the reason, a failure
+    /// shows the failing checks and writes nothing.
+    pub fn on_promote_gated(
+        &mut self,
+        result: Result<(Shared<PromotePlan>, Shared<Verdict>), String>,
+    ) {
+        self.gating = None;
+        match result {
+            Ok((plan, verdict)) => {
+                self.reason.clear();
+                self.message = None;
+                if verdict.passed {
+                    self.input = Some(Input::LabelReason);
+                }
+                self.label_move = Some(LabelMove::Promote { plan, verdict });
+            }
+            Err(e) => self.message = Some(format!("cannot promote: {e}")),
+        }
+    }
+
+    /// A label rollback's plan arrived: ask for the reason.
+    pub fn on_label_rollback_planned(&mut self, result: Result<Shared<LabelRollbackPlan>, String>) {
+        match result {
+            Ok(plan) => {
+                self.reason.clear();
+                self.message = None;
+                self.input = Some(Input::LabelReason);
+                self.label_move = Some(LabelMove::Rollback(plan));
+            }
+            Err(e) => self.message = Some(e),
         }
     }
 
@@ -105,7 +187,7 @@ impl ReleasePane {
                 self.note_draft = self.draft_sha();
                 &mut self.note
             }
-            Some(Input::Reason) => &mut self.reason,
+            Some(Input::Reason | Input::LabelReason) => &mut self.reason,
             None => return,
         };
         match key.code {
@@ -187,6 +269,7 @@ impl ReleasePane {
         if ok {
             self.verdict = None;
             self.rollback = None;
+            self.label_move = None;
             self.take_note();
             self.reason.clear();
         }

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Sparkline, Wrap};
 
 use super::doc_view::{DocPos, view_document};
 use super::release::{Input, ReleasePane};
+use super::release_labels_view::{labels_line, view_label_move};
 use crate::tui::widgets::centered;
 use crate::tui::{eta, layout, theme};
 use promptwright_core::diff::View;
@@ -52,11 +53,15 @@ pub fn view(pane: &ReleasePane, f: &mut Frame, body: Rect, now: Instant) {
         .verdict
         .as_ref()
         .is_some_and(|v| v.pass_rate_change.is_some());
-    let a = layout::release(body, message_lines + u16::from(change));
+    let labels = u16::from(!pane.labels.is_empty());
+    let a = layout::release(body, message_lines + u16::from(change) + labels);
     view_header(pane, f, a.header, now);
     view_checks(pane, f, a.checks);
     view_regressions(pane, f, a.regressions);
     view_history(pane, f, a.history);
+    if let Some(m) = &pane.label_move {
+        view_label_move(pane, m, f, body);
+    }
     if let Some(plan) = &pane.rollback {
         let area = centered(
             body,
@@ -182,6 +187,9 @@ fn view_header(pane: &ReleasePane, f: &mut Frame, area: Rect, now: Instant) {
                 note,
             ]));
         }
+    }
+    if !pane.labels.is_empty() {
+        lines.push(labels_line(pane));
     }
     if let Some(m) = &pane.message {
         lines.push(Line::styled(m.clone(), Style::new().fg(theme::ACCENT)));

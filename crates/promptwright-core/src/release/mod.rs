@@ -4,7 +4,10 @@
 //!
 //! The way out: [`Proposal`] (draft vs current) → [`run_gate`] → [`gate::evaluate`]
 //! (the one [`Verdict`]) → [`export`]; and back: [`plan_rollback`] → [`rollback`].
-//! [`history`], [`stats`] and [`verify`] read what those wrote.
+//! Labels (`releases/NAME@LABEL.toml`, see [`labels`]): [`plan_promote`] → a fresh run
+//! → [`PromotePlan::verdict`] → [`promote`]; back with [`plan_label_rollback`] →
+//! [`rollback_label`]. Applications load a REF or label through
+//! [`render::ReleasedPrompt`]. [`history`], [`stats`] and [`verify`] read what those wrote.
 
 mod checks;
 pub mod compare;
@@ -15,6 +18,7 @@ pub mod file;
 pub mod gate;
 pub mod gatelog;
 pub mod history;
+pub mod label_rollback;
 pub mod labels;
 pub mod lock;
 pub mod log;
@@ -36,11 +40,10 @@ pub use file::{Check, Evidence, ReleaseFile, ReleaseInfo, WriteError};
 pub use gate::{Baseline, GateCheck, GateInput, Verdict, evaluate};
 pub use gatelog::{GateRecord, read_gates, record_gate};
 pub use history::history;
+pub use label_rollback::{LabelRollbackPlan, plan_label_rollback, rollback_label};
 pub use labels::{LabelHistory, label_rel};
 pub use log::{LabelEvent, LabelRun, LogEntry, ReleaseEvent, RollbackEvent, read_log};
-pub use promote::{
-    LabelRollbackPlan, PromotePlan, plan_label_rollback, plan_promote, promote, rollback_label,
-};
+pub use promote::{PromotePlan, plan_promote, promote};
 pub use proposal::{Current, GatePlans, GateRuns, Proposal, run_gate};
 pub use refs::{
     Ref, RefError, RefParseError, ReleaseRef, Resolved, load_ref, resolve, resolve_release,

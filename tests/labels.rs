@@ -438,3 +438,41 @@ fn a_labels_repeats_draw_every_case_that_often_on_the_fresh_run() {
     let record = read(root, &format!(".promptwright/runs/{run_id}.jsonl"));
     assert!(record.contains("\"samples\""), "{record}");
 }
+
+#[test]
+fn a_label_rollback_killed_after_its_log_line_is_named_and_repaired() {
+    let ws = released(&["Be kind.", "Be very kind."]);
+    let root = ws.path();
+    assert_eq!(code(&promote(root, "staging", Some(1))), 0);
+    assert_eq!(code(&promote(root, "staging", Some(2))), 0);
+    let o = bin(root)
+        .env("PROMPTWRIGHT_TEST_FAILPOINT", "label-rollback:after-log")
+        .args(["rollback", "greet", "--label", "staging", "--reason", "r"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 137);
+    assert_eq!(
+        read(root, "releases/greet@staging.toml"),
+        read(root, "releases/greet/v2.toml"),
+        "the label file was not written yet"
+    );
+    let o = run(root, &["check"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("releases/greet@staging.toml"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("moves `staging` to v1, but"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(root, &["release", "greet", "--repair"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(code(&run(root, &["check"])), 0);
+    assert_eq!(
+        read(root, "releases/greet@staging.toml"),
+        read(root, "releases/greet/v1.toml")
+    );
+}

@@ -72,8 +72,8 @@ pub enum Command {
     #[command(
         long_about = "Validate the whole workspace: workspace.toml, prompts/*.toml, evals/*.toml and their \
 datasets, including template syntax, assertion values, regexes and JSON schemas; and releases/: every \
-version file intact (its content_sha256 matches its prompt), every current release a copy of a version, every \
-log line an entry. No model is called.\n\n\
+version file intact (its content_sha256 matches its prompt), every current release and every label file \
+(releases/NAME@LABEL.toml) a copy of the version the log says, every log line an entry. No model is called.\n\n\
 Every problem is reported as path:line:col: message with a help line. Exit 0 when valid, 2 otherwise."
     )]
     Check,
@@ -89,7 +89,7 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     /// Gate the draft, then export it as the next released version
     #[command(long_about = release::LONG_ABOUT)]
     Release(release::ReleaseArgs),
-    /// Make an earlier released version current again
+    /// Make an earlier released version current again (or, with --label, move a label back)
     #[command(long_about = rollback::LONG_ABOUT)]
     Rollback(rollback::RollbackArgs),
     /// Run a released version afresh against a label's thresholds, then move the label to it

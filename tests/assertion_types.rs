@@ -367,3 +367,137 @@ fn a_bad_metric_or_a_misplaced_timeout_is_refused_at_its_line() {
         stderr(&out)
     );
 }
+
+/// An OpenAI-compatible embeddings server: the reference, answers about "30 days" close
+/// to it, everything else at a right angle.
+fn embeddings_server() -> Server {
+    Server::start(|hit, _| {
+        if !hit.path.ends_with("/embeddings") {
+            return Reply::new(404, "not found");
+        }
+        let data: Vec<Value> = hit.body["input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let t = t.as_str().unwrap();
+                let v = if t.contains("refund") {
+                    serde_json::json!([1.0, 0.0])
+                } else if t.contains("30 days") {
+                    serde_json::json!([1.0, 0.1])
+                } else {
+                    serde_json::json!([0.0, 1.0])
+                };
+                serde_json::json!({"object": "embedding", "index": i, "embedding": v})
+            })
+            .collect();
+        Reply::new(
+            200,
+            serde_json::json!({"object": "list", "data": data, "model": "e1",
+                               "usage": {"prompt_tokens": 4, "total_tokens": 4}})
+            .to_string(),
+        )
+        .header("content-type", "application/json")
+    })
+}
+
+const SIMILAR_SUITE: &str = r#"prompt = "p"
+[[assert]]
+type = "similar"
+value = "The refund window is 30 days."
+threshold = 0.9
+
+[[cases]]
+id = "close"
+vars = { text = "You have 30 days." }
+
+[[cases]]
+id = "far"
+vars = { text = "No idea, sorry." }
+"#;
+
+#[test]
+fn similar_compares_embeddings_from_the_embedder_and_caches_them() {
+    let server = embeddings_server();
+    let extra = format!(
+        "\n[providers.emb]\nkind = \"openai\"\nbase_url = \"{}/v1\"\n\n[embedder]\nprovider = \"emb\"\nmodel = \"e1\"\n",
+        server.url
+    );
+    let dir = workspace(&extra, SIMILAR_SUITE);
+    let (c, v, err) = json_eval(dir.path(), &[]);
+    assert_eq!(c, 1, "{err}");
+    let cases = &v["runs"][0]["cases"];
+    assert_eq!(cases[0]["status"], "pass", "{v}");
+    assert_eq!(
+        cases[0]["assertions"][0]["reason"],
+        "cosine similarity 0.995 (needs at least 0.90)"
+    );
+    assert_eq!(cases[1]["status"], "fail");
+    assert_eq!(cases[1]["assertions"][0]["score"], 0.0);
+    let first = server.hits();
+    assert!(first.iter().all(|h| h.body["model"] == "e1"));
+    let sent: Vec<String> = first
+        .iter()
+        .flat_map(|h| h.body["input"].as_array().unwrap().clone())
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        3,
+        "the reference and both outputs: {sent:?}"
+    );
+    // The second case may find the reference in the cache the first one wrote.
+    assert!(sent.len() <= 4, "at most once per case: {sent:?}");
+    // Every vector is cached: a second run asks nothing.
+    let (c, _, err) = json_eval(dir.path(), &[]);
+    assert_eq!(c, 1, "{err}");
+    assert_eq!(server.count(), first.len());
+}
+
+#[test]
+fn similar_needs_an_openai_kind_embedder() {
+    let dir = workspace(
+        "\n[embedder]\nprovider = \"local\"\nmodel = \"e1\"\n",
+        SIMILAR_SUITE,
+    );
+    let out = promptwright(dir.path()).arg("check").output().unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("workspace.toml:9:12: embedder provider `local` is of kind `echo`; embeddings need kind `openai`"),
+        "{}",
+        stderr(&out)
+    );
+    let dir = workspace("", SIMILAR_SUITE);
+    let (c, _, err) = json_eval(dir.path(), &[]);
+    assert_eq!(c, 2);
+    assert!(
+        err.contains("uses `similar` but workspace.toml has no [embedder]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_embedder_answer_of_the_wrong_shape_is_an_errored_case() {
+    let server = Server::always(
+        Reply::new(200, r#"{"data": [{"index": 0, "embedding": [1.0, 0.0]}]}"#)
+            .header("content-type", "application/json"),
+    );
+    let extra = format!(
+        "\n[providers.emb]\nkind = \"openai\"\nbase_url = \"{}/v1\"\n\n[embedder]\nprovider = \"emb\"\nmodel = \"e1\"\n",
+        server.url
+    );
+    let dir = workspace(&extra, SIMILAR_SUITE);
+    let (c, v, err) = json_eval(dir.path(), &[]);
+    assert_eq!(c, 1, "{err}");
+    let case = &v["runs"][0]["cases"][0];
+    assert_eq!(case["status"], "error");
+    assert!(
+        case["error"]
+            .as_str()
+            .unwrap()
+            .contains("embeddings: 1 vectors for 2 texts"),
+        "{case}"
+    );
+}

@@ -75,7 +75,7 @@ const CHAT: &str = r#"[
 
 const CSV: &str = "question,__expected,__expected2,__description\nWhat is your phone number?,icontains: phone,not-is-refusal,phone\n\"Hours, please?\",javascript: output.length > 3,,hours\n";
 
-const MORE_YAML: &str = "- vars:\n    question: Do you ship abroad?\n  assert:\n    - type: python\n      value: file://check.py\n    - type: regex\n      value: '(?i)abroad'\n";
+const MORE_YAML: &str = "- vars:\n    question: Do you ship abroad?\n  assert:\n    - type: python\n      value: file://check.py\n    - type: regex\n      value: '(?i)abroad'\n    - type: similar\n      value: We ship worldwide.\n";
 
 const LINES: &str = "{\"vars\": {\"question\": \"Is there a warranty?\"}, \"assert\": [{\"type\": \"contains\", \"value\": \"warranty\"}]}\n\n{\"vars\": {\"question\": \"Gift cards?\"}, \"threshold\": 0.5}\n";
 
@@ -144,6 +144,7 @@ fn a_real_world_config_is_converted_and_what_is_not_is_listed_at_its_line() {
         "[providers.gpt-4o-mini]\nkind = \"openai\"\napi_key_env = \"OPENAI_API_KEY\"",
         "[providers.claude-3-5-haiku-20241022]\nkind = \"anthropic\"\napi_key_env = \"ANTHROPIC_API_KEY\"",
         "[providers.llama3-2]\nkind = \"openai\"\nbase_url = \"http://localhost:11434/v1\"",
+        "[embedder]\nprovider = \"local\"\nmodel = \"text-embedding-3-large\"",
     ] {
         assert!(
             workspace_toml.contains(expected),
@@ -190,6 +191,11 @@ fn a_real_world_config_is_converted_and_what_is_not_is_listed_at_its_line() {
     assert_eq!(lines[3]["assert"][0]["type"], "icontains");
     assert_eq!(lines[3]["assert"][1]["type"], "not-is-refusal");
     assert_eq!(lines[4]["vars"]["question"], "Hours, please?");
+    assert_eq!(
+        lines[5]["assert"][1],
+        serde_json::json!({"type": "similar", "value": "We ship worldwide.", "threshold": 0.75}),
+        "promptfoo's default bar kept"
+    );
     assert_eq!(lines[7]["threshold"], 0.5);
 
     let check = promptwright(&ws).arg("check").output().unwrap();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::grid::Target;
 use crate::provider::{self, Provider, Recorder};
-use crate::runner::{GraderPlan, ProviderPlan, Resume, RunPlan};
+use crate::runner::{EmbedderPlan, GraderPlan, ProviderPlan, Resume, RunPlan};
 use crate::store;
 use crate::vocab::Diagnostic;
 use crate::vocab::Explain;
@@ -273,6 +273,16 @@ pub(crate) fn build(
         }
         _ => None,
     };
+    let needs_embedder = selection.iter().flat_map(|sel| &sel.suites).any(|s| {
+        uses(&ws.suites[s], |k| {
+            matches!(k, crate::assert::Kind::Similar(_))
+        })
+    });
+    let embedder = if needs_embedder {
+        Some(embedder(ws)?)
+    } else {
+        None
+    };
     let mut plans = Vec::new();
     for Selected {
         prompt,
@@ -376,6 +386,7 @@ pub(crate) fn build(
             grader,
             resume,
             repeat: args.repeat,
+            embedder: embedder.clone(),
         });
     }
     // The grader is planned after the cases' providers, so one it shares with them gets
@@ -434,6 +445,40 @@ pub fn commands_refused<'a>(
         }
     }
     out
+}
+
+/// Whether any assertion of the suite is of a kind `is`.
+fn uses(suite: &Suite, is: impl Fn(&crate::assert::Kind) -> bool) -> bool {
+    suite
+        .assertions
+        .iter()
+        .chain(suite.cases.iter().flat_map(|c| &c.assertions))
+        .any(|a| is(&a.kind))
+}
+
+/// The `[embedder]` ready to call (its host checked like any provider's).
+fn embedder(ws: &Workspace) -> Result<EmbedderPlan, PlanError> {
+    let e = ws.config.embedder.as_ref().ok_or_else(|| {
+        PlanError::new(
+            "a selected suite uses `similar` but workspace.toml has no [embedder]",
+            "add [embedder] with provider = \"NAME\" (of kind openai) and model = \"MODEL\" to workspace.toml",
+        )
+    })?;
+    let cfg = &ws.config.providers[&e.provider];
+    let embedder = crate::provider::embed::Embedder::new(cfg, &e.model).map_err(|err| {
+        PlanError::new(
+            err.to_string(),
+            format!("see [providers.{}] in workspace.toml", cfg.name),
+        )
+    })?;
+    Ok(EmbedderPlan {
+        embedder: Arc::new(embedder),
+        scope: format!(
+            "{} {}",
+            provider::cache_scope(cfg).unwrap_or_default(),
+            e.model
+        ),
+    })
 }
 
 fn uses_rubric(suite: &Suite) -> bool {

@@ -211,6 +211,7 @@ mod tests {
             use_cache: false,
             recorder: None,
             grader: None,
+            embedder: None,
             resume: None,
             repeat: None,
         };

@@ -107,6 +107,7 @@ pub(super) fn compile_kind(
             no_value()?;
             Kind::IsRefusal
         }
+        "similar" => Kind::Similar(needle("\"The refund window is 30 days.\"")?),
         "is-xml" => Kind::IsXml(element_paths(base, value)?),
         "contains-xml" => Kind::ContainsXml(element_paths(base, value)?),
         "factuality" => Kind::Factuality(needle("\"The refund window is 30 days.\"")?),

@@ -105,6 +105,8 @@ pub enum Kind {
     ClosedQa(String),
     /// A program run on the output (see [`command`]).
     Command(command::Program),
+    /// Reference text; the threshold is the least cosine similarity (default 0.8).
+    Similar(String),
 }
 
 impl Kind {
@@ -147,6 +149,7 @@ pub const TYPES: &[&str] = &[
     "factuality",
     "model-graded-closedqa",
     "command",
+    "similar",
 ];
 
 /// Types whose negation means nothing useful: a graded judgement or a budget.
@@ -157,7 +160,27 @@ const NOT_NEGATABLE: &[&str] = &[
     "factuality",
     "model-graded-closedqa",
     "command",
+    "similar",
 ];
+
+/// Default least cosine similarity for `similar`.
+pub const DEFAULT_SIMILAR: f64 = 0.8;
+
+/// `similar`'s verdict on a cosine similarity: the score is the similarity (never
+/// below 0), and `negate` asks for less than the threshold.
+pub fn similar_result(a: &Assertion, similarity: f64) -> AssertionResult {
+    let bar = a.threshold.unwrap_or(DEFAULT_SIMILAR);
+    let reached = similarity + EPSILON >= bar;
+    let passed = reached != a.negate;
+    let relation = if a.negate { "below" } else { "at least" };
+    AssertionResult {
+        type_name: a.type_name.clone(),
+        passed,
+        score: similarity.max(0.0),
+        reason: format!("cosine similarity {similarity:.3} (needs {relation} {bar:.2})"),
+        metric: a.metric.clone(),
+    }
+}
 
 /// Default maximum edit distance for `levenshtein` (as in promptfoo).
 pub const DEFAULT_LEVENSHTEIN_DISTANCE: f64 = 5.0;
@@ -269,6 +292,12 @@ impl Assertion {
             Kind::Command(_) => {
                 return Err(format!(
                     "`{}` runs a program; it is scored by a run",
+                    self.type_name
+                ));
+            }
+            Kind::Similar(_) => {
+                return Err(format!(
+                    "`{}` needs embeddings from the embedder; it is scored by a run",
                     self.type_name
                 ));
             }

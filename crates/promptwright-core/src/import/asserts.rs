@@ -31,6 +31,7 @@ const SAME: &[&str] = &[
     "contains-xml",
     "factuality",
     "model-graded-closedqa",
+    "similar",
 ];
 
 /// One assertion as a dataset object, or `None` (reported).
@@ -50,7 +51,10 @@ pub(super) fn assertion(ctx: &mut Ctx, src: &Src<'_>, node: &Node) -> Option<Val
     };
     let get = |k: &str| map.get_node(k).and_then(|n| yaml::to_json(n).ok());
     let mut value = get("value");
-    let threshold = get("threshold").and_then(|t| t.as_f64());
+    let threshold = get("threshold").and_then(|t| t.as_f64()).or(
+        // promptfoo's `similar` passes at 0.75 unless told; here the default is 0.8.
+        (base == "similar").then_some(0.75),
+    );
     let mut out = Map::new();
     let target = match base {
         b if SAME.contains(&b) => b.to_string(),
@@ -145,7 +149,6 @@ fn why_not(base: &str) -> &'static str {
         "javascript" | "python" | "webhook" | "ruby" => {
             "it runs code; write it as a `command` assertion if you trust it"
         }
-        "similar" => "embedding similarity is not converted yet",
         "assert-set" => "assertion sets are not converted; list their assertions on the test",
         _ => "no assertion of that type here",
     }

@@ -157,6 +157,8 @@ struct WorkspaceToml<'a> {
     providers: BTreeMap<&'a str, ProviderToml<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     grader: Option<Grader<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    embedder: Option<Grader<'a>>,
 }
 
 #[derive(Serialize)]
@@ -241,12 +243,24 @@ pub(super) fn workspace(
     } else {
         providers
     };
-    let graded = defaults
-        .asserts
+    let all_types = || {
+        defaults
+            .asserts
+            .iter()
+            .chain(cases.iter().flat_map(|c| &c.asserts))
+            .filter_map(|a| a["type"].as_str())
+    };
+    let graded = all_types().any(|t| GRADED.contains(&t.trim_start_matches("not-")));
+    let embeds = all_types().any(|t| t.trim_start_matches("not-") == "similar");
+    // promptfoo embeds with OpenAI's text-embedding-3-large unless told otherwise.
+    let embedder = providers
         .iter()
-        .chain(cases.iter().flat_map(|c| &c.asserts))
-        .filter_map(|a| a["type"].as_str())
-        .any(|t| GRADED.contains(&t.trim_start_matches("not-")));
+        .find(|p| p.kind == "openai")
+        .filter(|_| embeds)
+        .map(|p| Grader {
+            provider: &p.name,
+            model: "text-embedding-3-large",
+        });
     // The grader is the first provider with a real model, else the first of all.
     let judge = providers
         .iter()
@@ -274,6 +288,7 @@ pub(super) fn workspace(
             provider: &judge.name,
             model: judge.model.as_deref().unwrap_or("echo"),
         }),
+        embedder,
     };
     let mut files = vec![(PathBuf::from("workspace.toml"), toml_text(&ws))];
     let mut names = BTreeSet::new();

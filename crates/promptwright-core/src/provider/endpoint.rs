@@ -39,8 +39,13 @@ impl Endpoint {
     /// The endpoint of an HTTP provider. A key bound for a host the user does not allow
     /// is refused here, before the key is even read from the environment.
     pub fn new(cfg: &ProviderConfig) -> Result<Endpoint, ProviderError> {
-        let raw = super::endpoint_url(cfg).unwrap_or_default();
-        let url = Url::parse(&raw).map_err(|e| {
+        Endpoint::at(cfg, &super::endpoint_url(cfg).unwrap_or_default())
+    }
+
+    /// The provider's endpoint at another URL of the same server (`/embeddings`), under
+    /// the same key rules.
+    pub fn at(cfg: &ProviderConfig, raw: &str) -> Result<Endpoint, ProviderError> {
+        let url = Url::parse(raw).map_err(|e| {
             ProviderError::Config(format!(
                 "provider `{}`: base_url does not make a URL ({e})",
                 cfg.name

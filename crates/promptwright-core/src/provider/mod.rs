@@ -3,6 +3,7 @@
 
 mod anthropic;
 mod echo;
+pub mod embed;
 mod endpoint;
 mod http;
 mod openai;

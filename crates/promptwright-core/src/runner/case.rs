@@ -17,6 +17,7 @@ use super::*;
 pub(super) struct Shared {
     /// Workspace root: where `command` programs run.
     pub(super) root: std::path::PathBuf,
+    pub(super) embedder: Option<EmbedderPlan>,
     pub(super) prompt: Prompt,
     pub(super) suites: Vec<Suite>,
     pub(super) provider: ProviderPlan,
@@ -178,6 +179,7 @@ pub(super) async fn run_case(
                 };
                 grade(shared, judged, &response.output, &mut result.cost_usd).await
             }
+            (Kind::Similar(reference), _) => similar(shared, a, reference, &response.output).await,
             (Kind::Command(program), _) => {
                 run_command(shared, a, program, case, &response.output).await
             }
@@ -297,6 +299,78 @@ async fn run_command(
         );
     }
     Ok(r)
+}
+
+/// Scores a `similar` assertion: the cosine of the two texts' embeddings, each vector
+/// cached by embedder and text.
+async fn similar(
+    shared: &Shared,
+    a: &Assertion,
+    reference: &str,
+    output: &str,
+) -> Result<AssertionResult, String> {
+    let plan = shared.embedder.as_ref().ok_or_else(|| {
+        format!(
+            "`{}` needs an embedder: add [embedder] with provider and model to workspace.toml",
+            a.type_name
+        )
+    })?;
+    let key = |text: &str| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"embedding\0");
+        h.update(plan.scope.as_bytes());
+        h.update(b"\0");
+        h.update(text.as_bytes());
+        format!("{:x}", h.finalize())
+    };
+    let texts = [reference, output];
+    let mut vectors: Vec<Option<Vec<f64>>> = texts
+        .iter()
+        .map(|t| {
+            shared
+                .use_cache
+                .then(|| shared.cache.get(&key(t)))
+                .flatten()
+                .and_then(|hit| serde_json::from_str(&hit.output).ok())
+        })
+        .collect();
+    let missing: Vec<&str> = texts
+        .iter()
+        .zip(&vectors)
+        .filter(|(_, v)| v.is_none())
+        .map(|(t, _)| *t)
+        .collect();
+    if !missing.is_empty() {
+        let fresh = plan
+            .embedder
+            .embed(&missing)
+            .await
+            .map_err(|e| format!("embedder `{}`: {e}", plan.embedder.model))?;
+        let mut fresh = fresh.into_iter();
+        for (t, slot) in texts.iter().zip(vectors.iter_mut()) {
+            if slot.is_none() {
+                let v = fresh.next().unwrap_or_default();
+                shared.cache_queue.put(
+                    key(t),
+                    CachedAnswer {
+                        output: serde_json::to_string(&v).unwrap_or_default(),
+                        tokens: None,
+                        latency_ms: 0,
+                    },
+                );
+                *slot = Some(v);
+            }
+        }
+    }
+    let (r, o) = (
+        vectors[0].take().unwrap_or_default(),
+        vectors[1].take().unwrap_or_default(),
+    );
+    Ok(crate::assert::similar_result(
+        a,
+        crate::provider::embed::cosine(&r, &o),
+    ))
 }
 
 /// Asks the grader to judge `output`; its cost is added to the case's.

@@ -92,6 +92,7 @@ pub(super) async fn run_keeping(
     });
     let shared = Arc::new(Shared {
         root: plan.root.clone(),
+        embedder: plan.embedder.clone(),
         prompt: plan.prompt,
         suites: plan.suites,
         provider: plan.provider,

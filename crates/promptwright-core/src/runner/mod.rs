@@ -39,6 +39,8 @@ pub struct RunPlan {
     pub grader: Option<GraderPlan>,
     /// Continue this incomplete run instead of starting a new one.
     pub resume: Option<Resume>,
+    /// Where `similar` assertions get their embeddings.
+    pub embedder: Option<EmbedderPlan>,
     /// Samples per case for every suite (`eval --repeat`, a gate's `repeats`); `None`:
     /// each suite's own `repeat`.
     pub repeat: Option<u32>,
@@ -52,6 +54,14 @@ pub struct ProviderPlan {
     /// Identity in the response cache; `None` disables caching (offline providers).
     pub cache_scope: Option<String>,
     pub price: Option<Price>,
+}
+
+/// The `[embedder]`, shared by every plan of an invocation, with its cache identity.
+#[derive(Clone)]
+pub struct EmbedderPlan {
+    pub embedder: Arc<crate::provider::embed::Embedder>,
+    /// Kind, base URL and model: what a cached vector is for.
+    pub scope: String,
 }
 
 #[derive(Clone)]

@@ -99,6 +99,7 @@ pub(super) fn plan(ws: &Workspace, provider: Arc<dyn Provider>, concurrency: usi
         use_cache: true,
         recorder: None,
         grader: None,
+        embedder: None,
         resume: None,
         repeat: None,
     }

@@ -37,6 +37,7 @@ pub(crate) struct WorkspaceFile {
     #[serde(default)]
     pricing: BTreeMap<String, Spanned<Price>>,
     grader: Option<GraderFile>,
+    embedder: Option<GraderFile>,
     #[serde(default)]
     gate: GateFile,
     #[serde(default)]
@@ -187,6 +188,8 @@ pub struct Config {
     pub providers: BTreeMap<String, ProviderConfig>,
     pub pricing: BTreeMap<String, Price>,
     pub grader: Option<Grader>,
+    /// `[embedder]`: the provider and model `similar` assertions take embeddings from.
+    pub embedder: Option<Grader>,
     pub gate: GateConfig,
     /// `[labels.NAME]`, by name.
     pub labels: BTreeMap<String, super::labels::LabelConfig>,
@@ -379,6 +382,25 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
     if let Some(g) = &file.grader {
         check_provider(&g.provider, "grader provider");
     }
+    if let Some(e) = &file.embedder {
+        check_provider(&e.provider, "embedder provider");
+        // Embeddings come from an OpenAI-compatible `/embeddings` endpoint only.
+        if let Some(p) = providers.get(e.provider.get_ref()) {
+            if p.kind != ProviderKind::Openai {
+                errors.push(
+                    src.at(
+                        e.provider.span(),
+                        format!(
+                            "embedder provider `{}` is of kind `{}`; embeddings need kind `openai`",
+                            e.provider.get_ref(),
+                            p.kind.as_str()
+                        ),
+                    )
+                    .with_help("name a provider of kind \"openai\" (any OpenAI-compatible server with /embeddings)"),
+                );
+            }
+        }
+    }
     for (model, price) in &file.pricing {
         let Price { input, output } = *price.get_ref();
         if !(ranges::PRICE.contains(input) && ranges::PRICE.contains(output)) {
@@ -436,6 +458,10 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             .map(|(model, price)| (model, price.into_inner()))
             .collect(),
         grader: file.grader.map(|g| Grader {
+            provider: g.provider.into_inner(),
+            model: g.model,
+        }),
+        embedder: file.embedder.map(|g| Grader {
             provider: g.provider.into_inner(),
             model: g.model,
         }),

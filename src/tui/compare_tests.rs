@@ -9,7 +9,7 @@ use super::drive::Drive;
 use super::keymap::Context;
 use super::msg::Msg;
 use super::panes::compare::Phase;
-use super::testing::{ch, key, masked_screen, release_v1, serve_openai, write};
+use super::testing::{ch, key, masked_latencies, masked_screen, release_v1, serve_openai, write};
 
 /// `plain` says back what it is asked; `fancy` dresses it up, and drops the name when
 /// the prompt is the released v1 ("Hi").
@@ -103,11 +103,7 @@ fn the_compare_view_runs_a_grid_and_shows_a_case_in_every_cell() {
     assert!(grid.contains("▲ best"), "{grid}");
     // Latencies are the machine's, and the best of three cells that pass alike and
     // cost alike goes to the fastest: both masked, keeping the columns.
-    let ms = regex::Regex::new(r"\b\d+ ms +").unwrap();
-    let masked = ms.replace_all(&grid, |c: &regex::Captures| {
-        format!("{:<w$}", "N ms", w = c[0].chars().count())
-    });
-    let masked = masked.replace("▲ best", "      ");
+    let masked = masked_latencies(&grid).replace("▲ best", "      ");
     insta::assert_snapshot!("compare_grid", masked);
     // The second cell of the first case, opened: every cell's output side by side.
     drive.send(&mut app, key(KeyCode::Right)).unwrap();

@@ -10,7 +10,7 @@ use ratatui::crossterm::event::KeyCode;
 use super::app::App;
 use super::msg::Msg;
 use super::panes::evals::Show;
-use super::testing::{ch, execute, key, masked_screen, serve_openai, write};
+use super::testing::{ch, execute, key, masked_latencies, masked_screen, serve_openai, write};
 
 /// `ada` is always answered right, `bob` right on every other ask, `cy` never. One
 /// request at a time, so draw k of a case is its k-th ask.
@@ -66,15 +66,6 @@ fn workspace() -> tempfile::TempDir {
     }
     write(root, "evals/greet.toml", &suite);
     dir
-}
-
-/// Latencies are the machine's: each digit becomes `N`, so the columns stay put.
-fn masked_latencies(screen: &str) -> String {
-    let ms = regex::Regex::new(r"\b\d+ ms").unwrap();
-    ms.replace_all(screen, |c: &regex::Captures| {
-        format!("{} ms", "N".repeat(c[0].len() - 3))
-    })
-    .into_owned()
 }
 
 fn ran(root: &std::path::Path) -> App {

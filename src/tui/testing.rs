@@ -152,3 +152,48 @@ pub fn release_v1(root: &Path, text: &str) {
     write(root, "releases/greet/v1.toml", &toml);
     write(root, "releases/greet.toml", &toml);
 }
+
+/// A screen with every latency (`12 ms`) shown as `N ms`, each line kept at its width:
+/// latencies are the machine's, and a snapshot must not depend on how many digits they
+/// have. In a column the padding after it takes up the difference; in running text,
+/// the spaces before the line's last border.
+pub fn masked_latencies(screen: &str) -> String {
+    let ms = regex::Regex::new(r"\b\d+ ms( *)").unwrap();
+    screen
+        .lines()
+        .map(|line| {
+            let masked = ms
+                .replace_all(line, |c: &regex::Captures| {
+                    // Two spaces or more: padding of a column, which absorbs it.
+                    if c[1].len() >= 2 {
+                        format!("{:<w$}", "N ms", w = c[0].chars().count())
+                    } else {
+                        format!("N ms{}", &c[1])
+                    }
+                })
+                .into_owned();
+            let short = line.chars().count() - masked.chars().count();
+            match masked.rfind('│') {
+                Some(at) if short > 0 => {
+                    format!("{}{}{}", &masked[..at], " ".repeat(short), &masked[at..])
+                }
+                _ => masked,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_masked_screen_does_not_depend_on_how_many_digits_a_latency_has() {
+    // Screens are as wide as the terminal: the lines are padded to one width.
+    let screen = |a: &str, b: &str| {
+        format!(
+            "\"│PASS  ada  {a}    $0.0 │\"\n\"│{:<26}│\"",
+            format!("latency {b} · cost $0.0")
+        )
+    };
+    let one = masked_latencies(&screen("1 ms ", "1 ms"));
+    assert_eq!(one, masked_latencies(&screen("12 ms", "123 ms")));
+    assert!(one.contains("latency N ms · cost"), "{one}");
+}

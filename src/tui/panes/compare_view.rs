@@ -289,7 +289,9 @@ fn view_case(c: &ComparePane, f: &mut Frame, body: Rect) {
         // The cell's label first: the column is too narrow for it in the title.
         let mut lines = vec![Line::styled(c.cells[i].label.clone(), theme::muted())];
         lines.extend(if i == 0 {
-            text.lines().map(|l| Line::raw(l.to_string())).collect::<Vec<_>>()
+            text.lines()
+                .map(|l| Line::raw(l.to_string()))
+                .collect::<Vec<_>>()
         } else {
             Document::of_text(&base, &text)
                 .rows

@@ -115,6 +115,7 @@ fn main() {
         started_at: String::new(),
         suites: vec!["s".into()],
         total: CASES,
+        shard: None,
     };
     app.update(Msg::Run(RunEvent::Started(header)));
     let mut latencies = Vec::new();

@@ -13,6 +13,7 @@ use promptwright_core::grid::Target;
 use promptwright_core::plan::{self, PlanRequest};
 use promptwright_core::release::refs::Ref;
 use promptwright_core::runner::{self, RunPlan, StoredRun};
+use promptwright_core::shard::Shard;
 use promptwright_core::store::{RunRecord, Status};
 
 /// The long help of `eval` (on the subcommand, where clap shows it).
@@ -78,6 +79,11 @@ pub struct EvalArgs {
     /// without asking the model again for the cases it already recorded
     #[arg(long)]
     pub resume: bool,
+
+    /// Run only the I-th of N disjoint parts of the cases (1 <= I <= N <= 1000), split by
+    /// a stable hash of suite and case id; join the shards' records with `merge`
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(Shard))]
+    pub shard: Option<Shard>,
 }
 
 /// Runs the plans one after another; Ctrl-C cancels cleanly (records marked incomplete,
@@ -114,7 +120,14 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
         only_cases: None,
         repeat: args.repeat,
         allow_commands: super::allows_commands(),
+        shard: args.shard,
     };
+    if args.shard.is_some() && (!args.targets.is_empty() || !args.refs.is_empty()) {
+        return Err(CliError::usage(
+            "--shard cannot be combined with --target or --ref",
+            "shard a single run: drop --target and --ref, or run the comparison unsharded",
+        ));
+    }
     if !args.targets.is_empty() || !args.refs.is_empty() {
         return super::compare::run(&ws, &request, args);
     }

@@ -12,6 +12,7 @@ mod gate;
 mod history;
 mod import;
 mod init;
+mod merge;
 mod progress;
 mod promote;
 mod release;
@@ -80,6 +81,9 @@ Every problem is reported as path:line:col: message with a help line. Exit 0 whe
     /// Run eval suites and score every case
     #[command(long_about = eval::LONG_ABOUT)]
     Eval(eval::EvalArgs),
+    /// Join the run records of shards (`eval --shard I/N`) into one complete run
+    #[command(long_about = merge::LONG_ABOUT)]
+    Merge(merge::MergeArgs),
     /// Compare two versions of a prompt (draft, current, vN), or their runs' outputs
     #[command(long_about = diff::LONG_ABOUT)]
     Diff(diff::DiffArgs),
@@ -180,6 +184,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check) => check::run(cli.workspace.as_deref()),
         Some(Command::Eval(args)) => eval::run(cli.workspace.as_deref(), &args),
+        Some(Command::Merge(args)) => merge::run(cli.workspace.as_deref(), &args),
         Some(Command::Diff(args)) => diff::run(cli.workspace.as_deref(), &args),
         Some(Command::Gate(args)) => gate::run(cli.workspace.as_deref(), &args),
         Some(Command::Release(args)) => release::run(cli.workspace.as_deref(), &args),

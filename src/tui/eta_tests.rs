@@ -42,6 +42,7 @@ fn header(total: usize) -> RunHeader {
         started_at: String::new(),
         suites: vec!["greet".into()],
         total,
+        shard: None,
     }
 }
 

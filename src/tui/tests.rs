@@ -333,6 +333,7 @@ fn prepare_evals(app: &mut App, action: Action) {
                 started_at: String::new(),
                 suites: vec!["greet".into()],
                 total: 2,
+                shard: None,
             };
             app.update(Msg::Run(RunEvent::Started(header.clone())));
             if action == Action::ResumeRun {
@@ -377,6 +378,7 @@ fn prepare_release(app: &mut App, root: &Path, action: Action, ctx: Context) {
         started_at: String::new(),
         suites: vec!["greet".into()],
         total: 1,
+        shard: None,
     };
     let draft = RunRecord::new(&header("d"), true, vec![case(Status::Fail)]);
     let base = RunRecord::new(&header("b"), true, vec![case(Status::Pass)]);

@@ -17,6 +17,7 @@ pub mod provider;
 pub mod release;
 pub mod runner;
 pub mod sampling;
+pub mod shard;
 pub mod store;
 pub mod template;
 pub mod userconfig;

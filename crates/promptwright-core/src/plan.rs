@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::grid::Target;
 use crate::provider::{self, Provider, Recorder};
 use crate::runner::{EmbedderPlan, GraderPlan, ProviderPlan, Resume, RunPlan};
+use crate::shard::Shard;
 use crate::store;
 use crate::vocab::Diagnostic;
 use crate::vocab::Explain;
@@ -33,6 +34,8 @@ pub struct PlanRequest {
     pub repeat: Option<u32>,
     /// `--allow-commands`: `command` assertions may run their programs.
     pub allow_commands: bool,
+    /// Only the cases of this shard (`eval --shard I/N`).
+    pub shard: Option<Shard>,
 }
 
 /// Why a run cannot start: a message and what to do about it.
@@ -76,13 +79,16 @@ impl PlanError {
     }
 }
 
-/// A suite restricted to the selected cases.
-fn only(suite: &Suite, cases: Option<&[(String, String)]>) -> Suite {
+/// A suite restricted to the selected cases and to the shard's part of them.
+fn only(suite: &Suite, cases: Option<&[(String, String)]>, shard: Option<Shard>) -> Suite {
     let mut s = suite.clone();
-    if let Some(keep) = cases {
+    if cases.is_some() || shard.is_some() {
         let kept = suite.cases.iter().filter(|c| {
-            keep.iter()
-                .any(|(name, id)| *name == suite.name && *id == c.id)
+            let listed = cases.is_none_or(|keep| {
+                keep.iter()
+                    .any(|(name, id)| *name == suite.name && *id == c.id)
+            });
+            listed && shard.is_none_or(|sh| sh.holds(&suite.name, &c.id))
         });
         s.cases = Arc::new(kept.cloned().collect());
     }
@@ -344,20 +350,26 @@ pub(crate) fn build(
             }
         };
         let resume = if args.resume {
-            store::find_resumable(&ws.root, &prompt.content_sha256, &provider_cfg.name, &model).map(
-                |(path, header, recorded, samples)| Resume {
-                    path,
-                    header,
-                    recorded,
-                    samples,
-                },
+            let shard = args.shard.map(|s| s.to_string());
+            store::find_resumable(
+                &ws.root,
+                &prompt.content_sha256,
+                &provider_cfg.name,
+                &model,
+                shard.as_deref(),
             )
+            .map(|(path, header, recorded, samples)| Resume {
+                path,
+                header,
+                recorded,
+                samples,
+            })
         } else {
             None
         };
         let suites: Vec<Suite> = suite_names
             .iter()
-            .map(|s| only(&ws.suites[s], args.only_cases.as_deref()))
+            .map(|s| only(&ws.suites[s], args.only_cases.as_deref(), args.shard))
             .collect();
         let draws: Vec<(&Suite, u32)> = suites
             .iter()
@@ -387,6 +399,7 @@ pub(crate) fn build(
             resume,
             repeat: args.repeat,
             embedder: embedder.clone(),
+            shard: args.shard,
         });
     }
     // The grader is planned after the cases' providers, so one it shares with them gets

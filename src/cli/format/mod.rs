@@ -214,6 +214,7 @@ mod tests {
             embedder: None,
             resume: None,
             repeat: None,
+            shard: None,
         };
         let rt = tokio::runtime::Runtime::new().unwrap();
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();

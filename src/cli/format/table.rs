@@ -172,6 +172,7 @@ mod tests {
             started_at: String::new(),
             suites: vec!["s".into()],
             total: 2,
+            shard: None,
         }
     }
 

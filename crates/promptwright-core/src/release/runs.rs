@@ -8,12 +8,12 @@ use crate::store::{CaseResult, RunRecord, Summary, read_header, read_run, run_fi
 
 /// The latest run of prompt `name` with content `content_sha256`: the newest complete
 /// one, else the newest interrupted one (its scored cases still tell). `None` when the
-/// content was never evaluated.
+/// content was never evaluated. A shard's run is a part, not a run: only its merge is.
 pub fn latest_run(root: &Path, name: &str, content_sha256: &str) -> Option<RunRecord> {
     let mut newest_incomplete = None;
     for path in &run_files_newest_first(root) {
         let Ok(h) = read_header(path) else { continue };
-        if h.prompt != name || h.content_sha256 != content_sha256 {
+        if h.prompt != name || h.content_sha256 != content_sha256 || h.shard.is_some() {
             continue;
         }
         let Ok(record) = read_run(path) else { continue };
@@ -53,6 +53,7 @@ pub fn side_results(root: &Path, name: &str, content_sha256: &str) -> Option<Sid
         .filter_map(|path| {
             let h = read_header(&path).ok()?;
             let same = h.prompt == name
+                && h.shard.is_none()
                 && h.content_sha256 == content_sha256
                 && h.provider == anchor.provider
                 && h.model == anchor.model;

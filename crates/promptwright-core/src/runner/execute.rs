@@ -62,6 +62,7 @@ pub(super) async fn run_keeping(
                 started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 suites: plan.suites.iter().map(|s| s.name.clone()).collect(),
                 total,
+                shard: plan.shard.map(|s| s.to_string()),
             };
             let runs_dir = crate::store::runs_dir(&plan.root);
             let writer = RunWriter::create(&plan.root, &header).map_err(store_err(&runs_dir))?;

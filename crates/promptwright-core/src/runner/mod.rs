@@ -44,6 +44,8 @@ pub struct RunPlan {
     /// Samples per case for every suite (`eval --repeat`, a gate's `repeats`); `None`:
     /// each suite's own `repeat`.
     pub repeat: Option<u32>,
+    /// The part of the cases this run is (`eval --shard`); its suites hold only those.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// A provider ready to call, with what the cost and the cache need to know of it.

@@ -102,6 +102,7 @@ pub(super) fn plan(ws: &Workspace, provider: Arc<dyn Provider>, concurrency: usi
         embedder: None,
         resume: None,
         repeat: None,
+        shard: None,
     }
 }
 

@@ -269,13 +269,14 @@ pub fn read_run_and_samples(path: &Path) -> io::Result<(RunRecord, PartialSample
     Ok((RunRecord::new(&header, complete, cases), partial))
 }
 
-/// The newest incomplete run of this prompt content on this provider and model: what
-/// `eval --resume` continues.
+/// The newest incomplete run of this prompt content on this provider and model (and
+/// shard, for `eval --shard`): what `eval --resume` continues.
 pub fn find_resumable(
     root: &Path,
     content_sha256: &str,
     provider: &str,
     model: &str,
+    shard: Option<&str>,
 ) -> Option<(PathBuf, RunHeader, Vec<CaseResult>, PartialSamples)> {
     run_files_newest_first(root).into_iter().find_map(|path| {
         let first = BufReader::new(File::open(&path).ok()?)
@@ -285,7 +286,11 @@ pub fn find_resumable(
         let Ok(Line::Run(h)) = serde_json::from_str::<Line>(&first) else {
             return None;
         };
-        if h.content_sha256 != content_sha256 || h.provider != provider || h.model != model {
+        if h.content_sha256 != content_sha256
+            || h.provider != provider
+            || h.model != model
+            || h.shard.as_deref() != shard
+        {
             return None;
         }
         let (record, samples) = read_run_and_samples(&path).ok()?;

@@ -243,6 +243,10 @@ pub struct RunHeader {
     pub started_at: String,
     pub suites: Vec<String>,
     pub total: usize,
+    /// `I/N` for a shard's run (`eval --shard`): a part of the cases, never a run that
+    /// `gate` or `diff --outputs` reads until `merge` joins it with the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// A whole run, as `eval --format json` prints it.

@@ -84,6 +84,11 @@ pub struct EvalArgs {
     /// a stable hash of suite and case id; join the shards' records with `merge`
     #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(Shard))]
     pub shard: Option<Shard>,
+
+    /// Print the calls, tokens and cost the run would take, per the [pricing] table, and
+    /// call no model (answers in the response cache count as free)
+    #[arg(long)]
+    pub estimate: bool,
 }
 
 /// Runs the plans one after another; Ctrl-C cancels cleanly (records marked incomplete,
@@ -115,7 +120,8 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
         model: args.model.clone(),
         jobs: args.jobs.map(|j| j as usize),
         no_cache: args.no_cache,
-        record: args.record,
+        // An estimate writes nothing, not even an empty cassette.
+        record: args.record && !args.estimate,
         resume: args.resume,
         only_cases: None,
         repeat: args.repeat,
@@ -128,10 +134,19 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
             "shard a single run: drop --target and --ref, or run the comparison unsharded",
         ));
     }
+    if args.estimate && (!args.targets.is_empty() || !args.refs.is_empty()) {
+        return Err(CliError::usage(
+            "--estimate cannot be combined with --target or --ref",
+            "estimate one target at a time: `promptwright eval --provider P --model M --estimate`",
+        ));
+    }
     if !args.targets.is_empty() || !args.refs.is_empty() {
         return super::compare::run(&ws, &request, args);
     }
     let plans = plan::plans(&ws, &request).map_err(CliError::from)?;
+    if args.estimate {
+        return Ok(super::estimate::print(&plans));
+    }
     announce_resumes(&plans);
     if let Some(out) = &args.output {
         check_writable(out)?;

@@ -5,6 +5,7 @@
 mod check;
 mod compare;
 mod diff;
+mod estimate;
 mod eval;
 mod exec;
 mod format;

@@ -7,6 +7,7 @@
 pub mod assert;
 mod can_sample;
 pub mod diff;
+pub mod estimate;
 pub mod failpoint;
 pub mod fsutil;
 pub mod grid;

@@ -9,7 +9,7 @@ use crate::workspace::ProviderKind;
 pub struct Echo;
 
 /// A rough token count (about four characters a token) so summaries have figures.
-fn estimate_tokens(text: &str) -> u64 {
+pub(crate) fn estimate_tokens(text: &str) -> u64 {
     (text.chars().count() as u64).div_ceil(4)
 }
 

@@ -1,8 +1,8 @@
 //! Model providers behind one trait. The runner knows only `Provider`; each kind turns a
 //! rendered request into an answer. HTTP kinds share one client and one retry layer.
 
-mod anthropic;
-mod echo;
+pub(crate) mod anthropic;
+pub(crate) mod echo;
 pub mod embed;
 mod endpoint;
 mod http;

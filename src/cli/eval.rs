@@ -12,9 +12,12 @@ use promptwright_core::fsutil::write_atomic_unsynced_with;
 use promptwright_core::grid::Target;
 use promptwright_core::plan::{self, PlanRequest};
 use promptwright_core::release::refs::Ref;
+use promptwright_core::runner::budget::Budget;
 use promptwright_core::runner::{self, RunPlan, StoredRun};
 use promptwright_core::shard::Shard;
 use promptwright_core::store::{RunRecord, Status};
+use promptwright_core::workspace::ProviderKind;
+use std::sync::Arc;
 
 /// The long help of `eval` (on the subcommand, where clap shows it).
 pub const LONG_ABOUT: &str = "Run eval suites and score every case.\n\n\
@@ -89,6 +92,23 @@ pub struct EvalArgs {
     /// call no model (answers in the response cache count as free)
     #[arg(long)]
     pub estimate: bool,
+
+    /// Stop starting calls before the spend of this invocation would pass USD (costs per
+    /// [pricing]); the run ends incomplete, resumable with --resume, and exits 1
+    #[arg(long, value_name = "USD", value_parser = parse_budget)]
+    pub budget: Option<f64>,
+}
+
+/// The most a budget may be: beyond it, a typo is likelier than a plan.
+const MAX_BUDGET_USD: f64 = 1_000_000.0;
+
+fn parse_budget(s: &str) -> Result<f64, String> {
+    match s.trim().trim_start_matches('$').parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= MAX_BUDGET_USD => Ok(v),
+        _ => Err(format!(
+            "`{s}` is not a budget: give a positive number of US dollars up to {MAX_BUDGET_USD}, e.g. 2.50"
+        )),
+    }
 }
 
 /// Runs the plans one after another; Ctrl-C cancels cleanly (records marked incomplete,
@@ -134,19 +154,25 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
             "shard a single run: drop --target and --ref, or run the comparison unsharded",
         ));
     }
-    if args.estimate && (!args.targets.is_empty() || !args.refs.is_empty()) {
+    if (args.estimate || args.budget.is_some())
+        && (!args.targets.is_empty() || !args.refs.is_empty())
+    {
         return Err(CliError::usage(
-            "--estimate cannot be combined with --target or --ref",
+            "--estimate and --budget cannot be combined with --target or --ref",
             "estimate one target at a time: `promptwright eval --provider P --model M --estimate`",
         ));
     }
     if !args.targets.is_empty() || !args.refs.is_empty() {
         return super::compare::run(&ws, &request, args);
     }
-    let plans = plan::plans(&ws, &request).map_err(CliError::from)?;
+    let mut plans = plan::plans(&ws, &request).map_err(CliError::from)?;
     if args.estimate {
         return Ok(super::estimate::print(&plans));
     }
+    let budget = match args.budget {
+        Some(limit) => Some(attach_budget(&mut plans, limit)?),
+        None => None,
+    };
     announce_resumes(&plans);
     if let Some(out) = &args.output {
         check_writable(out)?;
@@ -160,6 +186,17 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
             .filter(|p| p.content_sha256 == r.content_sha256)
     };
     emit(&records, args.format, args.output.as_deref(), &prompt_of)?;
+    if let Some(b) = budget.filter(|b| b.exhausted()) {
+        anstream::eprintln!(
+            "stopped: the budget of ${:.4} was reached: ${:.4} spent, the next call would pass it; \
+             the run is incomplete: continue it with `promptwright eval --resume --budget USD`",
+            b.limit(),
+            b.spent()
+        );
+        std::mem::forget(records);
+        std::mem::forget(ws);
+        return Ok(ExitCode::from(1));
+    }
     let all_passed = records
         .iter()
         .all(|r| r.record.complete && r.record.summary.passed == r.record.summary.cases);
@@ -171,6 +208,34 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// One budget for every run of the invocation. A model with no price could spend
+/// without limit, so it is refused before any call.
+fn attach_budget(plans: &mut [RunPlan], limit: f64) -> Result<Arc<Budget>, CliError> {
+    for p in plans.iter() {
+        let offline = matches!(
+            p.provider.provider.kind(),
+            ProviderKind::Echo | ProviderKind::Replay
+        );
+        if p.provider.price.is_none() && !offline {
+            return Err(CliError::usage(
+                format!(
+                    "--budget needs the price of model `{}`, and [pricing] has none",
+                    p.model
+                ),
+                format!(
+                    "add it to workspace.toml: [pricing] \"{}\" = {{ input = USD, output = USD }} (per million tokens)",
+                    p.model
+                ),
+            ));
+        }
+    }
+    let budget = Arc::new(Budget::new(limit));
+    for p in plans.iter_mut() {
+        p.budget = Some(budget.clone());
+    }
+    Ok(budget)
 }
 
 /// Says which runs continue an earlier one, and how far it got.

@@ -400,6 +400,7 @@ pub(crate) fn build(
             repeat: args.repeat,
             embedder: embedder.clone(),
             shard: args.shard,
+            budget: None,
         });
     }
     // The grader is planned after the cases' providers, so one it shares with them gets

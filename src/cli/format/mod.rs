@@ -215,6 +215,7 @@ mod tests {
             resume: None,
             repeat: None,
             shard: None,
+            budget: None,
         };
         let rt = tokio::runtime::Runtime::new().unwrap();
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();

@@ -163,7 +163,8 @@ pub(super) async fn run_keeping(
         });
     let limit = Arc::new(Semaphore::new(plan.concurrency.max(1)));
     let (done_tx, mut done_rx) =
-        mpsc::channel::<(usize, usize, u32, CaseResult)>(plan.concurrency.max(1) * 2);
+        mpsc::channel::<(usize, usize, u32, CaseResult, f64)>(plan.concurrency.max(1) * 2);
+    let budget = plan.budget.clone();
 
     let producer = {
         let cancel = stop.clone();
@@ -183,6 +184,20 @@ pub(super) async fn run_keeping(
                     _ = cancel.cancelled() => break,
                     p = limit.clone().acquire_owned() => p.expect("semaphore never closed"),
                 };
+                // What this call may cost, held against the budget until it is answered.
+                let estimate = budget
+                    .as_ref()
+                    .map_or(0.0, |_| call_estimate(&shared, &ready));
+                if let Some(b) = &budget {
+                    let fits = tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => break,
+                        fits = b.reserve(estimate) => fits,
+                    };
+                    if !fits {
+                        break;
+                    }
+                }
                 let (shared, done_tx, cancel) = (shared.clone(), done_tx.clone(), cancel.clone());
                 let suite = &shared.suites[s];
                 if first {
@@ -204,7 +219,7 @@ pub(super) async fn run_keeping(
                             errored(suite, case, internal_error(&*panic))
                         }),
                     };
-                    let _ = done_tx.send((order, s, k, result)).await;
+                    let _ = done_tx.send((order, s, k, result, estimate)).await;
                 });
                 // The case just started runs (and sends) before the next is prepared.
                 tokio::task::yield_now().await;
@@ -215,10 +230,14 @@ pub(super) async fn run_keeping(
     // The consumer owns the receiver: when it stops on a failed write, the receiver is
     // gone and no task can block sending to it.
     let consumer = {
+        let plan_budget = plan.budget.clone();
         let (events, fail) = (events.clone(), fail.clone());
         let (writer, kept, draws) = (&mut writer, &mut kept, &draws);
         async move {
-            while let Some((order, s, k, drawn)) = done_rx.recv().await {
+            while let Some((order, s, k, drawn, estimate)) = done_rx.recv().await {
+                if let Some(b) = &plan_budget {
+                    b.settle(estimate, drawn.cost_usd);
+                }
                 let repeated = draws.lock().unwrap_or_else(|p| p.into_inner()).of(s) > 1;
                 if repeated {
                     let line = SampleLine {
@@ -266,4 +285,21 @@ pub(super) async fn run_keeping(
     let complete = !cancel.is_cancelled() && kept == header.total;
     writer.finish(complete).map_err(store_err(&writer.path))?;
     Ok((header, complete, writer.path.clone()))
+}
+
+/// The most a call may cost: nothing when its answer is cached or it cannot be asked,
+/// else its messages in and its `max_tokens` ceiling out at the model's price.
+fn call_estimate(
+    shared: &Shared,
+    ready: &Result<(crate::provider::Request, Option<String>), String>,
+) -> f64 {
+    let Ok((req, key)) = ready else { return 0.0 };
+    let cached = shared.use_cache && key.as_ref().is_some_and(|k| shared.cache.get(k).is_some());
+    match shared.provider.price {
+        Some(price) if !cached => {
+            let (input, output) = crate::estimate::tokens_of(req);
+            crate::estimate::priced(input, output, price)
+        }
+        _ => 0.0,
+    }
 }

@@ -13,6 +13,7 @@ use crate::provider::{Provider, Recorder};
 use crate::store::{CaseResult, PartialSamples, RunHeader, RunRecord, RunningSummary};
 use crate::workspace::{Price, Prompt, Suite};
 
+pub mod budget;
 mod case;
 mod draws;
 mod execute;
@@ -46,6 +47,8 @@ pub struct RunPlan {
     pub repeat: Option<u32>,
     /// The part of the cases this run is (`eval --shard`); its suites hold only those.
     pub shard: Option<crate::shard::Shard>,
+    /// Stop starting calls before the spend would pass this (`eval --budget`).
+    pub budget: Option<Arc<budget::Budget>>,
 }
 
 /// A provider ready to call, with what the cost and the cache need to know of it.

@@ -103,6 +103,7 @@ pub(super) fn plan(ws: &Workspace, provider: Arc<dyn Provider>, concurrency: usi
         resume: None,
         repeat: None,
         shard: None,
+        budget: None,
     }
 }
 

@@ -13,9 +13,9 @@ use tokio_util::sync::CancellationToken;
 use crate::plan::{self, PlanError, PlanRequest, Selected};
 use crate::release::refs::{Ref, resolve};
 use crate::runner::{self, RunError, RunEvent, RunPlan, StoredRun};
-use crate::store::Summary;
+use crate::store::{CaseResult, Summary};
 use crate::vocab::Explain;
-use crate::workspace::{Prompt, Workspace};
+use crate::workspace::{Price, Prompt, Workspace};
 
 /// `PROVIDER[:MODEL]`: a provider of workspace.toml and, optionally, the model to ask
 /// (split at the first `:`, so `local:llama3.2:1b` asks `llama3.2:1b` of `local`).
@@ -211,6 +211,18 @@ pub async fn run(
     join_all(runs).await.into_iter().collect()
 }
 
+/// What a case's answer cost, or would have cost had it not come from the cache: its
+/// tokens at the model's `price`. What cells are compared by, so a cached re-run
+/// compares as the first run did (an offline provider stays free).
+pub fn list_cost(c: &CaseResult, price: Option<Price>) -> f64 {
+    match (c.cached, c.tokens, price) {
+        (true, Some(t), Some(p)) => {
+            (t.input as f64 * p.input + t.output as f64 * p.output) / 1_000_000.0
+        }
+        _ => c.cost_usd,
+    }
+}
+
 /// What picking a cell weighs: how often it passes, what it costs, how fast it is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Standing {
@@ -278,6 +290,25 @@ mod tests {
             cost_usd: cost,
             p95_latency_ms: Some(p95),
         }
+    }
+
+    #[test]
+    fn a_cached_answer_costs_its_tokens_at_list_price_and_a_fresh_one_what_it_cost() {
+        let mut c = CaseResult::new("s", "c", Default::default());
+        c.tokens = Some(crate::provider::Tokens {
+            input: 1_000_000,
+            output: 500_000,
+        });
+        c.cost_usd = 0.25;
+        let price = Some(Price {
+            input: 1.0,
+            output: 2.0,
+        });
+        assert_eq!(list_cost(&c, price), 0.25, "fresh: what it cost");
+        c.cached = true;
+        c.cost_usd = 0.0;
+        assert_eq!(list_cost(&c, price), 2.0, "cached: 1 + 0.5 × 2");
+        assert_eq!(list_cost(&c, None), 0.0, "no price known");
     }
 
     #[test]

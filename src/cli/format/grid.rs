@@ -96,12 +96,7 @@ impl Grid {
             let price = prices.get(i).copied().flatten();
             let mut list_cost = 0.0;
             cell.each_case(&mut |c| {
-                list_cost += match (c.tokens, price) {
-                    (Some(t), Some(p)) => {
-                        (t.input as f64 * p.input + t.output as f64 * p.output) / 1_000_000.0
-                    }
-                    _ => c.cost_usd,
-                };
+                list_cost += promptwright_core::grid::list_cost(c, price);
                 let key = (c.suite.clone(), c.id.clone());
                 let row = marks.entry(key.clone()).or_insert_with(|| {
                     order.push(key);

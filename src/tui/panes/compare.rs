@@ -247,12 +247,7 @@ impl ComparePane {
             return;
         };
         view.summary.add(&c);
-        view.list_cost += match (c.tokens, view.price) {
-            (Some(t), Some(p)) => {
-                (t.input as f64 * p.input + t.output as f64 * p.output) / 1_000_000.0
-            }
-            _ => c.cost_usd,
-        };
+        view.list_cost += promptwright_core::grid::list_cost(&c, view.price);
         view.results.insert((c.suite.clone(), c.id.clone()), c);
     }
 

@@ -58,13 +58,7 @@ fn workspace(fast: &Server, picky: &Server) -> tempfile::TempDir {
     );
     write(root, "prompts/p.toml", PROMPT);
     write(root, "evals/s.toml", SUITE);
-    let v1 = run_in(root, &["release", "p", "--note", "first"]);
-    assert_eq!(code(&v1), 0, "{}{}", stdout(&v1), stderr(&v1));
-    write(
-        root,
-        "prompts/p.toml",
-        PROMPT.replace("You are terse.", "You are brief."),
-    );
+    released_then_reworded(root);
     dir
 }
 

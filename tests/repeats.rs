@@ -141,27 +141,21 @@ fn repeat_draws_every_case_and_a_cached_rerun_reproduces_every_draw() {
 
 /// The current release, then a draft that says the same thing in other words: only
 /// the noise of the server's draws tells them apart.
-fn released_then_reworded(server: &Server, gate: &str) -> tempfile::TempDir {
+fn noise_workspace(server: &Server, gate: &str) -> tempfile::TempDir {
     let ws = format!(
         "{}\n[gate]\nmin_pass_rate = 0.0\n{gate}",
         openai(&server.url, "")
     );
     let dir = workspace(&ws, PROMPT, &suite(10));
     let root = dir.path();
-    let v1 = run_in(root, &["release", "p", "--note", "first"]);
-    assert_eq!(code(&v1), 0, "{}{}", stdout(&v1), stderr(&v1));
-    write(
-        root,
-        "prompts/p.toml",
-        PROMPT.replace("You are terse.", "You are brief."),
-    );
+    released_then_reworded(root);
     dir
 }
 
 #[test]
 fn a_noise_only_draft_passes_a_repeated_gate_and_is_blocked_by_one_draw() {
     let server = sampling_server();
-    let once = released_then_reworded(&server, "");
+    let once = noise_workspace(&server, "");
     let out = run_in(once.path(), &["gate", "p", "--format", "json"]);
     let v = json(&out);
     assert_eq!(
@@ -172,7 +166,7 @@ fn a_noise_only_draft_passes_a_repeated_gate_and_is_blocked_by_one_draw() {
     assert!(!v["regressions"].as_array().unwrap().is_empty());
 
     let server = sampling_server();
-    let repeated = released_then_reworded(&server, "repeats = 5\n");
+    let repeated = noise_workspace(&server, "repeats = 5\n");
     let calls_before = server.count();
     let out = run_in(repeated.path(), &["gate", "p", "--format", "json"]);
     let v = json(&out);
@@ -205,7 +199,7 @@ fn a_drawn_regression_lists_both_fractions_and_why_it_counts() {
         let broken = hit.body["messages"].to_string().contains("brief") && word == "w3";
         chat(if broken { "no" } else { &word }, 5, 1)
     });
-    let dir = released_then_reworded(&server, "repeats = 5\n");
+    let dir = noise_workspace(&server, "repeats = 5\n");
     let out = run_in(dir.path(), &["gate", "p", "--format", "json"]);
     assert_eq!(code(&out), 1);
     let v = json(&out);

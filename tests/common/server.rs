@@ -410,6 +410,24 @@ pub fn openai(url: &str, extra: &str) -> String {
     )
 }
 
+/// Releases the prompt of `root` as v1, then rewords its draft's system message
+/// ("terse" → "brief"): a draft that means the same in other words.
+pub fn released_then_reworded(root: &Path) {
+    let v1 = super::run_in(root, &["release", "p", "--note", "first"]);
+    assert_eq!(
+        v1.status.code(),
+        Some(0),
+        "{}{}",
+        super::stdout(&v1),
+        super::stderr(&v1)
+    );
+    write(
+        root,
+        "prompts/p.toml",
+        PROMPT.replace("You are terse.", "You are brief."),
+    );
+}
+
 /// A prompt with a system and a user message; `{{ word }}` is the case's variable.
 pub const PROMPT: &str = r#"model = "m1"
 [[messages]]

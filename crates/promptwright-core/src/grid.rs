@@ -59,6 +59,19 @@ impl fmt::Display for Target {
     }
 }
 
+/// A cell's column name: A, B, … Z, then AA, AB… (the CLI's grid and the workbench's).
+pub fn column(i: usize) -> String {
+    let mut n = i;
+    let mut s = String::new();
+    loop {
+        s.insert(0, char::from(b'A' + (n % 26) as u8));
+        if n < 26 {
+            return s;
+        }
+        n = n / 26 - 1;
+    }
+}
+
 /// One cell of the grid: which version on which target, and its plan.
 pub struct Cell {
     pub reference: Ref,
@@ -268,6 +281,12 @@ pub fn best(cells: &[Standing], bar: Option<f64>) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_are_lettered_past_z() {
+        let names: Vec<String> = [0, 1, 25, 26, 27, 51, 52].map(column).to_vec();
+        assert_eq!(names, ["A", "B", "Z", "AA", "AB", "AZ", "BA"]);
+    }
 
     #[test]
     fn a_target_splits_at_its_first_colon() {

@@ -10,7 +10,7 @@ use std::io;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Run, ms, percent, usd};
-use promptwright_core::grid::{Standing, best};
+use promptwright_core::grid::{Standing, best, column};
 use promptwright_core::runner::StoredRun;
 use promptwright_core::store::{CaseResult, RunRecord, Status, Summary};
 use promptwright_core::workspace::Price;
@@ -54,19 +54,6 @@ fn mark(c: &CaseResult) -> Mark {
     Mark {
         status: c.status,
         text: format!("{word} {detail}"),
-    }
-}
-
-/// Column letters: A, B, … Z, then AA, AB…
-fn letter(i: usize) -> String {
-    let mut n = i;
-    let mut s = String::new();
-    loop {
-        s.insert(0, char::from(b'A' + (n % 26) as u8));
-        if n < 26 {
-            return s;
-        }
-        n = n / 26 - 1;
     }
 }
 
@@ -166,7 +153,7 @@ pub fn table(
         let _ = writeln!(
             out,
             "  {:<3}{}  run {}",
-            letter(i),
+            column(i),
             label(cell),
             cell.record().run_id
         );
@@ -186,7 +173,7 @@ pub fn table(
     out.push('\n');
     let _ = write!(out, "  {}", pad("case", name_width));
     for i in 0..cells.len() {
-        let _ = write!(out, " {:<CELL$}", letter(i));
+        let _ = write!(out, " {:<CELL$}", column(i));
     }
     out.push('\n');
     for (name, marks, differs) in rows {
@@ -219,7 +206,7 @@ pub fn table(
     let _ = writeln!(out, "  {}", best_line(cells, bar, chosen));
     for (i, cell) in cells.iter().enumerate() {
         if !cell.record().complete {
-            let _ = writeln!(out, "  {} is INCOMPLETE", letter(i));
+            let _ = writeln!(out, "  {} is INCOMPLETE", column(i));
         }
     }
     // Cells are padded to their column; a line ends where its text does.
@@ -234,13 +221,13 @@ fn best_line(cells: &[CellRun], bar: Option<f64>, chosen: Option<usize>) -> Stri
     match (chosen, bar) {
         (Some(i), Some(bar)) => format!(
             "best: {} ({}), the cheapest cell at list price with a pass rate of at least {} ([gate] min_pass_rate)",
-            letter(i),
+            column(i),
             label(&cells[i]),
             percent(bar)
         ),
         (Some(i), None) => format!(
             "best: {} ({}), the cheapest at list price of the cells with the top pass rate, {}",
-            letter(i),
+            column(i),
             label(&cells[i]),
             percent(cells[i].record().summary.pass_rate)
         ),
@@ -262,11 +249,11 @@ pub fn markdown(
     let cell = |s: &str| s.replace('|', "\\|");
     let mut out = String::from("## promptwright comparison\n\n");
     for (i, c) in cells.iter().enumerate() {
-        let _ = writeln!(out, "- **{}**: `{}`", letter(i), cell(&label(c)));
+        let _ = writeln!(out, "- **{}**: `{}`", column(i), cell(&label(c)));
     }
     out.push_str("\n| case |");
     for i in 0..cells.len() {
-        let _ = write!(out, " {} |", letter(i));
+        let _ = write!(out, " {} |", column(i));
     }
     out.push_str("\n|---|");
     out.push_str(&"---|".repeat(cells.len()));
@@ -285,7 +272,7 @@ pub fn markdown(
         &(0..cells.len())
             .map(|i| {
                 let star = if Some(i) == chosen { " ▲ best" } else { "" };
-                format!("{}{star}", letter(i))
+                format!("{}{star}", column(i))
             })
             .collect::<Vec<_>>()
             .join(" | "),
@@ -302,15 +289,4 @@ pub fn markdown(
     }
     let _ = writeln!(out, "\n{}", best_line(cells, bar, chosen));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_are_lettered_past_z() {
-        let names: Vec<String> = [0, 1, 25, 26, 27, 51, 52].map(letter).to_vec();
-        assert_eq!(names, ["A", "B", "Z", "AA", "AB", "AZ", "BA"]);
-    }
 }

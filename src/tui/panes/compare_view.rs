@@ -11,20 +11,8 @@ use ratatui::widgets::{Block, Gauge, Paragraph, Row, Table, Wrap};
 use super::compare::{ComparePane, Phase};
 use crate::tui::theme;
 use promptwright_core::diff::Document;
+use promptwright_core::grid::column;
 use promptwright_core::store::{CaseResult, Status};
-
-/// Column letters, as the CLI's grid names its cells.
-fn letter(i: usize) -> String {
-    let mut n = i;
-    let mut s = String::new();
-    loop {
-        s.insert(0, char::from(b'A' + (n % 26) as u8));
-        if n < 26 {
-            return s;
-        }
-        n = n / 26 - 1;
-    }
-}
 
 fn mark(r: Option<&CaseResult>) -> Span<'static> {
     let Some(r) = r else {
@@ -120,7 +108,7 @@ fn view_grid(c: &ComparePane, f: &mut Frame, body: Rect) {
         let s = cell.summary.summary();
         let label = format!(
             "{} {} · {}/{} · {} · ${:.4}",
-            letter(i),
+            column(i),
             cell.label,
             cell.done(),
             cell.total,
@@ -179,7 +167,7 @@ fn view_cases(c: &ComparePane, f: &mut Frame, area: Rect) {
     widths.extend(c.cells.iter().map(|_| Constraint::Length(10)));
     let mut header = vec![Line::raw("  case")];
     header.extend(c.cells.iter().enumerate().map(|(j, _)| {
-        let l = Line::raw(letter(j));
+        let l = Line::raw(column(j));
         if j == c.col {
             l.style(theme::title())
         } else {
@@ -212,7 +200,7 @@ fn view_figures(c: &ComparePane, f: &mut Frame, area: Rect) {
         Line::from(spans)
     };
     let lines = vec![
-        line("", &|i| letter(i)),
+        line("", &|i| column(i)),
         line("pass rate", &|i| {
             format!("{:.1}%", summaries[i].pass_rate * 100.0)
         }),
@@ -312,7 +300,7 @@ fn view_case(c: &ComparePane, f: &mut Frame, body: Rect) {
                 })
                 .collect()
         });
-        let mut title = vec![Span::styled(format!(" {} ", letter(i)), theme::title())];
+        let mut title = vec![Span::styled(format!(" {} ", column(i)), theme::title())];
         title.push(mark(*r));
         f.render_widget(
             Paragraph::new(Text::from(lines))

@@ -212,3 +212,74 @@ fn bad_targets_and_refs_are_refused_before_any_call() {
     );
     assert_eq!((fast.count(), picky.count()), before, "no call was made");
 }
+
+#[test]
+fn cells_on_one_provider_share_its_limit_and_resume_per_cell() {
+    // Every answer takes a while, so cells that did not share the limit would overlap.
+    let slow = Server::start(|hit, _| {
+        chat(&hit.user(), 10, 2).after(std::time::Duration::from_millis(20))
+    });
+    let providers = format!(
+        "[providers.fast]\nkind = \"openai\"\nbase_url = \"{}/v1\"\nconcurrency = 2\n\n[gate]\nmin_pass_rate = 0.0\n",
+        slow.url
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "workspace.toml",
+        format!("[workspace]\nname = \"t\"\ndefault_provider = \"fast\"\n\n{providers}"),
+    );
+    write(root, "prompts/p.toml", PROMPT);
+    let mut suite = String::from("prompt = \"p\"\n");
+    for i in 0..6 {
+        suite.push_str(&format!(
+            "[[cases]]\nid = \"c{i}\"\nvars = {{ word = \"w{i}\" }}\n[[cases.assert]]\ntype = \"icontains\"\nvalue = \"w{i}\"\n"
+        ));
+    }
+    write(root, "evals/s.toml", &suite);
+    released_then_reworded(root);
+    let before = slow.count();
+    let grid = [
+        "eval",
+        "--prompt",
+        "p",
+        "--ref",
+        "draft",
+        "--ref",
+        "v1",
+        "--no-cache",
+        "--format",
+        "json",
+    ];
+    let out = run_in(root, &grid);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(slow.count() - before, 12, "two cells of six cases");
+    assert!(
+        slow.max_in_flight() <= 2,
+        "two cells on one provider with concurrency 2 had {} requests in flight",
+        slow.max_in_flight()
+    );
+    // v1's cell as if killed after two cases: its header and two case lines are left.
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v1 = v["runs"][1]["run_id"].as_str().unwrap();
+    assert_eq!(v["runs"][1]["ref"], "v1");
+    let path = root.join(format!(".promptwright/runs/{v1}.jsonl"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text.lines().take(3).collect();
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    // --resume is per cell: v1's cell continues its run (4 cases left); the draft's,
+    // complete, runs anew (6).
+    let before = slow.count();
+    let again = run_in(root, &[&grid[..], &["--resume"]].concat());
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(&format!("resuming run {v1}")),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(slow.count() - before, 6 + 4);
+    let resumed: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(resumed["runs"][1]["run_id"], v1);
+    assert_eq!(resumed["runs"][1]["summary"]["cases"], 6);
+}

@@ -32,19 +32,27 @@ pub fn write<R: Run>(records: &[R], prompt_of: PromptOf, w: &mut dyn io::Write) 
             None => "no runs".into(),
         })
     );
-    for r in &runs {
-        summary(&mut body, r, runs.len() > 1);
+    for run in records {
+        summary(&mut body, run.record(), runs.len() > 1, run.reference());
     }
     charts(&mut body, &cases, &runs, None);
     let data = cases.json("eval", &runs).map_err(io::Error::other)?;
     w.write_all(page(&title, &body, &data, &[]).as_bytes())
 }
 
-/// A run's numbers as cards, and what it ran on.
-pub(super) fn summary(out: &mut String, r: &RunRecord, titled: bool) {
+/// A run's numbers as cards, and what it ran on; a cell of a comparison is titled with
+/// its version and target (`reference`).
+pub(super) fn summary(out: &mut String, r: &RunRecord, titled: bool, reference: Option<&str>) {
     out.push_str("<section class=\"summary\">");
-    if titled {
-        let _ = write!(out, "<h2>{}</h2>", esc(&r.prompt));
+    match reference {
+        Some(reference) => {
+            let cell = format!("{} · {reference} · {}/{}", r.prompt, r.provider, r.model);
+            let _ = write!(out, "<h2>{}</h2>", esc(&cell));
+        }
+        None if titled => {
+            let _ = write!(out, "<h2>{}</h2>", esc(&r.prompt));
+        }
+        None => {}
     }
     let s = &r.summary;
     out.push_str("<div class=\"cards\">");

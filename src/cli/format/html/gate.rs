@@ -55,7 +55,7 @@ pub fn render(r: &GateReport) -> serde_json::Result<String> {
         cases.add(0, r.draft, prompt, c, change)?;
     }
     body.push_str("<h2>The draft's run</h2>");
-    summary(&mut body, r.draft, false);
+    summary(&mut body, r.draft, false, None);
     let mut points: Vec<Point> = r
         .releases
         .iter()

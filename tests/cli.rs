@@ -710,3 +710,31 @@ fn the_demo_workspace_runs_offline_with_its_documented_failures() {
         );
     }
 }
+
+#[test]
+fn a_workspace_named_by_a_relative_path_reads_its_datasets_and_schemas() {
+    // The demo's suites name a dataset and a JSON Schema relative to themselves.
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_demo(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &dir.path().join("demo"),
+    );
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["-w", "demo", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let eval = bin()
+        .current_dir(dir.path())
+        .args(["-w", "./demo", "eval", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert!(v["runs"].as_array().unwrap().len() >= 3, "every prompt ran");
+}

@@ -40,6 +40,12 @@ pub fn inside(root: &Path, path: &Path) -> Result<PathBuf, Escape> {
         message: e.to_string(),
     };
     let root_real = std::fs::canonicalize(root).map_err(|e| io_err(root, e))?;
+    // A relative path built on a relative root (`-w demo` gives `demo/evals/...`) is
+    // relative to the current folder, not to the root a second time.
+    let path = match path.strip_prefix(root) {
+        Ok(rest) if path.is_relative() => rest,
+        _ => path,
+    };
     let real = resolve(&root_real.join(path))?;
     if real.starts_with(&root_real) {
         Ok(real)

@@ -128,8 +128,8 @@ impl Program {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        let mut child = cmd
-            .spawn()
+        let mut child = spawn(&mut cmd)
+            .await
             .map_err(|e| format!("command `{name}` cannot start: {e}"))?;
         let group = child.id();
         let mut stdin = child.stdin.take();
@@ -263,3 +263,21 @@ fn verdict(
 
 #[cfg(test)]
 mod tests;
+
+/// Starts `cmd`. A program file written a moment ago (by this process's other threads,
+/// say) can still be open for writing in a child another thread forked meanwhile; exec
+/// then fails with "text file busy" until that child has exec'd too, which takes
+/// moments: tried again a few times before it counts.
+async fn spawn(cmd: &mut tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    const TEXT_FILE_BUSY: i32 = 26;
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) && tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            started => return started,
+        }
+    }
+}

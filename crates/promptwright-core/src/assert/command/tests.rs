@@ -189,3 +189,22 @@ fn the_cache_key_follows_program_vars_and_output() {
     assert_ne!(k, p.cache_key("{}", "out2"));
     assert_ne!(k, program(&["b"], None).cache_key("{}", "out"));
 }
+
+#[tokio::test]
+async fn a_program_still_open_for_writing_a_moment_is_started_once_it_is_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let rel = script(dir.path(), "late", "import sys\nsys.stdin.read()\n");
+    // Open for writing, as a child forked by another thread can briefly hold it: exec
+    // fails with "text file busy" until it is closed.
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join(&rel))
+        .unwrap();
+    let p = program(&[&rel], None);
+    let release = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(held);
+    };
+    let (r, ()) = tokio::join!(judge(&p, dir.path(), "{}", "out"), release);
+    assert!(r.unwrap().passed);
+}

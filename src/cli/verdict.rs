@@ -12,7 +12,6 @@ use super::format::{one_line, percent};
 use promptwright_core::diff::CaseDiff;
 use promptwright_core::release::gate::RunStats;
 use promptwright_core::release::{Proposal, Verdict};
-use promptwright_core::sampling::fisher_less;
 use promptwright_core::store::Status;
 use promptwright_core::words::plural;
 
@@ -77,22 +76,9 @@ pub(crate) fn reason(c: &CaseDiff) -> String {
 /// change is under sampling noise alone (the one-sided Fisher exact test the gate
 /// applies).
 fn fractions(c: &CaseDiff) -> Option<String> {
-    let (old, new) = (c.old.as_ref()?, c.new.as_ref()?);
-    if old.samples.is_empty() && new.samples.is_empty() {
-        return None;
-    }
-    let count = |c: &promptwright_core::store::CaseResult| {
-        let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
-        (n(c.passes()), n(c.sample_count()))
-    };
-    let ((op, on), (np, nn)) = (count(old), count(new));
-    let p = if np * on <= op * nn {
-        fisher_less(np, nn, op, on)
-    } else {
-        fisher_less(op, on, np, nn)
-    };
+    let (passed, p) = (c.fractions()?, c.noise_p()?);
     Some(format!(
-        "passed {op}/{on} → {np}/{nn} samples (p = {p:.3} that noise alone does this)"
+        "passed {passed} samples (p = {p:.3} that noise alone does this)"
     ))
 }
 

@@ -327,7 +327,10 @@ async fn run_grid(
         .map_err(|e| e.to_string())?
         .map_err(|e| e.one_line())?;
     let _ = tx.send(Msg::GridPlanned(
-        cells.iter().map(grid::Cell::label).collect(),
+        cells
+            .iter()
+            .map(|c| (c.label(), c.plan.model.clone()))
+            .collect(),
     ));
     let plans = cells.into_iter().map(|c| c.plan).collect();
     grid::run(plans, events, cancel)

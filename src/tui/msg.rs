@@ -90,8 +90,8 @@ pub enum Msg {
         versions: Vec<u32>,
         current: bool,
     },
-    /// The comparison grid was planned: its cells' labels, in order.
-    GridPlanned(Vec<String>),
+    /// The comparison grid was planned: each cell's label and model, in order.
+    GridPlanned(Vec<(String, String)>),
     /// Progress of one cell of the grid (by index).
     GridEvent((usize, RunEvent)),
     /// The grid's runs ended, or why they could not run.

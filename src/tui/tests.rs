@@ -275,8 +275,8 @@ fn prepare_compare(app: &mut App, action: Action) {
         Action::FocusLeft | Action::FocusRight => {
             app.act(Action::Open);
             app.update(Msg::GridPlanned(vec![
-                "draft · a/m".into(),
-                "v1 · a/m".into(),
+                ("draft · a/m".into(), "m".into()),
+                ("v1 · a/m".into(), "m".into()),
             ]));
             app.update(Msg::GridDone(Ok(())));
             if action == Action::FocusLeft {

@@ -223,20 +223,17 @@ impl ComparePane {
         }
     }
 
-    pub fn on_planned(&mut self, labels: Vec<String>) {
-        self.cells = labels
+    /// The grid was planned: each cell's label and the model that prices it.
+    pub fn on_planned(&mut self, cells: Vec<(String, String)>) {
+        self.cells = cells
             .into_iter()
-            .map(|label| {
-                // "ref · provider/model": the model prices the cell.
-                let model = label.rsplit('/').next().unwrap_or_default();
-                CellView {
-                    price: self.pricing.get(model).copied(),
-                    label,
-                    total: self.rows.len(),
-                    results: HashMap::new(),
-                    summary: RunningSummary::default(),
-                    list_cost: 0.0,
-                }
+            .map(|(label, model)| CellView {
+                price: self.pricing.get(&model).copied(),
+                label,
+                total: self.rows.len(),
+                results: HashMap::new(),
+                summary: RunningSummary::default(),
+                list_cost: 0.0,
             })
             .collect();
         self.col = 0;

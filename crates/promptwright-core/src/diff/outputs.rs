@@ -123,6 +123,24 @@ impl CaseDiff {
         ))
     }
 
+    /// For a case drawn more than once on a side: how likely sampling noise alone is to
+    /// move its pass fraction this far, in the direction it moved (the one-sided Fisher
+    /// exact test the gate applies).
+    pub fn noise_p(&self) -> Option<f64> {
+        let (old, new) = (self.old.as_ref()?, self.new.as_ref()?);
+        if !repeated(old, new) {
+            return None;
+        }
+        let ((op, on), (np, nn)) = (counts(old), counts(new));
+        Some(
+            if u64::from(np) * u64::from(on) <= u64::from(op) * u64::from(nn) {
+                fisher_less(np, nn, op, on)
+            } else {
+                fisher_less(op, on, np, nn)
+            },
+        )
+    }
+
     /// The text a side is compared by: the output, else the error.
     pub fn old_text(&self) -> String {
         side_text(self.old.as_ref())

@@ -70,22 +70,28 @@ impl Anthropic {
             req = req.header("x-api-key", k.expose());
         }
         let v = ep.post_json(req).await?;
-        let blocks = v
-            .get("content")
-            .and_then(Value::as_array)
-            .ok_or_else(|| ep.shape_error("content", &v))?;
-        let output: String = blocks
-            .iter()
-            .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
-            .filter_map(|b| b.get("text").and_then(Value::as_str))
-            .collect();
-        let tokens = endpoint::usage(&v, "input_tokens", "output_tokens")?;
-        Ok(Response {
-            output: ep.scrub(&output),
-            tokens,
-            cost_override_usd: None,
-        })
+        reply(ep, &v)
     }
+}
+
+/// A Messages answer read into a `Response`: the one reading of a reply, for a
+/// synchronous call and for a succeeded result of a message batch alike.
+pub(crate) fn reply(ep: &Endpoint, v: &Value) -> Result<Response, AttemptError> {
+    let blocks = v
+        .get("content")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ep.shape_error("content", v))?;
+    let output: String = blocks
+        .iter()
+        .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+        .filter_map(|b| b.get("text").and_then(Value::as_str))
+        .collect();
+    let tokens = endpoint::usage(v, "input_tokens", "output_tokens")?;
+    Ok(Response {
+        output: ep.scrub(&output),
+        tokens,
+        cost_override_usd: None,
+    })
 }
 
 impl Provider for Anthropic {

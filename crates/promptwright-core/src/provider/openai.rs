@@ -48,26 +48,32 @@ impl OpenAi {
             req = req.bearer_auth(k.expose());
         }
         let v = ep.post_json(req).await?;
-        let message = v
-            .pointer("/choices/0/message")
-            .ok_or_else(|| ep.shape_error("choices[0].message", &v))?;
-        // A null content (e.g. a refusal or a tool call) is an empty answer, not an error.
-        let output = match message.get("content") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Null) | None => message
-                .get("refusal")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            Some(other) => other.to_string(),
-        };
-        let tokens = endpoint::usage(&v, "prompt_tokens", "completion_tokens")?;
-        Ok(Response {
-            output: ep.scrub(&output),
-            tokens,
-            cost_override_usd: None,
-        })
+        reply(ep, &v)
     }
+}
+
+/// A chat-completions answer read into a `Response`: the one reading of a reply, for
+/// a synchronous call and for a line of a batch's output file alike.
+pub(crate) fn reply(ep: &Endpoint, v: &Value) -> Result<Response, AttemptError> {
+    let message = v
+        .pointer("/choices/0/message")
+        .ok_or_else(|| ep.shape_error("choices[0].message", v))?;
+    // A null content (e.g. a refusal or a tool call) is an empty answer, not an error.
+    let output = match message.get("content") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => message
+            .get("refusal")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        Some(other) => other.to_string(),
+    };
+    let tokens = endpoint::usage(v, "prompt_tokens", "completion_tokens")?;
+    Ok(Response {
+        output: ep.scrub(&output),
+        tokens,
+        cost_override_usd: None,
+    })
 }
 
 impl Provider for OpenAi {

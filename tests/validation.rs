@@ -565,6 +565,35 @@ fn max_response_mb_out_of_range() {
 }
 
 #[test]
+fn rate_limits_belong_to_http_providers_and_take_sane_values() {
+    for key in ["rpm = 60", "tpm = 10000", "adaptive = true"] {
+        let ws = Ws::new();
+        ws.edit(
+            "workspace.toml",
+            "kind = \"echo\"",
+            &format!("kind = \"echo\"\n{key}"),
+        );
+        let name = key.split(' ').next().unwrap();
+        let loc = ws.pos_after("workspace.toml", &format!("{name} = "));
+        ws.rejects(
+            &["check"],
+            &loc,
+            &[&format!(
+                "`{name}` has no meaning for a provider of kind `echo`"
+            )],
+        );
+    }
+    let ws = Ws::new();
+    with_openai(&ws, "rpm = 500\ntpm = 200000\nadaptive = true");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let ws = Ws::new();
+    with_openai(&ws, "adaptive = \"yes\"");
+    let loc = ws.pos("workspace.toml", "\"yes\"");
+    ws.rejects(&["check"], &loc, &["invalid type"]);
+}
+
+#[test]
 fn replay_provider_without_cassette() {
     let ws = Ws::new();
     ws.edit(
@@ -673,6 +702,18 @@ fn numbers_out_of_range() {
             provider("max_retries = 1000"),
             "1000",
             "`max_retries` must be a whole number from 0 to 20",
+        ),
+        (
+            "workspace.toml",
+            provider("rpm = 0"),
+            "0\n",
+            "`rpm` must be a whole number from 1 to 1000000",
+        ),
+        (
+            "workspace.toml",
+            provider("tpm = 50"),
+            "50",
+            "`tpm` must be a whole number from 100 to 1000000000",
         ),
         (
             "workspace.toml",

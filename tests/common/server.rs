@@ -33,6 +33,8 @@ pub struct Hit {
     pub headers: HashMap<String, String>,
     /// The request body as JSON (`Null` if it was not JSON).
     pub body: Value,
+    /// Requests the server held unanswered when this one arrived, this one included.
+    pub in_flight: usize,
 }
 
 impl Hit {
@@ -332,14 +334,15 @@ impl Server {
     }
 }
 
-/// Counts a request in flight until dropped (answered, or the client hung up).
-struct InFlight<'a>(&'a ServerState);
+/// Counts a request in flight until dropped (answered, or the client hung up), with
+/// the count when it arrived.
+struct InFlight<'a>(&'a ServerState, usize);
 
 impl<'a> InFlight<'a> {
     fn new(state: &'a ServerState) -> InFlight<'a> {
         let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         state.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        InFlight(state)
+        InFlight(state, now)
     }
 }
 
@@ -354,7 +357,9 @@ async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
+    let in_flight = InFlight::new(&state);
     let hit = Hit {
+        in_flight: in_flight.1,
         at: Instant::now(),
         path: parts.uri.path().to_string(),
         headers: parts
@@ -364,7 +369,6 @@ async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response
             .collect(),
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     };
-    let _in_flight = InFlight::new(&state);
     let n = {
         let mut hits = state.hits.lock().unwrap();
         hits.push(hit.clone());

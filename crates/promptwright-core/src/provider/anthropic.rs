@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::endpoint::{self, Endpoint};
 use super::http;
-use super::retry::{AttemptError, with_retries};
+use super::retry::AttemptError;
 use super::{Provider, ProviderError, Request, Response};
 use crate::vocab::Role;
 use crate::workspace::{ProviderConfig, ProviderKind};
@@ -102,7 +102,7 @@ impl Provider for Anthropic {
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
         Box::pin(async move {
             let body = Self::body(req);
-            with_retries(self.endpoint.policy, || self.attempt(&body)).await
+            self.endpoint.retried(req, || self.attempt(&body)).await
         })
     }
 }

@@ -4,14 +4,16 @@
 //! to the cap, redirects are errors, token counts are range-checked, and the key is
 //! scrubbed from whatever is kept.
 
+use std::future::Future;
 use std::time::Duration;
 
 use reqwest::Url;
 use serde_json::Value;
 
 use super::http::{self, Secret};
-use super::retry::{AttemptError, RetryPolicy, parse_retry_after};
-use super::{ProviderError, Tokens};
+use super::rate::Limits;
+use super::retry::{AttemptError, RetryPolicy, parse_retry_after, with_retries};
+use super::{ProviderError, Request, Response, Tokens};
 use crate::workspace::ProviderConfig;
 
 /// Larger token counts are not a real answer's: a server sending one is broken or hostile,
@@ -28,6 +30,8 @@ pub(crate) struct Endpoint {
     timeout_s: f64,
     max_response_mb: f64,
     pub policy: RetryPolicy,
+    /// Concurrency, `rpm`, `tpm` and `adaptive`, shared by everyone calling this endpoint.
+    limits: Limits,
 }
 
 struct Sent {
@@ -65,7 +69,34 @@ impl Endpoint {
             timeout_s: cfg.timeout_s,
             max_response_mb: cfg.max_response_mb,
             policy: RetryPolicy::new(cfg.max_retries),
+            limits: Limits::new(cfg, cfg.concurrency as usize),
         })
+    }
+
+    /// Runs `attempt` for `req` under the retry rules, each try admitted by the
+    /// provider's limits: a try waits for its place in flight and its turn under `rpm`
+    /// and `tpm`, and gives the place back while it waits to retry.
+    pub async fn retried<F, Fut>(
+        &self,
+        req: &Request,
+        mut attempt: F,
+    ) -> Result<Response, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Response, AttemptError>>,
+    {
+        let (input, output) = crate::estimate::tokens_of(req);
+        let tokens = input.saturating_add(output);
+        with_retries(self.policy, || {
+            let attempt = attempt();
+            async move {
+                let slot = self.limits.admit(tokens).await?;
+                let outcome = attempt.await;
+                slot.settle(&outcome);
+                outcome
+            }
+        })
+        .await
     }
 
     /// A POST to the endpoint on the shared client.

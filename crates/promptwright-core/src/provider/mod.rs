@@ -7,6 +7,7 @@ pub mod embed;
 mod endpoint;
 mod http;
 mod openai;
+mod rate;
 pub mod replay;
 mod request;
 mod retry;
@@ -18,7 +19,6 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::Semaphore;
 
 pub use anthropic::Anthropic;
 pub use echo::Echo;
@@ -107,51 +107,29 @@ pub trait Provider: Send + Sync {
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>>;
 }
 
-/// Caps the requests in flight to one provider, whoever sends them (cases, grader).
-struct Limited {
-    inner: Box<dyn Provider>,
-    permits: Semaphore,
-}
-
-impl Provider for Limited {
-    fn kind(&self) -> ProviderKind {
-        self.inner.kind()
-    }
-
-    fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
-        Box::pin(async move {
-            let _permit = self
-                .permits
-                .acquire()
-                .await
-                .map_err(|_| ProviderError::Config("provider closed".into()))?;
-            self.inner.complete(req).await
-        })
-    }
-}
-
 /// Builds the provider a workspace configures; `concurrency` overrides the configured
-/// limit of requests in flight (`eval -j`). A missing key variable fails here, before
-/// any call.
+/// limit of requests in flight (`eval -j`). Whoever shares the provider built (cases,
+/// grader, the cells of a comparison) shares its limits. A missing key variable fails
+/// here, before any call.
 pub fn build(
     cfg: &ProviderConfig,
     concurrency: Option<usize>,
 ) -> Result<Arc<dyn Provider>, ProviderError> {
-    let inner: Box<dyn Provider> = match cfg.kind {
-        ProviderKind::Echo => return Ok(Arc::new(Echo)),
+    let cfg = &ProviderConfig {
+        concurrency: concurrency.map_or(cfg.concurrency, |j| j.clamp(1, u32::MAX as usize) as u32),
+        ..cfg.clone()
+    };
+    Ok(match cfg.kind {
+        ProviderKind::Echo => Arc::new(Echo),
         ProviderKind::Replay => {
             let path = cfg.cassette.as_ref().ok_or_else(|| {
                 ProviderError::Config(format!("provider `{}` has no cassette", cfg.name))
             })?;
-            return Ok(Arc::new(Replay::open(path)?));
+            Arc::new(Replay::open(path)?)
         }
-        ProviderKind::Openai => Box::new(OpenAi::new(cfg)?),
-        ProviderKind::Anthropic => Box::new(Anthropic::new(cfg)?),
-    };
-    Ok(Arc::new(Limited {
-        inner,
-        permits: Semaphore::new(concurrency.unwrap_or(cfg.concurrency as usize).max(1)),
-    }))
+        ProviderKind::Openai => Arc::new(OpenAi::new(cfg)?),
+        ProviderKind::Anthropic => Arc::new(Anthropic::new(cfg)?),
+    })
 }
 
 /// The URL an HTTP provider posts to, or `None` for offline kinds.

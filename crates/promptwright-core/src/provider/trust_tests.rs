@@ -169,6 +169,9 @@ fn provider(kind: ProviderKind, base_url: &str, key: Option<&str>) -> ProviderCo
         timeout_s: 1.0,
         max_retries: 0,
         max_response_mb: 8.0,
+        rpm: None,
+        tpm: None,
+        adaptive: false,
         cassette: None,
         base_url_at: Some(
             crate::vocab::Source::new("ws/workspace.toml", "[providers.p]\nbase_url = \"x\"\n")

@@ -61,6 +61,9 @@ struct ProviderFile {
     timeout_s: Option<Spanned<f64>>,
     max_retries: Option<Spanned<u32>>,
     max_response_mb: Option<Spanned<f64>>,
+    rpm: Option<Spanned<u32>>,
+    tpm: Option<Spanned<u32>>,
+    adaptive: Option<Spanned<bool>>,
     cassette: Option<Spanned<String>>,
 }
 
@@ -126,6 +129,13 @@ pub struct ProviderConfig {
     pub max_retries: u32,
     /// The largest answer body read, in MiB; a larger one is an errored case.
     pub max_response_mb: f64,
+    /// Requests per minute, started evenly spaced; unlimited when unset.
+    pub rpm: Option<u32>,
+    /// Tokens (in and out) per minute, estimated before each request and corrected by
+    /// the usage its answer reports; unlimited when unset.
+    pub tpm: Option<u32>,
+    /// Concurrency halves on a 429 and climbs back by one after a run of successes.
+    pub adaptive: bool,
     /// Absolute path of the replay cassette.
     pub cassette: Option<std::path::PathBuf>,
     /// Where `base_url` is written (a diagnostic with no message yet), for problems found
@@ -249,6 +259,10 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
             );
             let cap = p.max_response_mb.as_ref().map(Spanned::span);
             unused("max_response_mb", cap, &mut errors);
+            unused("rpm", p.rpm.as_ref().map(Spanned::span), &mut errors);
+            unused("tpm", p.tpm.as_ref().map(Spanned::span), &mut errors);
+            let adaptive = p.adaptive.as_ref().map(Spanned::span);
+            unused("adaptive", adaptive, &mut errors);
         }
         match kind {
             ProviderKind::Echo => {
@@ -294,6 +308,12 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
         }
         if let Some(r) = &p.max_retries {
             ranges::check(src, "max_retries", r, ranges::MAX_RETRIES, &mut errors);
+        }
+        if let Some(r) = &p.rpm {
+            ranges::check(src, "rpm", r, ranges::RPM, &mut errors);
+        }
+        if let Some(t) = &p.tpm {
+            ranges::check(src, "tpm", t, ranges::TPM, &mut errors);
         }
         if let Some(env) = &p.api_key_env {
             let v = env.get_ref();
@@ -349,6 +369,9 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
                 max_response_mb: p
                     .max_response_mb
                     .map_or(DEFAULT_MAX_RESPONSE_MB, Spanned::into_inner),
+                rpm: p.rpm.map(Spanned::into_inner),
+                tpm: p.tpm.map(Spanned::into_inner),
+                adaptive: p.adaptive.is_some_and(|a| *a.get_ref()),
                 cassette,
                 base_url_at,
             },

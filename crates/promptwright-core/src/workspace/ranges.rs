@@ -90,6 +90,10 @@ pub const CONCURRENCY: Bound = Bound::whole(1.0, 1000.0);
 pub const TIMEOUT_S: Bound = Bound::new(0.0, 86_400.0).above().unit("seconds");
 /// `[providers.*] max_retries`: the backoff doubles each time, capped at 30 s a wait.
 pub const MAX_RETRIES: Bound = Bound::whole(0.0, 20.0);
+/// `[providers.*] rpm`: requests a minute; the largest vendors' tiers stop well below.
+pub const RPM: Bound = Bound::whole(1.0, 1_000_000.0);
+/// `[providers.*] tpm`: tokens a minute. Below 100 not one ordinary request fits.
+pub const TPM: Bound = Bound::whole(100.0, 1_000_000_000.0);
 /// `[providers.*] max_response_mb`: a gigabyte of JSON is no model's answer; above
 /// this the cap protects nothing.
 pub const MAX_RESPONSE_MB: Bound = Bound::new(0.0, 1024.0).above().unit("MiB");

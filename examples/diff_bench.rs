@@ -43,8 +43,9 @@ fn prompt(messages: Vec<(Role, String)>, temperature: f64) -> PromptDef {
         params,
         messages: messages
             .into_iter()
-            .map(|(role, content)| Message { role, content })
+            .map(|(role, content)| Message::new(role, content))
             .collect(),
+        ..PromptDef::default()
     }
 }
 
@@ -128,6 +129,7 @@ fn main() {
                 score: 1.0,
                 vars: serde_json::Map::new(),
                 output: Some(format!("answer {i}{suffix}")),
+                tool_calls: Vec::new(),
                 error: None,
                 cached: false,
                 latency_ms: Some(10),

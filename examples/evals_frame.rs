@@ -53,6 +53,7 @@ fn result(i: usize) -> CaseResult {
         score: if fail { 0.5 } else { 1.0 },
         vars: Default::default(),
         output: Some(format!("ticket {i}")),
+        tool_calls: Vec::new(),
         error: None,
         cached: false,
         latency_ms: Some(50),

@@ -200,7 +200,7 @@ fn check_prompt_text(text: &str) {
     )
     .unwrap();
     for cfg in [None, Some(&cfg)] {
-        match prompt::parse_prompt("p", &src, cfg) {
+        match prompt::parse_prompt("p", &src, cfg, std::path::Path::new(".")) {
             Ok(p) => {
                 let _ = p.templates.render(&json!({}));
                 let vars: Map<String, Value> = p

@@ -22,6 +22,7 @@ fn scored(id: &str, cached: bool) -> RunEvent {
         score: 1.0,
         vars: Default::default(),
         output: Some("hello".into()),
+        tool_calls: Vec::new(),
         error: None,
         cached,
         latency_ms: Some(1),

@@ -32,9 +32,14 @@ fn open(root: &Path) -> App {
 /// The content hash of the prompt file as it is on disk now.
 fn disk_sha(root: &Path) -> String {
     let text = std::fs::read_to_string(root.join("prompts/greet.toml")).unwrap();
-    parse_prompt("greet", &Source::new("prompts/greet.toml", text), None)
-        .unwrap()
-        .content_sha256
+    parse_prompt(
+        "greet",
+        &Source::new("prompts/greet.toml", text),
+        None,
+        std::path::Path::new("."),
+    )
+    .unwrap()
+    .content_sha256
 }
 
 /// Gates and exports from the Release pane with keys; the message it ends with.

@@ -81,13 +81,14 @@ struct CaseOut<'a>(&'a CaseResult);
 impl Serialize for CaseOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let c = self.0;
-        let mut st = s.serialize_struct("Case", 16)?;
+        let mut st = s.serialize_struct("Case", 17)?;
         st.serialize_field("suite", &c.suite)?;
         st.serialize_field("id", &c.id)?;
         st.serialize_field("status", &c.status)?;
         st.serialize_field("score", &c.score)?;
         st.serialize_field("vars", &c.vars)?;
         st.serialize_field("output", &c.output)?;
+        st.serialize_field("tool_calls", &c.tool_calls)?;
         st.serialize_field("error", &c.error)?;
         st.serialize_field("cached", &c.cached)?;
         st.serialize_field("latency_ms", &c.latency_ms)?;

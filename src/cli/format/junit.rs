@@ -56,8 +56,8 @@ fn testcase(out: &mut String, r: &RunRecord, c: &CaseResult) {
                 xml(&super::one_line(&message)),
                 xml(&failed.join("\n"))
             );
-            if let Some(o) = &c.output {
-                let _ = writeln!(out, "      <system-out>{}</system-out>", xml(o));
+            if let Some(o) = c.shown_output() {
+                let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&o));
             }
             out.push_str("    </testcase>\n");
         }

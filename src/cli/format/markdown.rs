@@ -76,7 +76,10 @@ pub fn write<R: Run>(records: &[R], w: &mut dyn io::Write) -> io::Result<()> {
                 cell(&c.id),
                 drawn(c),
                 c.score,
-                cell(&c.headline().unwrap_or_default())
+                cell(&match super::calls(c) {
+                    Some(calls) => format!("{} · {calls}", c.headline().unwrap_or_default()),
+                    None => c.headline().unwrap_or_default(),
+                })
             )
         })?;
     }

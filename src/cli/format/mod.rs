@@ -120,6 +120,15 @@ pub(crate) fn usd(v: f64) -> String {
     format!("${v:.4}")
 }
 
+/// The tools a case's answer called, on one line (`calls: lookup({"id":7})`), for the
+/// reports that quote a case in a line.
+pub(crate) fn calls(c: &CaseResult) -> Option<String> {
+    (!c.tool_calls.is_empty()).then(|| {
+        let each: Vec<String> = c.tool_calls.iter().map(|t| t.short()).collect();
+        format!("calls: {}", each.join(", "))
+    })
+}
+
 /// After a repeated case's name: `  3/5 flaky`, `  5/5`; nothing for a case drawn once.
 pub(crate) fn drawn(c: &CaseResult) -> String {
     match c.fraction_label() {

@@ -235,8 +235,8 @@ fn view_figures(c: &ComparePane, f: &mut Frame, area: Rect) {
 fn said(r: Option<&CaseResult>) -> String {
     match r {
         None => String::new(),
-        Some(r) => match (&r.output, &r.error) {
-            (Some(o), _) => o.clone(),
+        Some(r) => match (r.shown_output(), &r.error) {
+            (Some(o), _) => o,
             (None, Some(e)) => format!("error: {e}"),
             (None, None) => String::new(),
         },

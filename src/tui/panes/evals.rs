@@ -340,8 +340,7 @@ impl EvalsPane {
         let needle = self.filter.to_lowercase();
         id.to_lowercase().contains(&needle)
             || r.is_some_and(|r| {
-                r.output
-                    .as_deref()
+                r.shown_output()
                     .is_some_and(|o| o.to_lowercase().contains(&needle))
                     || r.error
                         .as_deref()

@@ -489,7 +489,7 @@ pub fn detail_text(
             lines.push(Line::styled(meta, theme::muted()));
             lines.push(Line::raw(""));
             lines.push(heading("output"));
-            match &r.output {
+            match r.shown_output() {
                 Some(o) => lines.extend(o.lines().map(|l| Line::raw(l.to_string()))),
                 None => lines.push(Line::styled("(no output)", theme::muted())),
             }

@@ -3,7 +3,7 @@
 //! edits and errors.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ratatui_textarea::TextArea;
@@ -123,6 +123,16 @@ impl PromptEntry {
         }
     }
 
+    /// The workspace root, which the file's `rel_path` is relative to: where a schema
+    /// or an image the prompt names is read.
+    fn root(&self) -> PathBuf {
+        let depth = Path::new(&self.rel_path).components().count();
+        self.path
+            .ancestors()
+            .nth(depth)
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    }
+
     /// Re-parses the editor's text: errors at line:col, variables, the preview's prompt.
     pub fn validate(&mut self, config: Option<&Config>) {
         if self.kind != Kind::Prompt {
@@ -131,7 +141,7 @@ impl PromptEntry {
             return;
         }
         let src = Source::new(self.rel_path.clone(), self.text());
-        match parse_prompt(&self.name, &src, config) {
+        match parse_prompt(&self.name, &src, config, &self.root()) {
             Ok(p) => {
                 self.parsed = Some(p);
                 self.errors.clear();

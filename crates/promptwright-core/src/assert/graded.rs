@@ -51,19 +51,14 @@ pub fn request(model: &str, ask: Ask, text: &str, question: &str, output: &str) 
     Request {
         model: model.to_string(),
         messages: vec![
-            ChatMessage {
-                role: Role::System,
-                content: instructions.to_string(),
-            },
-            ChatMessage {
-                role: Role::User,
-                content,
-            },
+            ChatMessage::text(Role::System, instructions.to_string()),
+            ChatMessage::text(Role::User, content),
         ],
         params: [("temperature".to_string(), Value::from(0))]
             .into_iter()
             .collect(),
         sample: 1,
+        ..Request::default()
     }
 }
 

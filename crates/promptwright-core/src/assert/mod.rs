@@ -11,6 +11,9 @@ mod overlap;
 mod refusal;
 pub mod rubric;
 mod text;
+mod tools;
+#[cfg(test)]
+mod tools_tests;
 mod xml;
 
 use std::path::Path;
@@ -107,6 +110,17 @@ pub enum Kind {
     Command(command::Program),
     /// Reference text; the threshold is the least cosine similarity (default 0.8).
     Similar(String),
+    /// Every one of these tools is called.
+    ToolCalled(Vec<String>),
+    /// A call to `name` has arguments containing `args` (a JSON subset).
+    ToolArgs {
+        name: String,
+        args: Value,
+    },
+    /// The calls' names, in order, are exactly these.
+    ToolSequence(Vec<String>),
+    /// Every call names a declared tool, with arguments valid against its parameters.
+    IsValidToolCall,
 }
 
 impl Kind {
@@ -150,6 +164,10 @@ pub const TYPES: &[&str] = &[
     "model-graded-closedqa",
     "command",
     "similar",
+    "tool-called",
+    "tool-args",
+    "tool-sequence",
+    "is-valid-tool-call",
 ];
 
 /// Types whose negation means nothing useful: a graded judgement or a budget.
@@ -267,6 +285,9 @@ impl Assertion {
         }
         let kind = match base {
             "command" => Kind::Command(command::compile(spec.value.as_ref(), spec.timeout_s)?),
+            "tool-called" | "tool-args" | "tool-sequence" | "is-valid-tool-call" => {
+                tools::compile(base, spec.value.as_ref())?
+            }
             _ => compile::compile_kind(base, spec.value.as_ref(), base_dir, root)?,
         };
         Ok(Assertion {
@@ -324,6 +345,10 @@ impl Assertion {
                 self.threshold.unwrap_or(overlap::DEFAULT_BLEU),
             ),
             Kind::IsRefusal => refusal::check(obs.output),
+            Kind::ToolCalled(_)
+            | Kind::ToolArgs { .. }
+            | Kind::ToolSequence(_)
+            | Kind::IsValidToolCall => tools::check(&self.kind, obs.tool_calls, obs.tools),
             other => text::check(other, obs.output),
         };
         let passed = !check.undecided && check.ok != self.negate;
@@ -346,6 +371,10 @@ impl Assertion {
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
     pub output: &'a str,
+    /// The tools the answer called.
+    pub tool_calls: &'a [crate::vocab::ToolCall],
+    /// The tools the prompt declared.
+    pub tools: &'a [crate::vocab::ToolDef],
     pub latency_ms: u64,
     pub cost_usd: f64,
 }

@@ -18,19 +18,17 @@ pub fn grader_request(model: &str, rubric: &str, output: &str) -> Request {
     Request {
         model: model.to_string(),
         messages: vec![
-            ChatMessage {
-                role: Role::System,
-                content: INSTRUCTIONS.to_string(),
-            },
-            ChatMessage {
-                role: Role::User,
-                content: format!("<rubric>\n{rubric}\n</rubric>\n\n<output>\n{output}\n</output>"),
-            },
+            ChatMessage::text(Role::System, INSTRUCTIONS),
+            ChatMessage::text(
+                Role::User,
+                format!("<rubric>\n{rubric}\n</rubric>\n\n<output>\n{output}\n</output>"),
+            ),
         ],
         params: [("temperature".to_string(), Value::from(0))]
             .into_iter()
             .collect(),
         sample: 1,
+        ..Request::default()
     }
 }
 

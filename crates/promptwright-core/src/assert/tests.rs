@@ -50,6 +50,8 @@ fn compile_err(type_name: &str, value: Option<Value>) -> CompileError {
 
 fn obs(output: &str) -> Observation<'_> {
     Observation {
+        tool_calls: &[],
+        tools: &[],
         output,
         latency_ms: 0,
         cost_usd: 0.0,
@@ -738,6 +740,8 @@ fn json_schema_needs_an_object_or_a_path() {
 
 fn timed(latency_ms: u64, cost_usd: f64) -> Observation<'static> {
     Observation {
+        tool_calls: &[],
+        tools: &[],
         output: "irrelevant",
         latency_ms,
         cost_usd,
@@ -1435,6 +1439,8 @@ fn score_case_uses_latency_and_cost_from_the_observation() {
         compile("cost", json!(0.01)),
     ];
     let o = Observation {
+        tool_calls: &[],
+        tools: &[],
         output: "ok",
         latency_ms: 1200,
         cost_usd: 0.001,

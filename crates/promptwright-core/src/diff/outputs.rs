@@ -199,8 +199,8 @@ impl CaseDiff {
 fn side_text(c: Option<&CaseResult>) -> String {
     match c {
         None => String::new(),
-        Some(c) => match (&c.output, &c.error) {
-            (Some(o), _) => o.clone(),
+        Some(c) => match (c.shown_output(), &c.error) {
+            (Some(o), _) => o,
             (None, Some(e)) => format!("error: {e}"),
             (None, None) => String::new(),
         },

@@ -8,10 +8,7 @@ use crate::vocab::{Message, Role};
 use crate::workspace::PromptDef;
 
 fn msg(role: Role, content: &str) -> Message {
-    Message {
-        role,
-        content: content.to_string(),
-    }
+    Message::new(role, content.to_string())
 }
 
 fn def(messages: Vec<Message>) -> PromptDef {
@@ -21,6 +18,7 @@ fn def(messages: Vec<Message>) -> PromptDef {
         model: Some("m".into()),
         params: BTreeMap::new(),
         messages,
+        ..PromptDef::default()
     }
 }
 
@@ -593,6 +591,7 @@ fn case(suite: &str, id: &str, status: Status, score: f64, output: &str) -> Case
         score,
         vars: Map::new(),
         output: Some(output.into()),
+        tool_calls: Vec::new(),
         error: None,
         cached: false,
         latency_ms: Some(10),

@@ -5,9 +5,9 @@ use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::endpoint::{self, Endpoint};
-use super::http;
 use super::retry::AttemptError;
 use super::{Provider, ProviderError, Request, Response};
+use super::{http, wire_anthropic};
 use crate::vocab::Role;
 use crate::workspace::{ProviderConfig, ProviderKind};
 
@@ -49,18 +49,17 @@ impl Anthropic {
         }
         body.insert(
             "messages".into(),
-            json!(
-                req.messages
-                    .iter()
-                    .filter(|m| m.role != Role::System)
-                    .map(|m| json!({"role": m.role.as_str(), "content": m.content}))
-                    .collect::<Vec<_>>()
-            ),
+            Value::Array(wire_anthropic::messages(req)),
         );
+        wire_anthropic::add_tools(&mut body, req);
         Value::Object(body)
     }
 
-    async fn attempt(&self, body: &Value) -> Result<Response, AttemptError> {
+    async fn attempt(
+        &self,
+        body: &Value,
+        format_tool: Option<&str>,
+    ) -> Result<Response, AttemptError> {
         let ep = &self.endpoint;
         let mut req = ep
             .post()
@@ -70,25 +69,27 @@ impl Anthropic {
             req = req.header("x-api-key", k.expose());
         }
         let v = ep.post_json(req).await?;
-        reply(ep, &v)
+        reply(ep, &v, format_tool)
     }
 }
 
 /// A Messages answer read into a `Response`: the one reading of a reply, for a
-/// synchronous call and for a succeeded result of a message batch alike.
-pub(crate) fn reply(ep: &Endpoint, v: &Value) -> Result<Response, AttemptError> {
+/// synchronous call and for a succeeded result of a message batch alike. The input of
+/// a call to `format_tool` (the structured-output tool) is the answer's text.
+pub(crate) fn reply(
+    ep: &Endpoint,
+    v: &Value,
+    format_tool: Option<&str>,
+) -> Result<Response, AttemptError> {
     let blocks = v
         .get("content")
         .and_then(Value::as_array)
         .ok_or_else(|| ep.shape_error("content", v))?;
-    let output: String = blocks
-        .iter()
-        .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
-        .filter_map(|b| b.get("text").and_then(Value::as_str))
-        .collect();
+    let (output, tool_calls) = wire_anthropic::answer(blocks, format_tool);
     let tokens = endpoint::usage(v, "input_tokens", "output_tokens")?;
     Ok(Response {
         output: ep.scrub(&output),
+        tool_calls: ep.scrub_calls(tool_calls),
         tokens,
         cost_override_usd: None,
     })
@@ -102,7 +103,10 @@ impl Provider for Anthropic {
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
         Box::pin(async move {
             let body = Self::body(req);
-            self.endpoint.retried(req, || self.attempt(&body)).await
+            let format_tool = wire_anthropic::format_tool(req);
+            self.endpoint
+                .retried(req, || self.attempt(&body, format_tool))
+                .await
         })
     }
 }

@@ -37,6 +37,7 @@ impl Provider for Echo {
                     output: estimate_tokens(&output),
                 }),
                 output,
+                tool_calls: Vec::new(),
                 cost_override_usd: Some(0.0),
             })
         })
@@ -54,17 +55,11 @@ mod tests {
         let req = crate::provider::Request {
             model: "m".into(),
             messages: vec![
-                ChatMessage {
-                    role: Role::System,
-                    content: "You are terse.".into(),
-                },
-                ChatMessage {
-                    role: Role::User,
-                    content: "Hi".into(),
-                },
+                ChatMessage::text(Role::System, "You are terse."),
+                ChatMessage::text(Role::User, "Hi"),
             ],
-            params: Default::default(),
             sample: 1,
+            ..Default::default()
         };
         let r = Echo.complete(&req).await.unwrap();
         assert_eq!(r.output, "You are terse.\n\nHi");

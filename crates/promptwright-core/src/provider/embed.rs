@@ -85,8 +85,7 @@ impl Embedder {
         }
         Ok(Response {
             output: serde_json::to_string(&vectors).unwrap_or_default(),
-            tokens: None,
-            cost_override_usd: None,
+            ..Response::default()
         })
     }
 }

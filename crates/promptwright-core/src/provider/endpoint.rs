@@ -116,6 +116,26 @@ impl Endpoint {
         }
     }
 
+    /// The same for tool calls: a key echoed into a name or an argument is removed.
+    pub fn scrub_calls(&self, calls: Vec<crate::vocab::ToolCall>) -> Vec<crate::vocab::ToolCall> {
+        if self.key.is_none() {
+            return calls;
+        }
+        calls
+            .into_iter()
+            .map(|mut c| {
+                c.name = self.scrub(&c.name);
+                let text = c.arguments.to_string();
+                let clean = self.scrub(&text);
+                if clean != text {
+                    c.arguments =
+                        serde_json::from_str(&clean).unwrap_or(serde_json::Value::String(clean));
+                }
+                c
+            })
+            .collect()
+    }
+
     fn transport(&self, e: reqwest::Error) -> AttemptError {
         if e.is_timeout() {
             return AttemptError::retryable(ProviderError::Timeout(self.timeout_s), None);

@@ -5,13 +5,17 @@ pub(crate) mod anthropic;
 pub(crate) mod echo;
 pub mod embed;
 mod endpoint;
+pub mod history;
 mod http;
+mod image;
 mod openai;
 mod rate;
 pub mod replay;
 mod request;
 mod retry;
 pub mod trust;
+mod wire_anthropic;
+mod wire_openai;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,25 +28,52 @@ pub use anthropic::Anthropic;
 pub use echo::Echo;
 pub use openai::OpenAi;
 pub use replay::{Recorder, Replay};
-pub use request::{request_body, request_for};
+pub use request::{load_images, request_body, request_for};
 
-use crate::vocab::Role;
+use crate::vocab::{ResponseFormat, Role, ToolCall, ToolDef};
 use crate::workspace::{ProviderConfig, ProviderKind};
 
-/// One rendered chat message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One rendered chat message, or one message of a conversation's history: an
+/// assistant's turn may carry tool calls, a tool's result answers one by its id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatMessage {
     pub role: Role,
     pub content: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<Image>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
 }
 
+impl ChatMessage {
+    pub fn text(role: Role, content: impl Into<String>) -> ChatMessage {
+        ChatMessage {
+            role,
+            content: content.into(),
+            images: Vec::new(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+}
+
+pub use image::Image;
+
 /// What the runner asks a provider for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Request {
     pub model: String,
     pub messages: Vec<ChatMessage>,
     /// Passed through to the provider as written in the prompt's `[params]`.
     pub params: BTreeMap<String, Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolDef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ResponseFormat>,
     /// Which draw of a repeated case this is (1-based). Never sent: it tells the
     /// cache and the cassette the draws apart.
     #[serde(skip)]
@@ -52,10 +83,20 @@ pub struct Request {
 impl Request {
     /// `key`, the identity of this request in a cache or cassette, told apart from
     /// the request's other draws: the first draw adds nothing, so an unrepeated run
-    /// keeps the keys it always had.
+    /// keeps the keys it always had. Tools, tool choice and response format are added
+    /// only when the prompt has them, for the same reason.
     pub(crate) fn drawn(&self, mut key: Value) -> Value {
         if self.sample > 1 {
             key["sample"] = self.sample.into();
+        }
+        if !self.tools.is_empty() {
+            key["tools"] = serde_json::to_value(&self.tools).unwrap_or_default();
+        }
+        if let Some(choice) = &self.tool_choice {
+            key["tool_choice"] = choice.as_str().into();
+        }
+        if let Some(format) = &self.response_format {
+            key["response_format"] = serde_json::to_value(format).unwrap_or_default();
         }
         key
     }
@@ -67,9 +108,11 @@ pub struct Tokens {
     pub output: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Response {
     pub output: String,
+    /// The tools the answer called, in order.
+    pub tool_calls: Vec<ToolCall>,
     pub tokens: Option<Tokens>,
     /// Set by providers whose calls are free whatever the pricing table says.
     pub cost_override_usd: Option<f64>,

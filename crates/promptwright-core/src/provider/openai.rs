@@ -2,12 +2,12 @@
 //! LM Studio. `[params]` go into the request body as written.
 
 use futures::future::BoxFuture;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::endpoint::{self, Endpoint};
-use super::http;
 use super::retry::AttemptError;
 use super::{Provider, ProviderError, Request, Response};
+use super::{http, wire_openai};
 use crate::workspace::{ProviderConfig, ProviderKind};
 
 pub struct OpenAi {
@@ -31,13 +31,9 @@ impl OpenAi {
         let mut body = http::body_with_params(req);
         body.insert(
             "messages".into(),
-            json!(
-                req.messages
-                    .iter()
-                    .map(|m| json!({"role": m.role.as_str(), "content": m.content}))
-                    .collect::<Vec<_>>()
-            ),
+            Value::Array(req.messages.iter().map(wire_openai::message).collect()),
         );
+        wire_openai::add_tools(&mut body, req);
         Value::Object(body)
     }
 
@@ -71,6 +67,7 @@ pub(crate) fn reply(ep: &Endpoint, v: &Value) -> Result<Response, AttemptError> 
     let tokens = endpoint::usage(v, "prompt_tokens", "completion_tokens")?;
     Ok(Response {
         output: ep.scrub(&output),
+        tool_calls: ep.scrub_calls(wire_openai::tool_calls(message)),
         tokens,
         cost_override_usd: None,
     })

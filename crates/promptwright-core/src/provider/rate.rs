@@ -241,9 +241,8 @@ mod tests {
 
     fn answered(tokens: Option<Tokens>) -> Result<Response, AttemptError> {
         Ok(Response {
-            output: String::new(),
             tokens,
-            cost_override_usd: None,
+            ..Response::default()
         })
     }
 

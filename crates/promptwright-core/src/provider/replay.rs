@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Provider, ProviderError, Request, Response, Tokens};
+use crate::vocab::ToolCall;
 use crate::workspace::ProviderKind;
 
 /// The key of a request in a cassette.
@@ -34,6 +35,8 @@ pub(crate) struct Entry {
     key: String,
     model: String,
     output: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tool_calls: Vec<ToolCall>,
     tokens: Option<Tokens>,
 }
 
@@ -81,6 +84,7 @@ impl Provider for Replay {
             match self.answers.get(&replay_key(req)) {
                 Some(e) => Ok(Response {
                     output: e.output.clone(),
+                    tool_calls: e.tool_calls.clone(),
                     tokens: e.tokens,
                     cost_override_usd: Some(0.0),
                 }),
@@ -117,6 +121,7 @@ impl Recorder {
             key: replay_key(req),
             model: req.model.clone(),
             output: resp.output.clone(),
+            tool_calls: resp.tool_calls.clone(),
             tokens: resp.tokens,
         };
         let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::template::Templates;
-use crate::vocab::{Diagnostic, Message, Source};
+use crate::vocab::{Diagnostic, Message, ResponseFormat, Source, ToolDef};
 use crate::workspace::PromptDef;
 
 /// One released version of a prompt.
@@ -39,6 +39,14 @@ pub struct ReleaseFile {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ResponseFormat>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub image_sha256: BTreeMap<String, String>,
     pub messages: Vec<Message>,
     pub evidence: Evidence,
 }
@@ -130,6 +138,10 @@ impl ReleaseFile {
             provider: def.provider,
             model: def.model,
             params: def.params,
+            tool_choice: def.tool_choice,
+            tools: def.tools,
+            response_format: def.response_format,
+            image_sha256: def.image_sha256,
             messages: def.messages,
             evidence,
         }
@@ -142,6 +154,10 @@ impl ReleaseFile {
             provider: self.provider.clone(),
             model: self.model.clone(),
             params: self.params.clone(),
+            tool_choice: self.tool_choice.clone(),
+            tools: self.tools.clone(),
+            response_format: self.response_format.clone(),
+            image_sha256: self.image_sha256.clone(),
             messages: self.messages.clone(),
         }
     }
@@ -151,6 +167,16 @@ impl ReleaseFile {
     pub fn to_toml(&self) -> Result<String, WriteError> {
         for (k, v) in &self.params {
             no_null(v, &format!("params.{k}"))?;
+        }
+        for t in &self.tools {
+            no_null(&t.parameters, &format!("tools `{}` parameters", t.name))?;
+        }
+        if let Some(schema) = self
+            .response_format
+            .as_ref()
+            .and_then(|f| f.schema.as_ref())
+        {
+            no_null(schema, "response_format.schema")?;
         }
         for c in &self.evidence.checks {
             no_null(
@@ -208,7 +234,7 @@ impl ReleaseFile {
                 ),
             );
         }
-        let contents: Vec<String> = file.messages.iter().map(|m| m.content.clone()).collect();
+        let contents = file.prompt_def().template_sources();
         if let Err(errs) = Templates::compile(&contents) {
             for e in errs {
                 errors.push(

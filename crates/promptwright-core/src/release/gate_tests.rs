@@ -15,6 +15,7 @@ fn case(suite: &str, id: &str, status: Status) -> CaseResult {
         score: if status == Status::Pass { 1.0 } else { 0.0 },
         vars: serde_json::Map::new(),
         output: (status != Status::Error).then(|| format!("output of {id}")),
+        tool_calls: Vec::new(),
         error: (status == Status::Error).then(|| "timed out".to_string()),
         cached: false,
         latency_ms: Some(100),

@@ -13,6 +13,7 @@ fn drawn(rng: &mut fastrand::Rng, id: usize, p: f64, n: u32) -> CaseResult {
                 status: if pass { Status::Pass } else { Status::Fail },
                 score: if pass { 1.0 } else { 0.0 },
                 output: Some(if pass { "right" } else { "wrong" }.into()),
+                tool_calls: Vec::new(),
                 error: None,
                 cached: false,
                 latency_ms: Some(10),

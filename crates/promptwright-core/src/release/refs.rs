@@ -246,7 +246,7 @@ pub fn resolve(root: &Path, name: &str, reference: &Ref) -> Result<Resolved, Ref
                     name: name.to_string(),
                 });
             };
-            let prompt = parse_prompt(name, &Source::new(draft_rel.clone(), text), None)
+            let prompt = parse_prompt(name, &Source::new(draft_rel.clone(), text), None, root)
                 .map_err(RefError::Invalid)?;
             Ok(Resolved {
                 reference: Ref::Draft,

@@ -10,10 +10,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::refs::{RefError, ReleaseRef, resolve_release};
-use crate::provider::{request_body, request_for};
+use crate::provider::{ChatMessage, load_images, request_body, request_for};
 use crate::template::RenderError;
 use crate::vocab::Explain;
-use crate::vocab::Message;
 use crate::workspace::lenient::read_config;
 use crate::workspace::{Prompt, ProviderKind};
 
@@ -30,6 +29,8 @@ pub enum RenderProblem {
         name: String,
         rel_path: String,
     },
+    /// An image the messages name cannot be sent (missing, too large, not an image).
+    Image(String),
 }
 
 impl std::error::Error for RenderProblem {}
@@ -46,6 +47,7 @@ impl fmt::Display for RenderProblem {
             }
             RenderProblem::Render(e) => e.fmt(f),
             RenderProblem::NoModel { name, .. } => write!(f, "prompt `{name}` names no model"),
+            RenderProblem::Image(e) => f.write_str(e),
         }
     }
 }
@@ -66,6 +68,9 @@ impl Explain for RenderProblem {
             }
             RenderProblem::NoModel { rel_path, .. } => {
                 format!("add model = \"...\" to {rel_path}")
+            }
+            RenderProblem::Image(_) => {
+                "an image is a PNG, JPEG, GIF or WebP file inside the workspace, at most 20 MB, or an https URL".into()
             }
         }
     }
@@ -102,6 +107,8 @@ pub struct ReleasedPrompt {
     prompt: Prompt,
     /// The kind of the prompt's provider in workspace.toml, if it names one.
     provider_kind: Option<ProviderKind>,
+    /// The workspace root: where the images the messages name are read.
+    root: std::path::PathBuf,
 }
 
 impl ReleasedPrompt {
@@ -147,6 +154,7 @@ impl ReleasedPrompt {
             rel_path: side.rel_path,
             prompt,
             provider_kind,
+            root: root.to_path_buf(),
         })
     }
 
@@ -155,27 +163,15 @@ impl ReleasedPrompt {
         &self.prompt.variables
     }
 
-    /// The messages rendered with `vars` (a JSON object); a missing variable is an error.
-    pub fn messages(&self, vars: &Value) -> Result<Vec<Message>, RenderProblem> {
+    /// The messages rendered with `vars` (a JSON object), a conversation slot filled
+    /// with the case's messages; a missing variable is an error.
+    pub fn messages(&self, vars: &Value) -> Result<Vec<ChatMessage>, RenderProblem> {
         if !vars.is_object() {
             return Err(RenderProblem::NotAnObject);
         }
-        let rendered = self
-            .prompt
-            .templates
-            .render(vars)
-            .map_err(RenderProblem::Render)?;
-        Ok(self
-            .prompt
-            .def
-            .messages
-            .iter()
-            .zip(rendered)
-            .map(|(m, content)| Message {
-                role: m.role,
-                content,
-            })
-            .collect())
+        let model = self.prompt.def.model.clone().unwrap_or_default();
+        let request = request_for(&self.prompt, &model, vars).map_err(RenderProblem::Render)?;
+        Ok(request.messages)
     }
 
     /// The request body, in the wire format of `format` or else of the prompt's
@@ -198,7 +194,8 @@ impl ReleasedPrompt {
                 });
             }
         };
-        let request = request_for(&self.prompt, &model, vars).map_err(RenderProblem::Render)?;
+        let mut request = request_for(&self.prompt, &model, vars).map_err(RenderProblem::Render)?;
+        load_images(&mut request, &self.root).map_err(RenderProblem::Image)?;
         Ok(request_body(kind, &request))
     }
 }

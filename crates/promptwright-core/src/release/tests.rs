@@ -19,17 +19,16 @@ fn def() -> PromptDef {
         model: Some("gpt-4o-mini".into()),
         params,
         messages: vec![
-            Message {
-                role: Role::System,
-                content:
-                    "You are a support agent for {{ company }}.\nQuote the refund window exactly.\n"
-                        .into(),
-            },
-            Message {
-                role: Role::User,
-                content: "{{ ticket }} — ünïcödé ✓ 'quotes' \"\"\" and \\ backslash".into(),
-            },
+            Message::new(
+                Role::System,
+                "You are a support agent for {{ company }}.\nQuote the refund window exactly.\n",
+            ),
+            Message::new(
+                Role::User,
+                "{{ ticket }} — ünïcödé ✓ 'quotes' \"\"\" and \\ backslash",
+            ),
         ],
+        ..PromptDef::default()
     }
 }
 

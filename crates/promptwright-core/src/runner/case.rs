@@ -57,6 +57,7 @@ pub(super) fn remember(shared: &Shared, answer: &Answer) {
             k.clone(),
             CachedAnswer {
                 output: answer.response.output.clone(),
+                tool_calls: answer.response.tool_calls.clone(),
                 tokens: answer.response.tokens,
                 latency_ms: answer.latency_ms,
             },
@@ -83,6 +84,7 @@ pub(super) async fn ask(
         Some(hit) => Answer {
             response: Response {
                 output: hit.output,
+                tool_calls: hit.tool_calls,
                 tokens: hit.tokens,
                 cost_override_usd: Some(0.0),
             },
@@ -112,6 +114,7 @@ type Ready = Result<(Request, Option<String>), String>;
 pub(super) fn prepare(shared: &Shared, case: &Case, sample: u32) -> Ready {
     let mut request = crate::provider::request_for(&shared.prompt, &shared.model, &case.vars)
         .map_err(|e| format!("template: {e}"))?;
+    crate::provider::load_images(&mut request, &shared.root)?;
     request.sample = sample;
     let key = key_for(&shared.provider, &request);
     Ok((request, key))
@@ -163,6 +166,8 @@ pub(super) async fn run_case(
     result.tokens = response.tokens;
     let obs = Observation {
         output: &response.output,
+        tool_calls: &response.tool_calls,
+        tools: &shared.prompt.def.tools,
         latency_ms: answer.latency_ms,
         cost_usd: result.cost_usd,
     };
@@ -193,6 +198,7 @@ pub(super) async fn run_case(
             Err(e) => {
                 result.error = Some(e);
                 result.output = Some(response.output);
+                result.tool_calls = response.tool_calls;
                 return result;
             }
         }
@@ -206,6 +212,7 @@ pub(super) async fn run_case(
     result.score = score.score;
     result.assertions = score.results;
     result.output = Some(response.output);
+    result.tool_calls = response.tool_calls;
     result
 }
 
@@ -293,6 +300,7 @@ async fn run_command(
             key,
             CachedAnswer {
                 output: json,
+                tool_calls: Vec::new(),
                 tokens: None,
                 latency_ms: 0,
             },
@@ -355,6 +363,7 @@ async fn similar(
                     key(t),
                     CachedAnswer {
                         output: serde_json::to_string(&v).unwrap_or_default(),
+                        tool_calls: Vec::new(),
                         tokens: None,
                         latency_ms: 0,
                     },

@@ -47,8 +47,7 @@ impl Provider for Draws {
             };
             Ok(Response {
                 output,
-                tokens: None,
-                cost_override_usd: None,
+                ..Response::default()
             })
         })
     }

@@ -308,6 +308,7 @@ fn cost_comes_from_pricing_unless_the_provider_overrides_it() {
             output: 500_000,
         }),
         cost_override_usd,
+        tool_calls: Vec::new(),
     };
     let price = Some(Price {
         input: 0.15,

@@ -12,6 +12,8 @@ use crate::provider::{Request, Tokens};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CachedAnswer {
     pub output: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<crate::vocab::ToolCall>,
     pub tokens: Option<Tokens>,
     /// Latency of the call that produced the answer, so percentiles stay meaningful.
     pub latency_ms: u64,
@@ -122,12 +124,9 @@ mod tests {
     fn req(content: &str) -> Request {
         Request {
             model: "m".into(),
-            messages: vec![ChatMessage {
-                role: Role::User,
-                content: content.into(),
-            }],
-            params: Default::default(),
+            messages: vec![ChatMessage::text(Role::User, content)],
             sample: 1,
+            ..Request::default()
         }
     }
 
@@ -176,6 +175,7 @@ mod tests {
         assert_eq!(cache.get(&k), None);
         let a = CachedAnswer {
             output: "hi".into(),
+            tool_calls: Vec::new(),
             tokens: Some(Tokens {
                 input: 1,
                 output: 2,
@@ -193,6 +193,7 @@ mod tests {
         let (queue, written) = cache.writer(|e| panic!("{e}"));
         let answer = |n: u64| CachedAnswer {
             output: format!("answer {n}"),
+            tool_calls: Vec::new(),
             tokens: None,
             latency_ms: n,
         };

@@ -36,6 +36,9 @@ pub struct CaseResult {
     pub score: f64,
     pub vars: Map<String, Value>,
     pub output: Option<String>,
+    /// The tools the answer called, in order.
+    #[serde(default)]
+    pub tool_calls: Vec<crate::vocab::ToolCall>,
     pub error: Option<String>,
     pub cached: bool,
     pub latency_ms: Option<u64>,
@@ -58,6 +61,7 @@ impl CaseResult {
             score: 0.0,
             vars,
             output: None,
+            tool_calls: Vec::new(),
             error: None,
             cached: false,
             latency_ms: None,
@@ -66,6 +70,14 @@ impl CaseResult {
             assertions: Vec::new(),
             samples: Vec::new(),
         }
+    }
+
+    /// The answer as a reader sees it: its text, then its tool calls with their
+    /// arguments pretty-printed; `None` when there was no answer.
+    pub fn shown_output(&self) -> Option<String> {
+        self.output
+            .as_deref()
+            .map(|o| crate::vocab::shown_output(o, &self.tool_calls))
     }
 
     /// The first failing assertion's reason, or the error: what a reviewer reads first
@@ -291,6 +303,7 @@ mod tests {
             score: 0.0,
             vars: Map::new(),
             output: None,
+            tool_calls: Vec::new(),
             error: None,
             cached: false,
             latency_ms: Some(latency),

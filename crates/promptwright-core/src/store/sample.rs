@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{CaseResult, Status};
 use crate::assert::AssertionResult;
 use crate::provider::Tokens;
+use crate::vocab::ToolCall;
 
 /// One draw of a case: one model call, scored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,9 @@ pub struct Sample {
     pub status: Status,
     pub score: f64,
     pub output: Option<String>,
+    /// The tools the answer called, in order.
+    #[serde(default)]
+    pub tool_calls: Vec<ToolCall>,
     pub error: Option<String>,
     pub cached: bool,
     pub latency_ms: Option<u64>,
@@ -140,6 +144,7 @@ impl CaseResult {
             status: self.status,
             score: self.score,
             output: self.output.clone(),
+            tool_calls: self.tool_calls.clone(),
             error: self.error.clone(),
             cached: self.cached,
             latency_ms: self.latency_ms,
@@ -154,6 +159,7 @@ impl CaseResult {
         self.status = s.status;
         self.score = s.score;
         self.output = s.output;
+        self.tool_calls = s.tool_calls;
         self.error = s.error;
         self.cached = s.cached;
         self.latency_ms = s.latency_ms;
@@ -217,6 +223,7 @@ mod tests {
             status,
             score,
             output: Some(output.into()),
+            tool_calls: Vec::new(),
             error: (status == Status::Error).then(|| format!("{output} broke")),
             cached: false,
             latency_ms: Some(10),

@@ -7,9 +7,11 @@ pub mod explain;
 pub mod message;
 pub mod source;
 pub mod suggest;
+pub mod tools;
 
 pub use diagnostic::{Diagnostic, LoadErrors};
 pub use explain::Explain;
 pub use message::{Message, Role};
 pub use source::{ReadError, Source};
 pub use suggest::did_you_mean;
+pub use tools::{FormatKind, ResponseFormat, ToolCall, ToolChoice, ToolDef, shown_output};

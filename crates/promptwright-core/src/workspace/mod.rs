@@ -8,6 +8,8 @@ pub mod labels;
 pub mod lenient;
 pub mod params;
 pub mod prompt;
+mod prompt_messages;
+pub mod prompt_tools;
 pub mod ranges;
 pub mod suite;
 pub mod toml_message;
@@ -116,7 +118,7 @@ impl Workspace {
             let Some(src) = read_source(&path, shown(&rel), &mut errors) else {
                 continue;
             };
-            match prompt::parse_prompt(&name, &src, config.as_ref()) {
+            match prompt::parse_prompt(&name, &src, config.as_ref(), root) {
                 Ok(p) => {
                     if p.def.provider.is_none() {
                         without_provider.push(src.path.clone());
@@ -209,8 +211,52 @@ impl Workspace {
             suites,
             warnings: Vec::new(),
         };
+        let bad_conversations = ws.conversation_errors();
+        if !bad_conversations.is_empty() {
+            return Err(LoadErrors(bad_conversations));
+        }
         ws.warnings = ws.missing_variable_warnings();
         Ok(ws)
+    }
+
+    /// Cases whose conversation variable (a prompt's `insert = "VAR"`) is not a list of
+    /// messages: found now, at the case's line, rather than as an error per case at run
+    /// time.
+    fn conversation_errors(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for suite in self.suites.values() {
+            let Some(prompt) = self.prompts.get(&suite.prompt) else {
+                continue;
+            };
+            let slots: Vec<&str> = prompt.def.inserted_variables().collect();
+            if slots.is_empty() {
+                continue;
+            }
+            for case in suite.cases.iter() {
+                for var in &slots {
+                    let Some(value) = case.vars.get(var) else {
+                        continue;
+                    };
+                    if let Err(e) = crate::provider::history::parse(value) {
+                        out.push(
+                            Diagnostic {
+                                line: case.origin.line,
+                                col: 1,
+                                ..Diagnostic::file(
+                                    case.origin.file.to_string(),
+                                    format!("case `{}`: `{var}` is not a conversation: {e}", case.id),
+                                )
+                            }
+                            .with_help(format!(
+                                "prompt `{}` inserts `{var}` as messages: a list of {{role, content}} objects (role user, assistant or tool; an assistant's tool_calls as {{name, arguments}})",
+                                prompt.name
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Cases that lack a variable their prompt uses: they will be `error` when run.

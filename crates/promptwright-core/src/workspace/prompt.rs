@@ -2,6 +2,7 @@
 //! compiled templates.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -11,11 +12,11 @@ use toml::Spanned;
 
 use super::toml_message::unknown_field;
 use crate::template::Templates;
-use crate::vocab::{Diagnostic, Message, Role, Source};
+use crate::vocab::{Diagnostic, Message, ResponseFormat, Source, ToolDef};
 
 /// A prompt definition: what a prompt file says, and what a release file carries.
 /// Its JSON serialisation (fields in this order, params sorted) is the canonical form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PromptDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,6 +27,16 @@ pub struct PromptDef {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ResponseFormat>,
+    /// SHA-256 of each image the messages name by a literal workspace path: the
+    /// image's bytes are part of the prompt's content (and hash).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub image_sha256: BTreeMap<String, String>,
     pub messages: Vec<Message>,
 }
 
@@ -35,6 +46,34 @@ impl PromptDef {
         let canonical = serde_json::to_string(self).unwrap_or_default();
         let digest = Sha256::digest(canonical.as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Every template of the prompt: each message's content, in order, then each
+    /// message's image references, in order.
+    pub fn template_sources(&self) -> Vec<String> {
+        let mut sources: Vec<String> = self.messages.iter().map(|m| m.content.clone()).collect();
+        sources.extend(self.messages.iter().flat_map(|m| m.images.iter().cloned()));
+        sources
+    }
+
+    /// The message a template of [`Self::template_sources`] belongs to.
+    pub fn message_of_template(&self, index: usize) -> usize {
+        let mut at = self.messages.len();
+        if index < at {
+            return index;
+        }
+        for (i, m) in self.messages.iter().enumerate() {
+            at += m.images.len();
+            if index < at {
+                return i;
+            }
+        }
+        self.messages.len().saturating_sub(1)
+    }
+
+    /// The case variables conversation slots read (`insert = "history"`).
+    pub fn inserted_variables(&self) -> impl Iterator<Item = &str> {
+        self.messages.iter().filter_map(|m| m.insert.as_deref())
     }
 }
 
@@ -59,17 +98,23 @@ impl Prompt {
         rel_path: &str,
         def: PromptDef,
     ) -> Result<Prompt, Vec<crate::template::SyntaxError>> {
-        let contents: Vec<String> = def.messages.iter().map(|m| m.content.clone()).collect();
-        let templates = Templates::compile(&contents)?;
+        let templates = Templates::compile(&def.template_sources())?;
         Ok(Prompt {
             name: name.to_string(),
             rel_path: rel_path.to_string(),
             content_sha256: def.content_sha256(),
-            variables: templates.variables(),
+            variables: variables_of(&def, &templates),
             templates: Arc::new(templates),
             def,
         })
     }
+}
+
+/// What a render reads: the templates' variables and the conversation slots'.
+fn variables_of(def: &PromptDef, templates: &Templates) -> BTreeSet<String> {
+    let mut vars = templates.variables();
+    vars.extend(def.inserted_variables().map(str::to_string));
+    vars
 }
 
 /// The file as written, with spans for messages that need a position.
@@ -81,15 +126,12 @@ pub(crate) struct PromptFile {
     model: Option<String>,
     #[serde(default)]
     params: BTreeMap<String, Value>,
+    tool_choice: Option<Spanned<String>>,
     #[serde(default)]
-    messages: Vec<MessageFile>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MessageFile {
-    role: Role,
-    content: Spanned<String>,
+    tools: Vec<super::prompt_tools::ToolFile>,
+    response_format: Option<super::prompt_tools::FormatFile>,
+    #[serde(default)]
+    messages: Vec<super::prompt_messages::MessageFile>,
 }
 
 /// Where names were written, to check them against workspace.toml: the provider, and
@@ -229,7 +271,7 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
-fn parse(name: &str, src: &Source) -> Result<(Prompt, Positions), Vec<Diagnostic>> {
+fn parse(name: &str, src: &Source, root: &Path) -> Result<(Prompt, Positions), Vec<Diagnostic>> {
     let file: PromptFile = toml::from_str(&src.text).map_err(|e| {
         let mut d = src.toml_error(&e);
         // `temperature = 0.2` at the top of the file is the usual slip: say where it goes.
@@ -238,7 +280,7 @@ fn parse(name: &str, src: &Source) -> Result<(Prompt, Positions), Vec<Diagnostic
             if d.message.contains("`params`") && !suggested {
                 d.help = Some(format!(
                     "model parameters go in the [params] table: move `{field} = ...` below a [params] line; \
-                     the other top-level keys are description, provider, model and messages"
+                     the other top-level keys are description, provider, model, tool_choice, tools, response_format and messages"
                 ));
             }
         }
@@ -249,19 +291,54 @@ fn parse(name: &str, src: &Source) -> Result<(Prompt, Positions), Vec<Diagnostic
             "add at least one message:\n\n[[messages]]\nrole = \"user\"\ncontent = \"{{ question }}\"",
         )]);
     }
-    let contents: Vec<String> = file
-        .messages
-        .iter()
-        .map(|m| m.content.get_ref().clone())
-        .collect();
-    let templates = Templates::compile(&contents).map_err(|errs| {
+    let mut errors = Vec::new();
+    let (messages, spans, image_sha256) =
+        super::prompt_messages::convert(src, root, file.messages, &mut errors);
+    let prompt_dir = root.join("prompts");
+    let files = super::prompt_tools::Files {
+        root,
+        prompt_dir: &prompt_dir,
+    };
+    let tools = super::prompt_tools::resolve(
+        src,
+        &files,
+        file.tools,
+        file.tool_choice,
+        file.response_format,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let def = PromptDef {
+        description: file.description,
+        provider: file.provider.as_ref().map(|p| p.get_ref().clone()),
+        model: file.model,
+        params: file.params,
+        tool_choice: tools.tool_choice,
+        tools: tools.tools,
+        response_format: tools.response_format,
+        image_sha256,
+        messages,
+    };
+    let templates = Templates::compile(&def.template_sources()).map_err(|errs| {
         errs.into_iter()
             .map(|e| {
-                let content = &file.messages[e.message_index].content;
-                let span = content.span();
+                let owner = def.message_of_template(e.message_index);
+                let Some(content_span) = spans[owner].content.clone() else {
+                    return Diagnostic::file(src.path.clone(), e.message.clone());
+                };
+                if e.message_index >= def.messages.len() {
+                    let at = spans[owner].images.clone().unwrap_or(content_span);
+                    return src
+                        .at(at, format!("template syntax error in an image of message {}: {}", owner + 1, e.message))
+                        .with_help(e.help.clone().unwrap_or_else(|| "an image reference is a path or URL, with {{ variable }} where a case fills it in".into()));
+                }
+                let content = &def.messages[owner].content;
+                let span = content_span;
                 let col_in_line = e.col.unwrap_or(1);
-                let exact = value_offsets(src, &span, content.get_ref()).and_then(|map| {
-                    map.get(offset_of(content.get_ref(), e.line, col_in_line)).copied()
+                let exact = value_offsets(src, &span, content).and_then(|map| {
+                    map.get(offset_of(content, e.line, col_in_line)).copied()
                 });
                 let (line, col) = match exact {
                     Some(offset) => src.line_col(offset),
@@ -281,21 +358,7 @@ fn parse(name: &str, src: &Source) -> Result<(Prompt, Positions), Vec<Diagnostic
         provider: file.provider.as_ref().map(Spanned::span),
         params: param_spans(src),
     };
-    let def = PromptDef {
-        description: file.description,
-        provider: file.provider.map(Spanned::into_inner),
-        model: file.model,
-        params: file.params,
-        messages: file
-            .messages
-            .into_iter()
-            .map(|m| Message {
-                role: m.role,
-                content: m.content.into_inner(),
-            })
-            .collect(),
-    };
-    let variables = templates.variables();
+    let variables = variables_of(&def, &templates);
     Ok((
         Prompt {
             name: name.to_string(),
@@ -316,8 +379,9 @@ pub fn parse_prompt(
     name: &str,
     src: &Source,
     config: Option<&super::Config>,
+    root: &Path,
 ) -> Result<Prompt, Vec<Diagnostic>> {
-    let (prompt, positions) = parse(name, src)?;
+    let (prompt, positions) = parse(name, src, root)?;
     let mut errors = Vec::new();
     let provider = prompt
         .def
@@ -387,13 +451,19 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<Prompt, Vec<Diagnostic>> {
-        parse("p", &Source::new("prompts/p.toml", text)).map(|(p, _)| p)
+        parse("p", &Source::new("prompts/p.toml", text), Path::new(".")).map(|(p, _)| p)
     }
 
     #[test]
     fn an_unknown_param_is_reported_at_its_key_with_a_did_you_mean() {
         let text = "model = \"m\"\n[params]\nmax_tokens = 5\ntemprature = 0.0\n[params.extra]\nmin_p = 0.1\n[[messages]]\nrole = \"user\"\ncontent = \"x\"\n";
-        let errs = parse_prompt("p", &Source::new("prompts/p.toml", text), None).unwrap_err();
+        let errs = parse_prompt(
+            "p",
+            &Source::new("prompts/p.toml", text),
+            None,
+            Path::new("."),
+        )
+        .unwrap_err();
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!((errs[0].line, errs[0].col), (4, 1), "{}", errs[0]);
         assert!(
@@ -410,13 +480,25 @@ mod tests {
         );
         // The same file with the typo fixed loads, and keeps [params.extra] as written.
         let fixed = text.replace("temprature", "temperature");
-        let p = parse_prompt("p", &Source::new("prompts/p.toml", &fixed), None).unwrap();
+        let p = parse_prompt(
+            "p",
+            &Source::new("prompts/p.toml", &fixed),
+            None,
+            Path::new("."),
+        )
+        .unwrap();
         assert_eq!(p.def.params["extra"], serde_json::json!({"min_p": 0.1}));
         // A reserved key in [params.extra] is reported at `extra`.
         let bad = text
             .replace("temprature", "temperature")
             .replace("min_p", "model");
-        let errs = parse_prompt("p", &Source::new("prompts/p.toml", &bad), None).unwrap_err();
+        let errs = parse_prompt(
+            "p",
+            &Source::new("prompts/p.toml", &bad),
+            None,
+            Path::new("."),
+        )
+        .unwrap_err();
         assert_eq!((errs[0].line, errs[0].col), (5, 9), "{}", errs[0]);
         assert!(
             errs[0]

@@ -138,6 +138,8 @@ impl PromptDiff {
             }
         }
 
+        tools(&mut b, &mut fields, old, new);
+
         let old_vars = variables_of(&old.messages);
         let new_vars = variables_of(&new.messages);
         let variables = VariableChanges {
@@ -176,6 +178,62 @@ impl PromptDiff {
                 .iter()
                 .all(|m| m.status == MessageStatus::Unchanged)
     }
+}
+
+/// The `tools` section: `tool_choice`, each tool by name (its description and schema
+/// as one value) and `response_format`, each a setting that changes as a whole.
+fn tools(b: &mut Builder, fields: &mut Vec<FieldChange>, old: &PromptDef, new: &PromptDef) {
+    let has = |d: &PromptDef| {
+        (!d.tools.is_empty() || d.tool_choice.is_some() || d.response_format.is_some())
+            .then(|| title("tools"))
+    };
+    if has(old).is_none() && has(new).is_none() {
+        return;
+    }
+    b.section("tools".into(), has(old), has(new));
+    let choice = |d: &PromptDef| {
+        d.tool_choice
+            .as_deref()
+            .map(|c| format!("tool_choice = {}", quoted(c)))
+    };
+    field(
+        b,
+        fields,
+        "tool_choice".into(),
+        "tool_choice",
+        choice(old),
+        choice(new),
+    );
+    let names: BTreeSet<&str> = old
+        .tools
+        .iter()
+        .chain(&new.tools)
+        .map(|t| t.name.as_str())
+        .collect();
+    for name in names {
+        let key = format!("tools.{name}");
+        let row = |d: &PromptDef| {
+            d.tools.iter().find(|t| t.name == name).map(|t| {
+                let v = serde_json::to_value(t).unwrap_or_default();
+                format!("{key} = {}", toml_value(&v))
+            })
+        };
+        field(b, fields, key.clone(), &key, row(old), row(new));
+    }
+    let format = |d: &PromptDef| {
+        d.response_format.as_ref().map(|f| {
+            let v = serde_json::to_value(f).unwrap_or_default();
+            format!("response_format = {}", toml_value(&v))
+        })
+    };
+    field(
+        b,
+        fields,
+        "response_format".into(),
+        "response_format",
+        format(old),
+        format(new),
+    );
 }
 
 fn title(text: &str) -> Line {

@@ -770,3 +770,37 @@ fn words_cover_the_line() {
         assert_eq!(words(s).concat(), s);
     }
 }
+
+#[test]
+fn tool_and_schema_changes_are_settings() {
+    use crate::vocab::{FormatKind, ResponseFormat, ToolDef};
+    let tool = |ty: &str| ToolDef {
+        name: "lookup".into(),
+        description: None,
+        parameters: serde_json::json!({"type": "object", "properties": {"id": {"type": ty}}}),
+    };
+    let mut old = def(vec![msg(Role::User, "hi")]);
+    old.tools = vec![tool("string")];
+    old.tool_choice = Some("auto".into());
+    let mut new = old.clone();
+    new.tools = vec![tool("integer")];
+    new.tool_choice = Some("required".into());
+    new.response_format = Some(ResponseFormat {
+        kind: FormatKind::JsonObject,
+        name: None,
+        schema: None,
+        strict: None,
+    });
+    let d = PromptDiff::new(&old, &new);
+    let names: Vec<&str> = d.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["tool_choice", "tools.lookup", "response_format"]);
+    assert_eq!(d.fields[0].old.as_deref(), Some("\"auto\""));
+    assert!(
+        d.fields[1].new.as_deref().unwrap().contains("integer"),
+        "{:?}",
+        d.fields[1]
+    );
+    assert_eq!(d.fields[2].old, None);
+    assert!(!d.is_identical());
+    assert!(PromptDiff::new(&old, &old).is_identical());
+}

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
+use common::record::{recorded_cases, wait_for_cases};
 use common::server::*;
 use common::write;
 use serde_json::{Value, json};
@@ -1023,42 +1024,6 @@ vars = { word = "shapeless" }
 // ---------------------------------------------------------------------------------------
 // Resume after a kill or an interrupt.
 // ---------------------------------------------------------------------------------------
-
-/// Case lines recorded so far in the run records under `root`: (run file stem, case ids).
-fn recorded_cases(root: &Path) -> Option<(String, Vec<String>)> {
-    let dir = root.join(".promptwright/runs");
-    let file = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))?;
-    let text = std::fs::read_to_string(&file).ok()?;
-    let ids = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["type"] == "case")
-        .map(|v| v["id"].as_str().unwrap().to_string())
-        .collect();
-    Some((file.file_stem()?.to_string_lossy().into_owned(), ids))
-}
-
-/// Waits until the running `child` has recorded at least `n` cases. A line written by
-/// another process has no signal to wait on, so this looks again every few ms; it
-/// asserts no duration (the deadline only catches a hang).
-fn wait_for_cases(root: &Path, n: usize, child: &mut std::process::Child) {
-    let deadline = Instant::now() + HANG;
-    while recorded_cases(root).is_none_or(|(_, ids)| ids.len() < n) {
-        assert!(
-            Instant::now() < deadline,
-            "hung waiting for {n} recorded cases"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before it was stopped"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// Requests per case (by the case's user message `Say wN`), from the server's log.
 fn asked_per_case(server: &Server) -> Vec<usize> {

@@ -35,6 +35,11 @@ pub struct Hit {
     pub body: Value,
     /// Requests the server held unanswered when this one arrived, this one included.
     pub in_flight: usize,
+    /// The request body as sent (a multipart upload is not JSON).
+    pub raw: Vec<u8>,
+    /// The query string, if any.
+    pub query: Option<String>,
+    pub method: String,
 }
 
 impl Hit {
@@ -368,6 +373,9 @@ async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response
             .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect(),
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        raw: bytes.to_vec(),
+        query: parts.uri.query().map(str::to_string),
+        method: parts.method.to_string(),
     };
     let n = {
         let mut hits = state.hits.lock().unwrap();

@@ -10,9 +10,15 @@ use promptwright_core::words::plural;
 pub fn print(plans: &[RunPlan]) -> ExitCode {
     let estimates: Vec<Estimate> = plans.iter().map(estimate::estimate).collect();
     let mut out = String::new();
-    for e in &estimates {
+    for (e, plan) in estimates.iter().zip(plans) {
+        // A batched run is priced at the batch prices (`attach` set them).
+        let how = if plan.batch.is_some() {
+            " through the batch API, at batch prices"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "estimate for `{}` on {}/{} (no model called):\n",
+            "estimate for `{}` on {}/{}{how} (no model called):\n",
             e.prompt, e.provider, e.model
         ));
         out.push_str(&body(e));

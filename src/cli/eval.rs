@@ -97,6 +97,12 @@ pub struct EvalArgs {
     /// [pricing]); the run ends incomplete, resumable with --resume, and exits 1
     #[arg(long, value_name = "USD", value_parser = parse_budget)]
     pub budget: Option<f64>,
+
+    /// Send the requests through the provider's batch API (openai and anthropic kinds):
+    /// half price, answered within 24 hours; the jobs are recorded at once, so
+    /// --resume after an interruption waits for them instead of sending again
+    #[arg(long)]
+    pub batch: bool,
 }
 
 /// The most a budget may be: beyond it, a typo is likelier than a plan.
@@ -162,10 +168,16 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
             "estimate one target at a time: `promptwright eval --provider P --model M --estimate`",
         ));
     }
+    if args.batch {
+        super::batch::refuse_combinations(args)?;
+    }
     if !args.targets.is_empty() || !args.refs.is_empty() {
         return super::compare::run(&ws, &request, args);
     }
     let mut plans = plan::plans(&ws, &request).map_err(CliError::from)?;
+    if args.batch {
+        super::batch::attach(&ws, &mut plans)?;
+    }
     if args.estimate {
         return Ok(super::estimate::print(&plans));
     }

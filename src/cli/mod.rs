@@ -2,6 +2,7 @@
 //! Results go to stdout, progress and errors to stderr; one rule for exit codes:
 //! 0 success, 1 the work ran and failed its bar, 2 bad input or configuration.
 
+mod batch;
 mod check;
 mod compare;
 mod diff;

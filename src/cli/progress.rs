@@ -7,13 +7,24 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use promptwright_core::runner::RunEvent;
+use promptwright_core::runner::batch::BatchProgress;
 use promptwright_core::store::Tally;
 
 /// Draws the events of one run or several in a row (`gate` runs two): a bar per run,
 /// started by its `Started` event.
 pub async fn show(mut events: mpsc::UnboundedReceiver<RunEvent>) {
     if !std::io::stderr().is_terminal() {
-        while events.recv().await.is_some() {}
+        // A log (CI) gets a line each time the batch jobs change, nothing else.
+        let mut last = String::new();
+        while let Some(ev) = events.recv().await {
+            if let RunEvent::Batch(p) = ev {
+                let line = jobs(&p);
+                if line != last {
+                    anstream::eprintln!("{line}");
+                    last = line;
+                }
+            }
+        }
         return;
     }
     let style = ProgressStyle::with_template(
@@ -51,12 +62,28 @@ pub async fn show(mut events: mpsc::UnboundedReceiver<RunEvent>) {
                     b.finish_and_clear();
                 }
             }
+            RunEvent::Batch(p) => {
+                if let Some(b) = &bar {
+                    b.set_message(jobs(&p));
+                }
+            }
             RunEvent::CaseStarted { .. } => {}
         }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+}
+
+/// The jobs of a batched run: `batch 1/2 in_progress 340/1000 · batch 2/2 ...`.
+fn jobs(p: &BatchProgress) -> String {
+    let n = p.jobs.len();
+    p.jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| format!("batch {}/{n} {} {}/{}", i + 1, j.status, j.done, j.total))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// The bars of a comparison grid: one per cell, titled with its label, all drawn at
@@ -95,7 +122,7 @@ pub async fn show_cells(
                 bar.set_message(format!("{tally} · ${cost:.4}"));
                 bar.inc(1);
             }
-            RunEvent::Finished(_) | RunEvent::CaseStarted { .. } => {}
+            RunEvent::Finished(_) | RunEvent::CaseStarted { .. } | RunEvent::Batch(_) => {}
         }
     }
     let _ = all.clear();

@@ -93,7 +93,7 @@ fn pin(ev: &mut RunEvent) {
             s.p50_latency_ms = s.p50_latency_ms.map(|_| 0);
             s.p95_latency_ms = s.p95_latency_ms.map(|_| 0);
         }
-        RunEvent::CaseStarted { .. } => {}
+        RunEvent::CaseStarted { .. } | RunEvent::Batch(_) => {}
     }
 }
 

@@ -4,6 +4,7 @@
 // Setup helpers stop the test at the first failure; a panic is the report.
 #![allow(clippy::unwrap_used)]
 
+pub mod batch_api;
 pub mod browser;
 pub mod record;
 pub mod server;

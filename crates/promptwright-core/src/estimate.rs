@@ -60,10 +60,7 @@ pub fn estimate(plan: &RunPlan) -> Estimate {
     let kind = plan.provider.provider.kind();
     let offline = matches!(kind, ProviderKind::Echo | ProviderKind::Replay);
     let price = if offline {
-        Some(Price {
-            input: 0.0,
-            output: 0.0,
-        })
+        Some(Price::new(0.0, 0.0))
     } else {
         plan.provider.price
     };

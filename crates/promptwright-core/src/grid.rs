@@ -319,10 +319,7 @@ mod tests {
             output: 500_000,
         });
         c.cost_usd = 0.25;
-        let price = Some(Price {
-            input: 1.0,
-            output: 2.0,
-        });
+        let price = Some(Price::new(1.0, 2.0));
         assert_eq!(list_cost(&c, price), 0.25, "fresh: what it cost");
         c.cached = true;
         c.cost_usd = 0.0;

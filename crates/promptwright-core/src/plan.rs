@@ -401,6 +401,7 @@ pub(crate) fn build(
             embedder: embedder.clone(),
             shard: args.shard,
             budget: None,
+            batch: None,
         });
     }
     // The grader is planned after the cases' providers, so one it shares with them gets

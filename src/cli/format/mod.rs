@@ -225,6 +225,7 @@ mod tests {
             repeat: None,
             shard: None,
             budget: None,
+            batch: None,
         };
         let rt = tokio::runtime::Runtime::new().unwrap();
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();

@@ -449,7 +449,8 @@ impl EvalsPane {
                 });
                 None
             }
-            RunEvent::CaseStarted { .. } => None,
+            // The workbench runs no batches (`eval --batch` is a command-line run).
+            RunEvent::CaseStarted { .. } | RunEvent::Batch(_) => None,
             RunEvent::CaseScored(r) => {
                 if let Some(run) = &mut self.run {
                     run.counts.add(r.status);

@@ -104,6 +104,18 @@ impl Endpoint {
         self.client.post(self.url.clone())
     }
 
+    /// A GET of the endpoint on the shared client (a batch's state, its results).
+    pub fn get(&self) -> reqwest::RequestBuilder {
+        self.client.get(self.url.clone())
+    }
+
+    /// The same endpoint reading bodies up to `mb` MiB (a batch's results file holds
+    /// many answers, so it has a bound of its own).
+    pub fn with_cap(mut self, mb: f64) -> Endpoint {
+        self.max_response_mb = mb;
+        self
+    }
+
     pub fn key(&self) -> Option<&Secret> {
         self.key.as_ref()
     }
@@ -234,6 +246,12 @@ impl Endpoint {
                 http::excerpt(&self.scrub(&sent.body))
             )))
         })
+    }
+
+    /// Sends a prepared request and returns its body as text (one attempt): a JSONL
+    /// file, read whole up to the cap.
+    pub async fn text(&self, req: reqwest::RequestBuilder) -> Result<String, AttemptError> {
+        Ok(self.send(req).await?.body)
     }
 
     /// A required field is missing from an otherwise valid answer (quoted with the key

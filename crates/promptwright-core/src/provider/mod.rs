@@ -2,6 +2,7 @@
 //! rendered request into an answer. HTTP kinds share one client and one retry layer.
 
 pub(crate) mod anthropic;
+pub mod batch;
 pub(crate) mod echo;
 pub mod embed;
 mod endpoint;
@@ -138,6 +139,14 @@ pub enum ProviderError {
         "the answer is larger than max_response_mb = {limit_mb} MiB and was not read further (raise max_response_mb for this provider if its answers are that big)"
     )]
     TooLarge { limit_mb: f64 },
+    /// A request of a batch job that got no answer (its line failed, or the job ended
+    /// before it ran), in the provider's words.
+    #[error("{0}")]
+    Batch(String),
+    /// A request of a batch job that never ran: the job expired, was cancelled or
+    /// failed as a whole. The run is left resumable.
+    #[error("{0}")]
+    NotRun(String),
     #[error("gave up after {attempts} attempts; last: {last}")]
     Exhausted {
         attempts: u32,

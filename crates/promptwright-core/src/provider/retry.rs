@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use super::{ProviderError, Response};
+use super::ProviderError;
 
 /// The outcome of one attempt that did not produce an answer.
 #[derive(Debug)]
@@ -67,13 +67,13 @@ impl RetryPolicy {
 }
 
 /// Runs `attempt` until it answers, fails for good, or the retries are spent.
-pub(crate) async fn with_retries<F, Fut>(
+pub(crate) async fn with_retries<T, F, Fut>(
     policy: RetryPolicy,
     mut attempt: F,
-) -> Result<Response, ProviderError>
+) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Response, AttemptError>>,
+    Fut: Future<Output = Result<T, AttemptError>>,
 {
     let mut tries = 0;
     loop {
@@ -119,6 +119,7 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::Response;
 
     #[test]
     fn retry_after_seconds_and_dates() {
@@ -181,7 +182,7 @@ mod tests {
             max_delay: Duration::from_millis(2),
         };
         let mut calls = 0;
-        let r = with_retries(policy, || {
+        let r: Result<Response, _> = with_retries(policy, || {
             calls += 1;
             async { Err(AttemptError::retryable(ProviderError::Timeout(1.0), None)) }
         })
@@ -193,7 +194,7 @@ mod tests {
         );
 
         let mut calls = 0;
-        let r = with_retries(policy, || {
+        let r: Result<Response, _> = with_retries(policy, || {
             calls += 1;
             async {
                 Err(AttemptError::fatal(ProviderError::Http {

@@ -14,6 +14,7 @@ use crate::store::cache::Cache;
 use crate::store::{CaseResult, RunHeader, RunWriter, SampleLine, Status};
 use crate::workspace::Case;
 
+use super::batch::{self, Answered};
 use super::case::*;
 use super::draws::{Draws, is_done};
 use super::keep::Keep;
@@ -32,6 +33,7 @@ pub(super) async fn run_keeping(
         move |source| RunError::Store { path, source }
     };
     let total = plan.suites.iter().map(|s| s.cases.len()).sum();
+    let resumed = plan.resume.as_ref().map(|r| r.path.clone());
     let (header, mut writer, recorded, carried) = match plan.resume {
         Some(r) => {
             let writer = RunWriter::append_to(&plan.root, &r.path).map_err(|e| {
@@ -91,12 +93,21 @@ pub(super) async fn run_keeping(
         let fail = fail.clone();
         move |e| fail(RunError::Cache(e))
     });
+    // A batched run asks the answers its jobs brought back, once they are in.
+    let mut provider = plan.provider;
+    let answered = plan.batch.as_ref().map(|b| {
+        let scope = provider.cache_scope.clone().unwrap_or_default();
+        Arc::new(Answered::new(b.client.kind(), scope))
+    });
+    if let Some(a) = &answered {
+        provider.provider = a.clone();
+    }
     let shared = Arc::new(Shared {
         root: plan.root.clone(),
         embedder: plan.embedder.clone(),
         prompt: plan.prompt,
         suites: plan.suites,
-        provider: plan.provider,
+        provider,
         model: plan.model,
         cache,
         cache_queue,
@@ -141,6 +152,44 @@ pub(super) async fn run_keeping(
         let _ = events.send(RunEvent::CaseScored(Box::new(whole.clone())));
         keep.keep(order, whole, Some(at));
         kept += 1;
+    }
+    let mut batch_unfinished = false;
+    if let (Some(b), Some(answered)) = (&plan.batch, &answered) {
+        let mut asked = HashMap::new();
+        for (order, (s, c)) in places.clone().enumerate() {
+            let suite = &shared.suites[s];
+            let case = &suite.cases[c];
+            if done(s, case).is_some() || written.contains(&order) {
+                continue;
+            }
+            for k in draws.owed(s, suite, &case.id) {
+                // Unrendered cases err in the run; cached ones are answered from the cache.
+                let Ok((req, Some(key))) = prepare(&shared, case, k) else {
+                    continue;
+                };
+                if !(shared.use_cache && shared.cache.get(&key).is_some()) {
+                    asked.insert(crate::provider::batch::custom_id(&key), req);
+                }
+            }
+        }
+        let run = batch::Run {
+            provider: &shared.provider.name,
+            resumed: resumed.as_deref(),
+            writer: &mut writer,
+            events,
+            cancel: &cancel,
+        };
+        match batch::fetch(b, asked, run).await {
+            Ok(Some(fetched)) => {
+                batch_unfinished = fetched.unfinished;
+                answered.fill(fetched.answers);
+            }
+            Ok(None) => {
+                writer.finish(false).map_err(store_err(&writer.path))?;
+                return Ok((header, false, writer.path.clone()));
+            }
+            Err(e) => return Err(store_err(&writer.path)(e)),
+        }
     }
     // The producer asks what each case still owes as it lists the work; the consumer
     // gathers samples. Neither holds the lock across an await.
@@ -282,7 +331,7 @@ pub(super) async fn run_keeping(
         let _ = writer.finish(false);
         return Err(e);
     }
-    let complete = !cancel.is_cancelled() && kept == header.total;
+    let complete = !cancel.is_cancelled() && kept == header.total && !batch_unfinished;
     writer.finish(complete).map_err(store_err(&writer.path))?;
     Ok((header, complete, writer.path.clone()))
 }

@@ -13,6 +13,7 @@ use crate::provider::{Provider, Recorder};
 use crate::store::{CaseResult, PartialSamples, RunHeader, RunRecord, RunningSummary};
 use crate::workspace::{Price, Prompt, Suite};
 
+pub mod batch;
 pub mod budget;
 mod case;
 mod draws;
@@ -49,6 +50,8 @@ pub struct RunPlan {
     pub shard: Option<crate::shard::Shard>,
     /// Stop starting calls before the spend would pass this (`eval --budget`).
     pub budget: Option<Arc<budget::Budget>>,
+    /// Send the requests through the provider's batch API (`eval --batch`).
+    pub batch: Option<batch::BatchPlan>,
 }
 
 /// A provider ready to call, with what the cost and the cache need to know of it.
@@ -92,6 +95,8 @@ pub enum RunEvent {
         id: String,
     },
     CaseScored(Box<CaseResult>),
+    /// The jobs of a batched run, after each look at them.
+    Batch(batch::BatchProgress),
     /// Shared, not copied: a record can hold thousands of cases.
     Finished(Arc<RunRecord>),
 }

@@ -104,6 +104,7 @@ pub(super) fn plan(ws: &Workspace, provider: Arc<dyn Provider>, concurrency: usi
         repeat: None,
         shard: None,
         budget: None,
+        batch: None,
     }
 }
 
@@ -310,10 +311,7 @@ fn cost_comes_from_pricing_unless_the_provider_overrides_it() {
         cost_override_usd,
         tool_calls: Vec::new(),
     };
-    let price = Some(Price {
-        input: 0.15,
-        output: 0.60,
-    });
+    let price = Some(Price::new(0.15, 0.60));
     assert!((cost_of(&resp(None), price) - 0.45).abs() < 1e-12);
     assert_eq!(cost_of(&resp(Some(0.0)), price), 0.0);
     assert_eq!(cost_of(&resp(None), None), 0.0);

@@ -48,7 +48,21 @@ pub enum Line {
     Run(RunHeader),
     Case(Box<CaseResult>),
     Sample(Box<SampleLine>),
-    End { complete: bool, finished_at: String },
+    /// A provider batch job made for this run (`eval --batch`), written as soon as it
+    /// exists, so a resumed run waits for it instead of asking again.
+    Batch(Box<BatchLine>),
+    End {
+        complete: bool,
+        finished_at: String,
+    },
+}
+
+/// A batch job of a run: its id at the provider and the custom ids of its requests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchLine {
+    pub provider: String,
+    pub id: String,
+    pub custom_ids: Vec<String>,
 }
 
 /// Appends to one run record; every line is written whole and flushed at once. The
@@ -140,6 +154,11 @@ impl RunWriter {
     /// Appends one sample of a repeated case.
     pub fn append_sample(&mut self, sample: SampleLine) -> io::Result<()> {
         self.write(&Line::Sample(Box::new(sample)))
+    }
+
+    /// Appends a batch job, flushed before anything waits on it.
+    pub fn append_batch(&mut self, job: BatchLine) -> io::Result<()> {
+        self.write(&Line::Batch(Box::new(job)))
     }
 
     /// Appends a case; returns where its line starts, for [`CaseReader::read_at`].
@@ -253,6 +272,7 @@ pub fn read_run_and_samples(path: &Path) -> io::Result<(RunRecord, PartialSample
                     .or_default()
                     .insert(s.sample, s.result);
             }
+            Ok(Line::Batch(_)) => {}
             // A resumed run has several end lines: the last one tells.
             Ok(Line::End { complete: c, .. }) => complete = c,
             Err(_) => continue,
@@ -296,6 +316,18 @@ pub fn find_resumable(
         let (record, samples) = read_run_and_samples(&path).ok()?;
         (!record.complete).then_some((path, h, record.cases, samples))
     })
+}
+
+/// The batch jobs a run record holds, oldest first (a torn or foreign line skipped).
+pub fn batch_jobs(path: &Path) -> io::Result<Vec<BatchLine>> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut jobs = Vec::new();
+    for line in reader.lines() {
+        if let Ok(Line::Batch(job)) = serde_json::from_str::<Line>(&line?) {
+            jobs.push(*job);
+        }
+    }
+    Ok(jobs)
 }
 
 /// The header of a run record (its first line).

@@ -73,6 +73,31 @@ struct ProviderFile {
 pub struct Price {
     pub input: f64,
     pub output: f64,
+    /// The prices of a provider's batch API (`eval --batch`); half the others when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_input: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_output: Option<f64>,
+}
+
+impl Price {
+    pub const fn new(input: f64, output: f64) -> Price {
+        Price {
+            input,
+            output,
+            batch_input: None,
+            batch_output: None,
+        }
+    }
+
+    /// What a call through the batch API costs: the batch prices when given, else half
+    /// the others (what both vendors charge).
+    pub fn batch(self) -> Price {
+        Price::new(
+            self.batch_input.unwrap_or(self.input / 2.0),
+            self.batch_output.unwrap_or(self.output / 2.0),
+        )
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -425,15 +450,20 @@ pub fn parse(src: &Source, root: &std::path::Path) -> Result<Config, Vec<Diagnos
         }
     }
     for (model, price) in &file.pricing {
-        let Price { input, output } = *price.get_ref();
-        if !(ranges::PRICE.contains(input) && ranges::PRICE.contains(output)) {
+        let p = *price.get_ref();
+        let batch = [p.batch_input, p.batch_output].into_iter().flatten();
+        let all_in_range = [p.input, p.output]
+            .into_iter()
+            .chain(batch)
+            .all(|v| ranges::PRICE.contains(v));
+        if !all_in_range {
             errors.push(
                 src.at(
                     price.span(),
                     format!("pricing for `{model}` is out of range"),
                 )
                 .with_help(format!(
-                    "input and output must each be {}, e.g. {{ input = 0.15, output = 0.60 }}",
+                    "input and output must each be {} (batch_input and batch_output too, when given), e.g. {{ input = 0.15, output = 0.60 }}",
                     ranges::PRICE.describe()
                 )),
             );

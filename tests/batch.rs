@@ -262,6 +262,53 @@ fn an_expired_anthropic_job_errs_its_cases_and_resume_sends_them_again() {
 }
 
 #[test]
+fn requests_over_a_jobs_limit_go_in_several_jobs_each_recorded_and_resumed() {
+    for vendor in [Vendor::OpenAi, Vendor::Anthropic] {
+        let api = BatchApi::start(usize::MAX, &["w4"]);
+        let ws = workspace(&provider(vendor, &api.server.url), PROMPT, &suite());
+        let root = ws.path();
+        let mut cmd = bin(root);
+        cmd.args(["eval", "--batch", "--format", "json"])
+            .env("PROMPTWRIGHT_TEST_FAILPOINT", "batch-max-requests=4")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        wait_for_lines(root, &mut child, "two batch jobs in the record", |lines| {
+            lines.iter().filter(|l| l["type"] == "batch").count() == 2
+        });
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let sizes: Vec<usize> = api.jobs().iter().map(|j| j.lines.len()).collect();
+        assert_eq!(sizes, [4, 2], "{vendor:?}");
+
+        api.set(|s| s.polls_to_end = 1);
+        let resumed = eval_env(
+            root,
+            &["--batch", "--resume"],
+            &[
+                env(),
+                vec![("PROMPTWRIGHT_TEST_FAILPOINT", "batch-max-requests=4")],
+            ]
+            .concat(),
+        );
+        assert_eq!(api.creates(), 2, "{vendor:?}: both jobs re-attached");
+        assert_eq!(resumed.run0()["complete"], true, "{}", resumed.stderr());
+        let got: Vec<String> = verdicts(&resumed).into_iter().map(|(_, s)| s).collect();
+        assert_eq!(got, ["pass", "pass", "fail", "error", "pass", "pass"]);
+        let ended = if vendor == Vendor::OpenAi {
+            "completed"
+        } else {
+            "ended"
+        };
+        let line = format!("batch 1/2 {ended} 4/4 · batch 2/2 {ended} 2/2");
+        assert!(resumed.stderr().contains(&line), "{}", resumed.stderr());
+    }
+}
+
+#[test]
 fn cached_and_recorded_cases_are_not_sent_and_repeats_are_a_line_a_draw() {
     let api = BatchApi::start(1, &[]);
     let ws = workspace(&provider(Vendor::OpenAi, &api.server.url), PROMPT, &suite());

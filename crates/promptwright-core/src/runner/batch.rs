@@ -153,9 +153,11 @@ pub(super) async fn fetch(
                 tracked.push(track(job.id, ids));
             }
         }
+        // Shown in the order they were made.
+        tracked.reverse();
     }
-    // Jobs that ended before this run: their answers are taken, their failures were
-    // seen by an earlier run and are asked again.
+    // Jobs an earlier run made: their answers (failed lines too) are taken, and the
+    // requests they never ran are sent again.
     let mut again = Vec::new();
     let mut unfinished = false;
     for t in &mut tracked {
@@ -164,6 +166,9 @@ pub(super) async fn fetch(
     // Old jobs' requests that never ran are sent again below; a job that could not be
     // read leaves this run unfinished.
     unfinished |= tracked.iter().any(|t| t.unfinished);
+    if !tracked.is_empty() {
+        progress(run.events, &tracked);
+    }
     tracked.retain(|t| !t.ended);
     let mut fresh: Vec<&String> = asked
         .keys()
@@ -175,7 +180,12 @@ pub(super) async fn fetch(
         .iter()
         .map(|id| client.line(id, &asked[*id]))
         .collect();
-    for job in batch::split(lines, client.limits) {
+    let mut limits = client.limits;
+    // Tests split six requests as a vendor splits fifty thousand (debug builds only).
+    if let Some(n) = crate::failpoint::value("batch-max-requests").and_then(|v| v.parse().ok()) {
+        limits.requests = n;
+    }
+    for job in batch::split(lines, limits) {
         if run.cancel.is_cancelled() {
             return Ok(None);
         }
@@ -249,8 +259,8 @@ fn progress(events: &mpsc::UnboundedSender<RunEvent>, tracked: &[Track]) {
 }
 
 /// Looks at a job once; when it has ended, shares its results out. A request the job
-/// failed goes to `again` when given (a job an earlier run made), else it is this
-/// run's error. A job whose state or results cannot be read errs its requests without
+/// never ran goes to `again` when given (a job an earlier run made), else it is this
+/// run's error; a request it ran and failed is an answer either way, never paid twice. A job whose state or results cannot be read errs its requests without
 /// sending them again (its answers may exist: a later `--resume` looks again).
 async fn look(
     client: &Client,
@@ -305,7 +315,7 @@ async fn look(
         // Kept as this run's answer (not sent again): the run stays resumable.
         t.unfinished |= again.is_none() && matches!(outcome, Err(ProviderError::NotRun(_)));
         match (&outcome, again.as_deref_mut()) {
-            (Err(_), Some(again)) => again.push(i.clone()),
+            (Err(ProviderError::NotRun(_)), Some(again)) => again.push(i.clone()),
             _ => {
                 answers.insert(i.clone(), outcome);
             }

@@ -309,6 +309,31 @@ fn requests_over_a_jobs_limit_go_in_several_jobs_each_recorded_and_resumed() {
 }
 
 #[test]
+fn an_anthropic_structured_answer_is_read_as_the_synchronous_reply_reads_it() {
+    let api = BatchApi::start(1, &[]);
+    api.set(|s| s.answer_tool = Some("said".into()));
+    let prompt = PROMPT.replace(
+        "model = \"m1\"\n",
+        "model = \"m1\"\n\n[response_format]\ntype = \"json_schema\"\nname = \"said\"\nschema = \"../evals/said.json\"\n",
+    );
+    let ws = workspace(
+        &provider(Vendor::Anthropic, &api.server.url),
+        &prompt,
+        &suite(),
+    );
+    let schema = r#"{"type": "object", "properties": {"said": {"type": "string"}}}"#;
+    common::write(ws.path(), "evals/said.json", schema);
+    let r = run(ws.path(), &["--batch"]);
+    assert_eq!(r.run0()["summary"]["passed"], 5, "{}", r.stderr());
+    let c1 = r.case("c1");
+    assert_eq!(c1["tool_calls"], serde_json::json!([]), "{c1:#}");
+    let said: Value = serde_json::from_str(c1["output"].as_str().unwrap()).unwrap();
+    assert_eq!(said, serde_json::json!({"said": "echo Say w1"}));
+    let params = &api.jobs()[0].lines[0].1;
+    assert_eq!(params["tool_choice"]["name"], "said", "{params:#}");
+}
+
+#[test]
 fn cached_and_recorded_cases_are_not_sent_and_repeats_are_a_line_a_draw() {
     let api = BatchApi::start(1, &[]);
     let ws = workspace(&provider(Vendor::OpenAi, &api.server.url), PROMPT, &suite());

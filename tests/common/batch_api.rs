@@ -50,6 +50,8 @@ pub struct State {
     pub echo_key: bool,
     /// Looks at a job answered 503 before the server comes back.
     pub outage: usize,
+    /// Anthropic answers call this (structured-output) tool with `{"said": TEXT}`.
+    pub answer_tool: Option<String>,
 }
 
 pub struct BatchApi {
@@ -74,6 +76,7 @@ impl BatchApi {
             base: String::new(),
             echo_key: false,
             outage: 0,
+            answer_tool: None,
         }));
         let shared = state.clone();
         let server = Server::start(move |hit, _| handle(&mut shared.lock().unwrap(), hit));
@@ -371,8 +374,12 @@ fn anthropic_results(s: &State, id: &str) -> String {
             json!({"type": "errored", "error": {"type": "error",
                 "error": {"type": "overloaded_error", "message": failure_of(s, job, &w)}}})
         } else {
-            let m: Value =
+            let mut m: Value =
                 serde_json::from_str(&message(&format!("echo Say {w}"), 10, 4).body).unwrap();
+            if let Some(tool) = &s.answer_tool {
+                m["content"] = json!([{"type": "tool_use", "id": "t1", "name": tool,
+                    "input": {"said": format!("echo Say {w}")}}]);
+            }
             json!({"type": "succeeded", "message": m})
         };
         out.push_str(&json!({"custom_id": custom_id, "result": result}).to_string());

@@ -131,7 +131,7 @@ pub(super) struct Fetched {
 pub(super) async fn fetch(
     plan: &BatchPlan,
     asked: HashMap<String, Request>,
-    run: Run<'_>,
+    mut run: Run<'_>,
 ) -> Result<Option<Fetched>, std::io::Error> {
     let client = &plan.client;
     let mut answers: HashMap<String, Outcome> = HashMap::new();
@@ -176,39 +176,31 @@ pub(super) async fn fetch(
         .chain(&again)
         .collect();
     fresh.sort();
-    let lines = fresh
-        .iter()
-        .map(|id| client.line(id, &asked[*id]))
-        .collect();
     let mut limits = client.limits;
     // Tests split six requests as a vendor splits fifty thousand (debug builds only).
     if let Some(n) = crate::failpoint::value("batch-max-requests").and_then(|v| v.parse().ok()) {
         limits.requests = n;
     }
-    for job in batch::split(lines, limits) {
+    let mut packer = batch::Packer::new(limits);
+    let mut sent = Sent {
+        tracked: &mut tracked,
+        answers: &mut answers,
+        unfinished: &mut unfinished,
+    };
+    for id in fresh {
+        let full = packer.push(id.clone(), client.line(id, &asked[id]));
+        if let Some(job) = full {
+            if run.cancel.is_cancelled() {
+                return Ok(None);
+            }
+            sent.submit(client, job, &mut run).await?;
+        }
+    }
+    if let Some(job) = packer.finish() {
         if run.cancel.is_cancelled() {
             return Ok(None);
         }
-        let ids: Vec<String> = job
-            .iter()
-            .filter_map(|l| l["custom_id"].as_str().map(str::to_string))
-            .collect();
-        match client.submit(&job).await {
-            Ok(id) => {
-                run.writer.append_batch(BatchLine {
-                    provider: run.provider.to_string(),
-                    id: id.clone(),
-                    custom_ids: ids.clone(),
-                })?;
-                tracked.push(track(id, ids));
-                progress(run.events, &tracked);
-            }
-            Err(e) => {
-                let e = ProviderError::NotRun(format!("could not create the batch job: {e}"));
-                answers.extend(ids.into_iter().map(|id| (id, Err(e.clone()))));
-                unfinished = true;
-            }
-        }
+        sent.submit(client, job, &mut run).await?;
     }
     let started = Instant::now();
     while tracked.iter().any(|t| !t.ended) {
@@ -230,6 +222,44 @@ pub(super) async fn fetch(
         answers,
         unfinished,
     }))
+}
+
+/// Where a job made by this run goes: its track, or its requests' errors.
+struct Sent<'a> {
+    tracked: &'a mut Vec<Track>,
+    answers: &'a mut HashMap<String, Outcome>,
+    unfinished: &'a mut bool,
+}
+
+impl Sent<'_> {
+    /// Creates one job and records it at once; a job that cannot be created errs its
+    /// requests as never run.
+    async fn submit(
+        &mut self,
+        client: &Client,
+        job: Vec<(String, String)>,
+        run: &mut Run<'_>,
+    ) -> Result<(), std::io::Error> {
+        let (ids, lines): (Vec<String>, Vec<String>) = job.into_iter().unzip();
+        match client.submit(&lines).await {
+            Ok(id) => {
+                run.writer.append_batch(BatchLine {
+                    provider: run.provider.to_string(),
+                    id: id.clone(),
+                    custom_ids: ids.clone(),
+                })?;
+                self.tracked.push(track(id, ids));
+                progress(run.events, self.tracked);
+            }
+            Err(e) => {
+                let e = ProviderError::NotRun(format!("could not create the batch job: {e}"));
+                self.answers
+                    .extend(ids.into_iter().map(|id| (id, Err(e.clone()))));
+                *self.unfinished = true;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn track(id: String, ids: Vec<String>) -> Track {

@@ -32,12 +32,17 @@ fn authed(ep: &Endpoint, req: reqwest::RequestBuilder) -> reqwest::RequestBuilde
     }
 }
 
-pub(super) async fn submit(c: &Client, lines: &[Value]) -> Result<String, ProviderError> {
+pub(super) async fn submit(c: &Client, lines: &[String]) -> Result<String, ProviderError> {
     let ep = c.endpoint(&c.url("messages/batches"))?;
-    let body = json!({ "requests": lines });
+    // `{"requests": [LINE, ...]}` from the lines as made, without parsing them again.
+    let body = format!("{{\"requests\":[{}]}}", lines.join(","));
     let job = c
         .retried(|| async {
-            let req = authed(&ep, ep.post().json(&body));
+            let req = ep
+                .post()
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+            let req = authed(&ep, req);
             ep.post_json(req).await.map_err(answered_only)
         })
         .await?;

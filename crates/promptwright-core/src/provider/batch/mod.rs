@@ -87,20 +87,22 @@ impl Client {
         self.cfg.kind
     }
 
-    /// The request body of `req` as one line of a batch, in the vendor's format: the
-    /// exact body a synchronous call sends.
-    pub fn line(&self, custom_id: &str, req: &Request) -> Value {
+    /// The request body of `req` as one line of a batch, in the vendor's format (the
+    /// exact body a synchronous call sends), serialised: a job is held as text only.
+    pub fn line(&self, custom_id: &str, req: &Request) -> String {
         let body = super::request_body(self.cfg.kind, req);
         match self.cfg.kind {
             ProviderKind::Anthropic => anthropic::line(custom_id, body),
             _ => openai::line(custom_id, body),
         }
+        .to_string()
     }
 
-    /// Creates one job of `lines` (made by [`Client::line`], within [`Client::limits`]);
-    /// returns its id. The create call is retried only when the server answered that
-    /// it did not take it (429, 5xx): a lost answer must not create a second job.
-    pub async fn submit(&self, lines: &[Value]) -> Result<String, ProviderError> {
+    /// Creates one job of `lines` (made by [`Client::line`], packed within
+    /// [`Client::limits`]); returns its id. The create call is retried only when the
+    /// server answered that it did not take it (429, 5xx): a lost answer must not
+    /// create a second job.
+    pub async fn submit(&self, lines: &[String]) -> Result<String, ProviderError> {
         match self.cfg.kind {
             ProviderKind::Anthropic => anthropic::submit(self, lines).await,
             _ => openai::submit(self, lines).await,
@@ -251,26 +253,42 @@ pub fn custom_id(cache_key: &str) -> String {
     format!("pw-{}", &cache_key[..cache_key.len().min(40)])
 }
 
-/// Splits lines into jobs within `limits` (requests, and bytes of the lines as sent,
-/// one newline each).
-pub fn split(lines: Vec<Value>, limits: Limits) -> Vec<Vec<Value>> {
-    let mut jobs: Vec<Vec<Value>> = Vec::new();
-    let mut bytes = 0;
-    for line in lines {
-        let size = line.to_string().len() + 1;
-        let full = jobs
-            .last()
-            .is_none_or(|j| j.len() >= limits.requests || bytes + size > limits.bytes);
-        if full {
-            jobs.push(Vec::new());
-            bytes = 0;
-        }
-        bytes += size;
-        if let Some(j) = jobs.last_mut() {
-            j.push(line);
+/// Packs lines into jobs within `limits` (requests, and bytes of the lines as sent, one
+/// newline each) as they are made, so only one job's lines are held at a time.
+pub struct Packer {
+    limits: Limits,
+    job: Vec<(String, String)>,
+    bytes: usize,
+}
+
+impl Packer {
+    pub fn new(limits: Limits) -> Packer {
+        Packer {
+            limits,
+            job: Vec::new(),
+            bytes: 0,
         }
     }
-    jobs
+
+    /// Adds a request (custom id and line); returns the job it filled, if it did. A
+    /// line alone over the byte limit still goes, alone (the vendor then says why).
+    pub fn push(&mut self, id: String, line: String) -> Option<Vec<(String, String)>> {
+        let size = line.len() + 1;
+        let full = !self.job.is_empty()
+            && (self.job.len() >= self.limits.requests || self.bytes + size > self.limits.bytes);
+        let out = full.then(|| {
+            self.bytes = 0;
+            std::mem::take(&mut self.job)
+        });
+        self.bytes += size;
+        self.job.push((id, line));
+        out
+    }
+
+    /// The last job, if it holds anything.
+    pub fn finish(self) -> Option<Vec<(String, String)>> {
+        (!self.job.is_empty()).then_some(self.job)
+    }
 }
 
 /// Each line of a JSONL body that parses, the rest skipped with no panic.

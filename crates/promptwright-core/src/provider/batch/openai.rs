@@ -33,12 +33,9 @@ fn authed(ep: &Endpoint, req: reqwest::RequestBuilder) -> reqwest::RequestBuilde
     }
 }
 
-pub(super) async fn submit(c: &Client, lines: &[Value]) -> Result<String, ProviderError> {
-    let mut file = String::new();
-    for l in lines {
-        file.push_str(&l.to_string());
-        file.push('\n');
-    }
+pub(super) async fn submit(c: &Client, lines: &[String]) -> Result<String, ProviderError> {
+    let mut file = lines.join("\n");
+    file.push('\n');
     let files = c.endpoint(&c.url("files"))?;
     let uploaded = c
         .retried(|| async {

@@ -15,33 +15,49 @@ fn custom_ids_fit_both_vendors_and_follow_the_request() {
     assert_ne!(custom_id(&"cd".repeat(32)), id);
 }
 
-#[test]
-fn jobs_are_split_at_the_request_count_and_the_byte_limit() {
-    let lines: Vec<Value> = (0..5)
-        .map(|i| json!({"custom_id": format!("c{i}")}))
+/// The jobs `lines` are packed into.
+fn packed(lines: &[&str], limits: Limits) -> Vec<Vec<String>> {
+    let mut p = Packer::new(limits);
+    let mut jobs: Vec<Vec<String>> = lines
+        .iter()
+        .filter_map(|l| p.push(format!("id-{l}"), l.to_string()))
+        .map(|job| job.into_iter().map(|(_, l)| l).collect())
         .collect();
-    let size = lines[0].to_string().len() + 1;
-    let by_count = split(
-        lines.clone(),
+    jobs.extend(
+        p.finish()
+            .map(|job| job.into_iter().map(|(_, l)| l).collect()),
+    );
+    jobs
+}
+
+#[test]
+fn jobs_are_packed_within_the_request_count_and_the_byte_limit() {
+    let lines = ["aaaa", "bbbb", "cccc", "dddd", "eeee"];
+    let by_count = packed(
+        &lines,
         Limits {
             requests: 2,
             bytes: usize::MAX,
         },
     );
     assert_eq!(by_count.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
-    let by_bytes = split(
-        lines.clone(),
+    // Each line is 5 bytes with its newline: three fit in 15.
+    let by_bytes = packed(
+        &lines,
         Limits {
             requests: 100,
-            bytes: size * 3,
+            bytes: 15,
         },
     );
     assert_eq!(by_bytes.iter().map(Vec::len).collect::<Vec<_>>(), [3, 2]);
-    // Nothing lost, nothing doubled, order kept.
-    assert_eq!(by_bytes.concat(), lines);
+    assert_eq!(
+        by_bytes.concat(),
+        lines,
+        "nothing lost, nothing doubled, order kept"
+    );
     assert!(
-        split(
-            Vec::new(),
+        packed(
+            &[],
             Limits {
                 requests: 1,
                 bytes: 1
@@ -50,14 +66,28 @@ fn jobs_are_split_at_the_request_count_and_the_byte_limit() {
         .is_empty()
     );
     // A line larger than the byte limit still goes, alone (the vendor then says why).
-    let alone = split(
-        lines[..2].to_vec(),
-        Limits {
-            requests: 10,
-            bytes: 1,
-        },
+    assert_eq!(
+        packed(
+            &lines[..2],
+            Limits {
+                requests: 10,
+                bytes: 1
+            }
+        )
+        .len(),
+        2
     );
-    assert_eq!(alone.len(), 2);
+    // The ids travel with their lines.
+    let mut p = Packer::new(Limits {
+        requests: 1,
+        bytes: 100,
+    });
+    assert!(p.push("a".into(), "x".into()).is_none());
+    assert_eq!(
+        p.push("b".into(), "y".into()),
+        Some(vec![("a".into(), "x".into())])
+    );
+    assert_eq!(p.finish(), Some(vec![("b".into(), "y".into())]));
 }
 
 #[test]

@@ -183,8 +183,30 @@ fn killed_between_submit_and_completion_resumes_onto_the_same_job(vendor: Vendor
     let (run_id, _) = record_lines(root).unwrap();
 
     api.set(|s| s.polls_to_end = 1);
-    let resumed = run(root, &["--batch", "--resume"]);
+    // Resumed without --batch, as a user would after a kill: it goes on as a batch.
+    let args: &[&str] = match vendor {
+        Vendor::OpenAi => &["--batch", "--resume"],
+        Vendor::Anthropic => &["--resume"],
+    };
+    let resumed = run(root, args);
     assert_eq!(resumed.code(), 1, "c3 fails: {}", resumed.stderr());
+    let sync_calls = api
+        .server
+        .hits()
+        .iter()
+        .filter(|h| h.path.ends_with("/messages") || h.path.ends_with("/completions"))
+        .count();
+    assert_eq!(
+        sync_calls, 0,
+        "no case was asked again with an ordinary call"
+    );
+    if vendor == Vendor::Anthropic {
+        assert!(
+            resumed.stderr().contains("continuing it with --batch"),
+            "{}",
+            resumed.stderr()
+        );
+    }
     assert!(
         resumed.stderr().contains(&format!("resuming run {run_id}")),
         "{}",

@@ -49,6 +49,22 @@ fn poll_interval() -> Result<Duration, CliError> {
     }
 }
 
+/// Whether a run being resumed sent requests in batch jobs (it then continues with
+/// `--batch`, said on stderr).
+pub fn resumes_a_batch(plans: &[RunPlan]) -> bool {
+    let batched = plans
+        .iter()
+        .filter_map(|p| p.resume.as_ref())
+        .find(|r| promptwright_core::store::batch_jobs(&r.path).is_ok_and(|jobs| !jobs.is_empty()));
+    if let Some(r) = batched {
+        anstream::eprintln!(
+            "run {} sent its requests in batch jobs: continuing it with --batch",
+            r.header.run_id
+        );
+    }
+    batched.is_some()
+}
+
 /// Sends each run's requests through its provider's batch API, priced at the batch
 /// prices. Offline providers have no batch API: refused, naming the provider.
 pub fn attach(ws: &Workspace, plans: &mut [RunPlan]) -> Result<(), CliError> {

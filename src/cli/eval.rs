@@ -175,7 +175,10 @@ pub fn run(dir: Option<&Path>, args: &EvalArgs) -> Result<ExitCode, CliError> {
         return super::compare::run(&ws, &request, args);
     }
     let mut plans = plan::plans(&ws, &request).map_err(CliError::from)?;
-    if args.batch {
+    // A run whose requests went out in batch jobs goes on waiting for them: asking
+    // again with ordinary calls would pay for the same answers twice.
+    if args.batch || super::batch::resumes_a_batch(&plans) {
+        super::batch::refuse_combinations(args)?;
         super::batch::attach(&ws, &mut plans)?;
     }
     if args.estimate {

@@ -216,14 +216,34 @@ pub(super) async fn run_case(
     result
 }
 
-/// Scores one assertion. Scoring is CPU work (an edit distance over a long answer), so
-/// on a multi-threaded runtime the worker hands its other tasks off for the duration
-/// and requests in flight keep moving; a current-thread runtime (tests) scores inline.
+/// Scores one assertion. Scoring that may take long (an edit distance, a schema, a
+/// long answer) hands the worker's other tasks off for the duration, so requests in
+/// flight keep moving. The rest scores inline: a handoff starts a thread when none is
+/// idle, and at `-j 256` handing off every `icontains` kept a hundred threads (and
+/// their allocator arenas, tens of MB) alive for microseconds of work each.
 pub(super) fn score_off_worker(
     a: &crate::assert::Assertion,
     obs: &Observation<'_>,
 ) -> Result<AssertionResult, String> {
-    off_worker(|| a.score(obs))
+    if may_take_long(&a.kind, obs.output) {
+        off_worker(|| a.score(obs))
+    } else {
+        a.score(obs)
+    }
+}
+
+/// Answers up to this size are scanned inline by the linear checks (tens of
+/// microseconds at most).
+const INLINE_OUTPUT_MAX: usize = 64 * 1024;
+
+/// Whether scoring `kind` on `output` may keep a worker busy long enough to stall the
+/// requests it drives.
+pub(super) fn may_take_long(kind: &Kind, output: &str) -> bool {
+    output.len() > INLINE_OUTPUT_MAX
+        || matches!(
+            kind,
+            Kind::Levenshtein(_) | Kind::RougeN(_) | Kind::Bleu(_) | Kind::JsonSchema(_)
+        )
 }
 
 /// Runs blocking work `f` without holding up the async worker it is called on.

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::case::{cost_of, off_worker};
+use super::case::{cost_of, may_take_long, off_worker};
 use super::*;
 
 use crate::provider::{Echo, ProviderError, Request, Response};
@@ -319,3 +319,15 @@ fn cost_comes_from_pricing_unless_the_provider_overrides_it() {
 
 #[path = "repeat_tests.rs"]
 mod repeat;
+
+#[test]
+fn only_scoring_that_may_take_long_leaves_the_worker() {
+    use crate::assert::Kind;
+    let short = "a short answer";
+    let long = "x".repeat(64 * 1024 + 1);
+    assert!(!may_take_long(&Kind::IContains("ticket".into()), short));
+    assert!(!may_take_long(&Kind::MaxLength(10), short));
+    assert!(may_take_long(&Kind::IContains("ticket".into()), &long));
+    assert!(may_take_long(&Kind::Levenshtein("an answer".into()), short));
+    assert!(may_take_long(&Kind::Bleu(vec!["an answer".into()]), short));
+}

@@ -1,8 +1,12 @@
 //! Time to first frame of the TUI: load the workspace, build the app, draw one frame
 //! (into a TestBackend, so terminal set-up is left out), on the demo workspace and on a
-//! generated one with 200 prompts and 20,000 cases.
+//! generated one with 200 prompts and 20,000 cases. The TUI reads the results of
+//! recorded runs after its first frame; the time until they are in is shown beside it.
 //!
-//! cargo run --release --example first_frame
+//! cargo run --release --example first_frame [WORKSPACE]
+//!
+//! With a WORKSPACE, only that one is measured (scripts/bench-scale.sh opens the
+//! workspace of a 100,000-case run that way).
 
 // A benchmark harness: a failed setup step panics, and the panic is the report.
 #![allow(clippy::unwrap_used)]
@@ -10,19 +14,20 @@
 use std::path::Path;
 use std::time::Instant;
 
-use promptwright::tui::{self, app::App};
+use promptwright::tui::{self, app::App, msg::Msg};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-fn first_frame(root: &Path) -> (f64, usize) {
+/// Milliseconds to the first frame and to the recorded results, and the prompts.
+fn first_frame(root: &Path) -> (f64, f64, usize) {
     let started = Instant::now();
-    let app = App::from(tui::load(root));
+    let mut app = App::from(tui::first_load(root));
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("backend");
     tui::render(&mut terminal, &app).expect("draw");
-    (
-        started.elapsed().as_secs_f64() * 1000.0,
-        app.prompts.entries().len(),
-    )
+    let first = started.elapsed().as_secs_f64() * 1000.0;
+    app.update(Msg::RecordedLoaded(tui::recorded_results(root)));
+    let results = started.elapsed().as_secs_f64() * 1000.0;
+    (first, results, app.prompts.entries().len())
 }
 
 fn generate(root: &Path, prompts: usize, cases: usize) {
@@ -54,6 +59,11 @@ fn generate(root: &Path, prompts: usize, cases: usize) {
 }
 
 fn main() {
+    if let Some(root) = std::env::args_os().nth(1) {
+        let root = std::path::PathBuf::from(root);
+        report(&root.display().to_string(), &root);
+        return;
+    }
     let demo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("tempdir");
     generate(dir.path(), 200, 20_000);
@@ -61,12 +71,21 @@ fn main() {
         ("demo workspace", demo),
         ("200 prompts, 20,000 cases", dir.path()),
     ] {
-        let runs: Vec<(f64, usize)> = (0..5).map(|_| first_frame(root)).collect();
-        let mut ms: Vec<f64> = runs.iter().map(|r| r.0).collect();
-        ms.sort_by(f64::total_cmp);
-        println!(
-            "{label:<28} {} prompts  first frame: median {:.1} ms (min {:.1}, max {:.1})",
-            runs[0].1, ms[2], ms[0], ms[4]
-        );
+        report(label, root);
     }
+}
+
+/// Five first frames of `root`: the median, fastest and slowest.
+fn report(label: &str, root: &Path) {
+    let runs: Vec<(f64, f64, usize)> = (0..5).map(|_| first_frame(root)).collect();
+    let sorted = |pick: fn(&(f64, f64, usize)) -> f64| {
+        let mut ms: Vec<f64> = runs.iter().map(pick).collect();
+        ms.sort_by(f64::total_cmp);
+        ms
+    };
+    let (first, results) = (sorted(|r| r.0), sorted(|r| r.1));
+    println!(
+        "{label:<28} {} prompts  first frame: median {:.1} ms (min {:.1}, max {:.1}); recorded results in: median {:.1} ms",
+        runs[0].2, first[2], first[0], first[4], results[2]
+    );
 }

@@ -152,6 +152,10 @@ impl App {
             }
             Msg::Saved { prompt, result } => self.on_saved(&prompt, result),
             Msg::FileOpened { result, line, col } => self.on_file_opened(result, line, col),
+            Msg::RecordedLoaded(results) => {
+                self.evals.add_recorded(results);
+                Vec::new()
+            }
             Msg::Run(ev) => {
                 if let Some(note) = self.evals.on_run_event(ev, self.now) {
                     self.note = Some(note);

@@ -180,6 +180,9 @@ impl Effects {
                 });
             }
             Cmd::ReloadWorkspace => self.blocking(super::reread),
+            Cmd::LoadRecorded => {
+                self.blocking(|root| Msg::RecordedLoaded(super::recorded_results(root)))
+            }
             Cmd::LoadDiff {
                 prompt,
                 from,

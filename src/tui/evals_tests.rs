@@ -13,7 +13,7 @@ use ratatui::crossterm::event::KeyCode;
 use super::app::{App, Tab};
 use super::msg::{Cmd, Msg};
 use super::panes::evals::EvalsFocus;
-use super::testing::{ch, execute, key, requests, serve_openai, write};
+use super::testing::{ch, execute, key, masked_latencies, requests, serve_openai, write};
 use promptwright_core::plan::{self, PlanRequest};
 use promptwright_core::runner::RunEvent;
 use promptwright_core::store::Status;
@@ -536,4 +536,33 @@ fn the_run_gauge_shows_each_metric_mean_after_a_run() {
         "evals_metrics",
         text.split(&last.run_id).collect::<Vec<_>>().join("RUN_ID")
     );
+}
+
+#[test]
+fn recorded_results_arrive_after_the_first_frame_and_never_replace_fresher_ones() {
+    let ws = echo();
+    let root = ws.path();
+    let mut earlier = app_for(root);
+    let cmds = earlier.update(ch('r'));
+    execute(&mut earlier, cmds);
+    // Opened again: the first frame comes before the record is read.
+    let mut app = App::from(super::first_load(root));
+    app.update(Msg::Resize(100, 24));
+    app.update(key(KeyCode::Char('2')));
+    assert_eq!(status_of(&app, "ada"), None);
+    insta::assert_snapshot!("evals_before_recorded", frame(&app, 100, 12).backend());
+    let recorded = super::recorded_results(root);
+    assert!(app.update(Msg::RecordedLoaded(recorded.clone())).is_empty());
+    assert_eq!(status_of(&app, "ada"), Some(Status::Pass));
+    assert_eq!(status_of(&app, "bob"), Some(Status::Fail));
+    let shown = masked_latencies(&frame(&app, 100, 12).backend().to_string());
+    insta::assert_snapshot!("evals_after_recorded", shown);
+    // A result the app already holds (from a run started before the read finished)
+    // is newer than any record: it stays.
+    let mut stale = recorded;
+    for r in &mut stale {
+        r.status = Status::Error;
+    }
+    app.update(Msg::RecordedLoaded(stale));
+    assert_eq!(status_of(&app, "ada"), Some(Status::Pass));
 }

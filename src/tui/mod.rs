@@ -122,6 +122,15 @@ pub(crate) fn preview_cases(ws: &Workspace, prompt: &str) -> Vec<PreviewCase> {
 /// Reads the workspace for the TUI (`load_lenient`: it never refuses, so broken files
 /// open in the editor next to their errors) and builds the panes from it.
 pub fn load(root: &Path) -> Loaded {
+    let mut loaded = first_load(root);
+    loaded.evals.add_recorded(recorded_results(root));
+    loaded
+}
+
+/// What the first frame needs: [`load`] without the results of recorded runs, which
+/// [`run`] reads after the first frame (`Cmd::LoadRecorded`): behind a run of 100,000
+/// cases, reading them takes half a second.
+pub fn first_load(root: &Path) -> Loaded {
     let Lenient {
         workspace,
         errors: load_errors,
@@ -145,7 +154,7 @@ pub fn load(root: &Path) -> Loaded {
         .collect();
     let evals = EvalsPane::new(
         workspace.as_deref().map(suite_rows).unwrap_or_default(),
-        promptwright_core::store::latest_results(root, RECENT_RUNS),
+        Vec::new(),
     );
     Loaded {
         info: WorkspaceInfo {
@@ -157,6 +166,11 @@ pub fn load(root: &Path) -> Loaded {
         prompts: PromptsPane::new(entries),
         evals,
     }
+}
+
+/// The latest result of each case in the recent run records, newest first.
+pub fn recorded_results(root: &Path) -> Vec<promptwright_core::store::CaseResult> {
+    promptwright_core::store::latest_results(root, RECENT_RUNS)
 }
 
 /// The workspace read again, as `Msg::WorkspaceLoaded`.
@@ -171,7 +185,7 @@ pub(crate) fn reread(root: &Path) -> Msg {
 
 /// Opens the TUI on the workspace at `root` until the user quits.
 pub fn run(root: &Path) -> io::Result<()> {
-    let mut app = App::from(load(root));
+    let mut app = App::from(first_load(root));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -204,6 +218,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, root: &Path) 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut events = EventStream::new();
     let mut effects = Effects::new(root, app, tx.clone());
+    // The first frame is drawn while the recorded results are read.
+    effects.perform(msg::Cmd::LoadRecorded);
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     // The clock only ticks while a run is in progress: an idle app does no work.
     let mut ticks = tokio::time::interval(Duration::from_millis(250));

@@ -16,6 +16,7 @@ use promptwright_core::plan::PlanRequest;
 use promptwright_core::release::Ref;
 use promptwright_core::release::{LabelRollbackPlan, PromotePlan, Proposal, RollbackPlan, Verdict};
 use promptwright_core::runner::RunEvent;
+use promptwright_core::store::CaseResult;
 use promptwright_core::vocab::LoadErrors;
 use promptwright_core::workspace::{Config, PromptDef, Workspace};
 
@@ -53,6 +54,8 @@ pub enum Msg {
         line: usize,
         col: usize,
     },
+    /// The results of the recent run records (`Cmd::LoadRecorded`).
+    RecordedLoaded(Vec<CaseResult>),
     /// A run reported progress.
     Run(RunEvent),
     /// A run could not start (bad selection, missing key...), or failed to write.
@@ -107,6 +110,8 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
     Quit,
+    /// Read the results of the recent run records, then report `Msg::RecordedLoaded`.
+    LoadRecorded,
     /// Write `text` to `path` atomically, then report `Msg::Saved`.
     Save {
         prompt: String,

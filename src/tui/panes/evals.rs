@@ -137,6 +137,17 @@ impl EvalsPane {
         pane
     }
 
+    /// Results read from earlier runs' records, which arrive after the pane is first
+    /// shown: a case given a result meanwhile (by a run started at once) keeps it.
+    pub fn add_recorded(&mut self, recorded: Vec<CaseResult>) {
+        for r in recorded {
+            if self.result(&r.suite, &r.id).is_none() {
+                self.record(r);
+            }
+        }
+        self.rebuild_rows();
+    }
+
     /// A clock tick: rows left stale by results under a filter are rebuilt.
     pub fn on_tick(&mut self) {
         if self.rows_stale {

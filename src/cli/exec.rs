@@ -78,6 +78,9 @@ pub(crate) fn store_error(e: RunError) -> CliError {
         RunError::InUse { .. } => {
             "wait for the other process to finish, or run without --resume to start a new run"
         }
+        RunError::Batched { .. } => {
+            "continue it with `promptwright eval --batch --resume`, which waits for its jobs"
+        }
         RunError::Store { .. } | RunError::Cache(_) => {
             "free some space (or fix the folder's permissions), then `promptwright eval --resume` continues the run"
         }

@@ -34,6 +34,14 @@ pub(super) async fn run_keeping(
     };
     let total = plan.suites.iter().map(|s| s.cases.len()).sum();
     let resumed = plan.resume.as_ref().map(|r| r.path.clone());
+    if let (Some(r), None) = (&plan.resume, &plan.batch) {
+        let jobs = crate::store::batch_jobs(&r.path).map_err(store_err(&r.path))?;
+        if !jobs.is_empty() {
+            return Err(RunError::Batched {
+                run_id: r.header.run_id.clone(),
+            });
+        }
+    }
     let (header, mut writer, recorded, carried) = match plan.resume {
         Some(r) => {
             let writer = RunWriter::append_to(&plan.root, &r.path).map_err(|e| {

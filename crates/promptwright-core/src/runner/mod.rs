@@ -113,6 +113,10 @@ pub enum RunError {
     /// `eval --resume` of a run another process is writing.
     #[error("run {run_id} is being continued by another promptwright process")]
     InUse { run_id: String },
+    /// A run whose requests went out in batch jobs, continued without them: asking
+    /// again would pay for the same answers twice.
+    #[error("run {run_id} sent its requests in batch jobs and can only be continued as a batch")]
+    Batched { run_id: String },
 }
 
 pub fn new_run_id() -> String {

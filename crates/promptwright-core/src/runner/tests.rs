@@ -275,6 +275,43 @@ async fn a_run_being_written_cannot_be_resumed_by_another_writer() {
     assert!(RunWriter::append_to(dir.path(), &path).is_ok());
 }
 
+#[tokio::test]
+async fn a_run_that_made_batch_jobs_is_not_continued_with_ordinary_calls() {
+    let (dir, ws) = workspace(3);
+    let mut p = plan(&ws, Arc::new(Echo), 2);
+    let header = crate::store::RunHeader {
+        run_id: "20260101-000000-000001".into(),
+        prompt: p.prompt.name.clone(),
+        content_sha256: p.prompt.content_sha256.clone(),
+        provider: p.provider.name.clone(),
+        model: p.model.clone(),
+        started_at: "2026-01-01T00:00:00.000Z".into(),
+        suites: p.suites.iter().map(|s| s.name.clone()).collect(),
+        total: 3,
+        shard: None,
+    };
+    let mut w = RunWriter::create(dir.path(), &header).unwrap();
+    w.append_batch(crate::store::BatchLine {
+        provider: header.provider.clone(),
+        id: "batch_1".into(),
+        custom_ids: vec!["pw-1".into()],
+    })
+    .unwrap();
+    let path = w.path.clone();
+    drop(w);
+    p.resume = Some(Resume {
+        path: path.clone(),
+        header,
+        recorded: Vec::new(),
+        samples: Default::default(),
+    });
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let err = run(p, tx, CancellationToken::new()).await.unwrap_err();
+    assert!(matches!(err, RunError::Batched { .. }), "{err}");
+    // Refused before anything was written: the record holds its two lines.
+    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+}
+
 /// Scoring blocks its thread until another task on the runtime has run: with the
 /// runtime's only worker kept by the scoring, that task could never run. The wait is
 /// bounded only so that a regression fails instead of hanging.

@@ -654,7 +654,13 @@ fn help_lists_every_subcommand_and_each_ones_flags() {
 fn the_demo_workspace_runs_offline_with_its_documented_failures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let copy = tempfile::tempdir().unwrap();
-    for dir in ["prompts", "evals", "evals/data", "evals/schemas"] {
+    for dir in [
+        "prompts",
+        "evals",
+        "evals/data",
+        "evals/schemas",
+        "evals/cassettes",
+    ] {
         std::fs::create_dir_all(copy.path().join(dir)).unwrap();
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let p = entry.unwrap().path();
@@ -693,6 +699,7 @@ fn the_demo_workspace_runs_offline_with_its_documented_failures() {
     assert_eq!(
         failing,
         [
+            "order-status/cancel-without-id",
             "reply-quality/angry-customer",
             "summary-handover/handover-is-short",
             "triage-contract/exact-answer",

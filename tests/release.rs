@@ -788,11 +788,16 @@ fn the_demo_releases_are_intact_and_the_triage_contract_blocks_a_breaking_draft(
     let o = run_in(root, &["check"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("3 released versions verified"),
+        stdout(&o).contains("4 released versions verified"),
         "{}",
         stdout(&o)
     );
-    for name in ["support-reply", "ticket-summary", "ticket-triage"] {
+    for name in [
+        "order-status",
+        "support-reply",
+        "ticket-summary",
+        "ticket-triage",
+    ] {
         let v1 = parse_release(root, &format!("releases/{name}/v1.toml"));
         assert_eq!((v1.version, v1.parent_version), (1, None), "{name}");
         assert!(

@@ -467,3 +467,35 @@ fn an_image_over_20_mb_is_refused_at_its_line() {
     assert!(err.contains("prompts/orders.toml:23:"), "{err}");
     assert!(err.contains("over the 20 MB the providers accept"), "{err}");
 }
+
+#[test]
+fn the_demo_order_assistant_replays_its_tool_calls_into_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_demo(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), dir.path());
+    let root = dir.path();
+    let run = |format: &str| stdout(&run_in(root, &["eval", "order-status", "--format", format]));
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    let cases = json["runs"][0]["cases"].as_array().unwrap();
+    let failing: Vec<&str> = cases
+        .iter()
+        .filter(|c| c["status"] != "pass")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["cancel-without-id"]);
+    let lookup = cases.iter().find(|c| c["id"] == "where-is-a-17").unwrap();
+    assert_eq!(
+        lookup["tool_calls"],
+        json!([{"name": "lookup_order", "arguments": {"order_id": "A-17"}}])
+    );
+    let junit = run("junit");
+    assert!(
+        junit.contains("<system-out>→ cancel_order({\n  &quot;order_id&quot;: &quot;last&quot;"),
+        "{junit}"
+    );
+    let markdown = run("markdown");
+    assert!(
+        markdown
+            .contains(r#"calls: cancel_order({"order_id":"last","reason":"customer request"})"#),
+        "{markdown}"
+    );
+}

@@ -59,6 +59,8 @@ mod stale_tests;
 mod testing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tools_tests;
 
 use std::io;
 use std::path::Path;

@@ -153,6 +153,9 @@ pub fn all(root: &Path) -> io::Result<Vec<Shot>> {
     let clock = Instant::now();
     app.update(Msg::Tick(clock));
     app.update(Msg::Resize(WIDTH, HEIGHT));
+    // The pictures follow support-reply, the prompt with a pending edit (second in
+    // the list, after order-status).
+    app.act(Action::Down);
     let mut shots = vec![shoot("1-prompts", &["Prompts"], &app)];
     app.act(Action::Edit);
     shots.push(shoot("1-prompts-editing", &["Ctrl-S"], &app));
@@ -161,14 +164,18 @@ pub fn all(root: &Path) -> io::Result<Vec<Shot>> {
     shots.push(shoot("1-prompts-help", &["Keys"], &app));
     app.act(Action::ToggleHelp);
 
-    // Evals: a run of every suite of the first prompt, pictured half-way and done. One
+    // Evals: a run of every suite of the selected prompt, pictured half-way and done. One
     // case at a time, so the half-way picture is always the same half.
-    app.act(Action::Tab(1));
     let prompt = app
-        .evals
-        .suite()
-        .map(|s| s.prompt.clone())
+        .prompts
+        .current()
+        .map(|e| e.name.clone())
         .unwrap_or_default();
+    app.act(Action::Tab(1));
+    // Its first suite, reply-quality, after order-status.
+    app.act(Action::FocusLeft);
+    app.act(Action::Down);
+    app.act(Action::FocusRight);
     let request = PlanRequest {
         prompts: vec![prompt],
         jobs: Some(1),
@@ -210,10 +217,9 @@ pub fn all(root: &Path) -> io::Result<Vec<Shot>> {
     shots.push(shoot("2-evals-detail", &["assertions"], &app));
     app.act(Action::Close);
 
-    // Diff: the first prompt, current release against the draft, both views; then the
-    // current release is run from the pane (R) and the outputs compared.
+    // Diff: the selected prompt, current release against the draft, both views; then
+    // the current release is run from the pane (R) and the outputs compared.
     app.act(Action::Tab(0));
-    app.act(Action::Up);
     let cmds = app.act(Action::Tab(2));
     settle(&mut app, ws, cmds, |app, m| pinned(app, m, clock))?;
     shots.push(shoot("3-diff", &["side by side"], &app));
@@ -227,7 +233,7 @@ pub fn all(root: &Path) -> io::Result<Vec<Shot>> {
     shots.push(shoot("3-diff-outputs", &["OUTPUT CHANGED"], &app));
     app.act(Action::ToggleOutputs);
 
-    // Release: the proposal of the first prompt, gated for real (draft and current).
+    // Release: the proposal of the selected prompt, gated for real (draft and current).
     let cmds = app.act(Action::Tab(3));
     settle(&mut app, ws, cmds, |app, m| pinned(app, m, clock))?;
     let cmds = app.act(Action::RunGate);

@@ -158,3 +158,71 @@ def test_the_import_makes_no_network_call(monkeypatch):
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     importlib.reload(promptwright)
+
+
+TOOLS_PROMPT = """model = "m1"
+tool_choice = "lookup"
+
+[[tools]]
+name = "lookup"
+description = "Find an order"
+parameters = { type = "object", properties = { id = { type = "integer" } }, required = ["id"] }
+
+[response_format]
+type = "json_schema"
+name = "answer"
+schema = { type = "object", properties = { text = { type = "string" } } }
+strict = true
+
+[[messages]]
+role = "system"
+content = "Be brief."
+
+[[messages]]
+insert = "history"
+
+[[messages]]
+role = "user"
+content = "{{ q }}"
+images = ["img/dot.png", "{{ photo }}"]
+"""
+
+TOOLS_VARS = {
+    "q": "And now?",
+    "photo": "https://img.example.test/p.jpg",
+    "history": [
+        {"role": "user", "content": "Where is 7?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"name": "lookup", "arguments": {"id": 7}},
+            {"id": "c9", "type": "function", "function": {"name": "lookup", "arguments": "{not json"}},
+        ]},
+        {"role": "tool", "content": "{\"status\": \"late\"}"},
+        {"role": "tool", "tool_call_id": "c9", "content": "??"},
+    ],
+}
+
+
+def test_tools_images_and_conversations_render_as_the_cli_does(tmp_path, cli):
+    write(tmp_path, "workspace.toml", WORKSPACE)
+    write(tmp_path, "prompts/t.toml", TOOLS_PROMPT)
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "dot.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really pixels")
+    write(tmp_path, "evals/t.toml", 'prompt = "t"\n[[cases]]\nid = "c"\nvars = { q = "x", photo = "img/dot.png", history = [] }\n')
+    cli(tmp_path, "release", "t", "--note", "first")
+    p = promptwright.load(tmp_path, "t")
+    for fmt in ("openai", "anthropic"):
+        want = cli(tmp_path, "render", "t", "--vars", json.dumps(TOOLS_VARS), "--format", fmt).stdout
+        assert p.render_json(TOOLS_VARS, format=fmt).encode("utf-8") == want, fmt
+    body = p.render(TOOLS_VARS, format="anthropic")
+    assert body["tool_choice"] == {"type": "tool", "name": "lookup"}
+    assert [t["name"] for t in body["tools"]] == ["lookup", "answer"]
+    assert body["messages"][2]["content"][0]["tool_use_id"] == "call_2_1"
+    msgs = p.messages(TOOLS_VARS)
+    assert msgs[-1]["images"] == ["img/dot.png", "https://img.example.test/p.jpg"]
+    assert msgs[2]["tool_calls"][1]["malformed"] is True
+    with pytest.raises(promptwright.ReleaseError, match="unknown role `robot`"):
+        p.render(dict(TOOLS_VARS, history=[{"role": "robot", "content": "x"}]))
+    with pytest.raises(promptwright.ReleaseError, match="leads out of the workspace"):
+        p.render(dict(TOOLS_VARS, photo="../../etc/passwd"))
+    # Editing the image changes the prompt's content: the release pinned its bytes.
+    assert "img/dot.png" in p._definition["image_sha256"]

@@ -100,15 +100,15 @@ pub fn write<R: Run>(
                     let text = format!("✗ {at}{}: {}", a.type_name, one_line(&a.reason));
                     detail(&mut out, &text, color(AnsiColor::Red), styled, width);
                 }
-                if let Some(calls) = super::calls(c) {
-                    detail(
-                        &mut out,
-                        &format!("→ {calls}"),
-                        Style::new().dimmed(),
-                        styled,
-                        width,
-                    );
-                }
+            }
+            if let Some(calls) = super::calls(c) {
+                detail(
+                    &mut out,
+                    &format!("→ {calls}"),
+                    Style::new().dimmed(),
+                    styled,
+                    width,
+                );
             }
             w.write_all(out.as_bytes())?;
             out.clear();

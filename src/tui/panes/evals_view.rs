@@ -507,14 +507,15 @@ pub fn detail_text(
     if let Some((_, c)) = case {
         if let Some(prompt) = draft {
             lines.push(heading(&format!("rendered prompt ({})", prompt.name)));
-            match prompt.templates.render(&c.vars) {
-                Ok(messages) => {
-                    for (m, content) in prompt.def.messages.iter().zip(messages) {
+            let model = prompt.def.model.as_deref().unwrap_or_default();
+            match promptwright_core::provider::request_for(prompt, model, &c.vars) {
+                Ok(request) => {
+                    for m in &request.messages {
                         lines.push(Line::styled(
                             format!("[{}]", m.role.as_str()),
                             theme::muted(),
                         ));
-                        lines.extend(content.lines().map(|l| Line::raw(l.to_string())));
+                        lines.extend(m.shown().lines().map(|l| Line::raw(l.to_string())));
                     }
                 }
                 Err(e) => lines.push(Line::styled(format!("✗ {e}"), theme::error())),

@@ -14,6 +14,7 @@ mod evals_input;
 pub mod evals_view;
 pub mod files;
 pub mod prompt_entry;
+mod prompt_preview;
 pub mod prompts;
 mod prompts_files;
 mod prompts_input;

@@ -340,46 +340,10 @@ fn view_preview(f: &mut Frame, area: Rect, entry: &PromptEntry, scroll: u16) {
     let block = Block::bordered()
         .title(Span::styled(title, theme::title()))
         .border_style(theme::border());
-    let text = preview_text(entry);
+    let text = super::prompt_preview::preview_text(entry);
     let p = Paragraph::new(text)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .block(block);
     f.render_widget(p, area);
-}
-
-/// The rendered messages of the selected case, or why they cannot be shown.
-fn preview_text(entry: &PromptEntry) -> Text<'static> {
-    let Some(prompt) = &entry.parsed else {
-        return Text::styled("Fix the errors to see the preview.", theme::muted());
-    };
-    let Some(case) = entry.case() else {
-        return Text::styled(
-            "No eval case uses this prompt yet: add a suite in evals/ with prompt = \"".to_string()
-                + &entry.name
-                + "\".",
-            theme::muted(),
-        );
-    };
-    let mut lines = Vec::new();
-    if !entry.errors.is_empty() {
-        lines.push(Line::styled(
-            "(the last version that parsed)",
-            Style::new().fg(theme::WARN),
-        ));
-    }
-    match prompt.templates.render(&case.vars) {
-        Ok(messages) => {
-            for (m, content) in prompt.def.messages.iter().zip(messages) {
-                lines.push(Line::styled(
-                    format!("── {} ──", m.role.as_str()),
-                    theme::key(),
-                ));
-                lines.extend(content.lines().map(|l| Line::raw(l.to_string())));
-                lines.push(Line::raw(""));
-            }
-        }
-        Err(e) => lines.push(Line::styled(format!("✗ {e}"), theme::error())),
-    }
-    Text::from(lines)
 }

@@ -804,3 +804,19 @@ fn tool_and_schema_changes_are_settings() {
     assert!(!d.is_identical());
     assert!(PromptDiff::new(&old, &old).is_identical());
 }
+
+#[test]
+fn a_change_in_tool_calls_alone_is_a_changed_output() {
+    use crate::vocab::ToolCall;
+    let mut old = case("a", "c", Status::Pass, 1.0, "");
+    old.tool_calls = vec![ToolCall::from_text("lookup", r#"{"id": 7}"#)];
+    let mut new = old.clone();
+    new.tool_calls = vec![ToolCall::from_text("lookup", r#"{"id": 8}"#)];
+    let d = OutputDiff::new(std::slice::from_ref(&old), std::slice::from_ref(&new));
+    assert_eq!(d.counts.output_changed, 1, "{:?}", d.counts);
+    assert!(d.cases[0].output_changed());
+    assert_eq!(d.cases[0].old_text(), "→ lookup({\n  \"id\": 7\n})");
+    assert!(d.cases[0].new_text().contains("\"id\": 8"));
+    let same = OutputDiff::new(std::slice::from_ref(&old), std::slice::from_ref(&old));
+    assert_eq!(same.counts.output_changed, 0);
+}

@@ -60,6 +60,30 @@ impl ChatMessage {
     }
 }
 
+impl ChatMessage {
+    /// The message as a reader sees it in a preview: its text, its images by
+    /// reference, its tool calls with their arguments, and which call a tool result
+    /// answers.
+    pub fn shown(&self) -> String {
+        let mut out = String::new();
+        if let Some(id) = &self.tool_call_id {
+            out.push_str(&format!("(the result of {id})\n"));
+        }
+        out.push_str(&crate::vocab::shown_output(&self.content, &self.tool_calls));
+        for image in &self.images {
+            let shown = match image {
+                Image::Path(p) | Image::Url(p) => p.clone(),
+                Image::Bytes { sha256, .. } => format!("sha256 {}", &sha256[..12]),
+            };
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&format!("[image: {shown}]"));
+        }
+        out
+    }
+}
+
 pub use image::Image;
 
 /// What the runner asks a provider for.

@@ -15,6 +15,7 @@ except ModuleNotFoundError:  # Python < 3.11
 import minijinja
 
 from ._errors import MissingVariable, ReleaseError, TamperedRelease
+from . import _wire
 from ._json import dumps, sorted_keys
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -59,7 +60,15 @@ def content_sha256(definition: Dict[str, Any]) -> str:
     params = definition.get("params") or {}
     if params:
         canonical["params"] = sorted_keys(params)
-    canonical["messages"] = [{"role": m["role"], "content": m["content"]} for m in definition["messages"]]
+    if definition.get("tool_choice") is not None:
+        canonical["tool_choice"] = definition["tool_choice"]
+    if definition.get("tools"):
+        canonical["tools"] = [_wire.canonical_tool(t) for t in definition["tools"]]
+    if definition.get("response_format") is not None:
+        canonical["response_format"] = _wire.canonical_format(definition["response_format"])
+    if definition.get("image_sha256"):
+        canonical["image_sha256"] = sorted_keys(definition["image_sha256"])
+    canonical["messages"] = [_wire.canonical_message(m) for m in definition["messages"]]
     return hashlib.sha256(dumps(canonical).encode("utf-8")).hexdigest()
 
 
@@ -91,7 +100,8 @@ class Release:
         self.model: Optional[str] = data.get("model")
         self.provider: Optional[str] = data.get("provider")
         self.params: Dict[str, Any] = data.get("params") or {}
-        self._messages = [(m["role"], m["content"]) for m in data["messages"]]
+        self._definition = data
+        self._messages = data["messages"]
         self._env = minijinja.Environment(
             undefined_behavior="strict",
             auto_escape_callback=lambda _name: False,
@@ -102,20 +112,52 @@ class Release:
     def __repr__(self) -> str:
         return f"<promptwright.Release {self.name} v{self.version} ({self.ref})>"
 
-    def messages(self, vars: Dict[str, Any]) -> List[Dict[str, str]]:
-        """The messages rendered with `vars`; a missing variable raises MissingVariable."""
+    def _render_str(self, template: str, ctx: Dict[str, Any]) -> str:
+        try:
+            return self._env.render_str(template, **ctx)
+        except minijinja.TemplateError as e:
+            if getattr(e, "kind", "") == "UndefinedError":
+                raise MissingVariable(f"missing variable: {e.message}") from None
+            raise ReleaseError(f"template error: {e.message}") from None
+
+    def _chat(self, vars: Dict[str, Any], read_images: bool) -> List[Dict[str, Any]]:
         if not isinstance(vars, dict):
             raise ReleaseError("the variables are not a dict (a JSON object)")
         ctx = sorted_keys(vars)
+        out: List[Dict[str, Any]] = []
+        for m in self._messages:
+            if "insert" in m:
+                var = m["insert"]
+                if var not in vars:
+                    raise MissingVariable(f"missing variable: `{var}`")
+                try:
+                    out.extend(_wire.history(vars[var]))
+                except ValueError as e:
+                    raise ReleaseError(f"`{var}` is not a conversation: {e}") from None
+                continue
+            text = self._render_str(m["content"], ctx)
+            images = []
+            for written in m.get("images") or []:
+                ref = self._render_str(written, ctx)
+                images.append(_wire.image(ref, self.root) if read_images else {"ref": ref.strip()})
+            out.append({"role": m["role"], "content": text, "images": images, "tool_calls": []})
+        return out
+
+    def messages(self, vars: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """The messages rendered with `vars`, a conversation slot filled with the case's
+        messages; a missing variable raises MissingVariable. Each is `{role, content}`,
+        plus `images` (the references as rendered), `tool_calls` and `tool_call_id`
+        when it has them."""
         out = []
-        for role, content in self._messages:
-            try:
-                text = self._env.render_str(content, **ctx)
-            except minijinja.TemplateError as e:
-                if getattr(e, "kind", "") == "UndefinedError":
-                    raise MissingVariable(f"missing variable: {e.message}") from None
-                raise ReleaseError(f"template error: {e.message}") from None
-            out.append({"role": role, "content": text})
+        for m in self._chat(vars, read_images=False):
+            shown: Dict[str, Any] = {"role": m["role"], "content": m["content"]}
+            if m["images"]:
+                shown["images"] = [i["ref"] for i in m["images"]]
+            if m["tool_calls"]:
+                shown["tool_calls"] = m["tool_calls"]
+            if m.get("tool_call_id") is not None:
+                shown["tool_call_id"] = m["tool_call_id"]
+            out.append(shown)
         return out
 
     def render(self, vars: Dict[str, Any], format: Optional[str] = None) -> Dict[str, Any]:
@@ -131,7 +173,7 @@ class Release:
                 model = kind
             else:
                 raise ReleaseError(f"prompt `{self.name}` names no model")
-        messages = self.messages(vars)
+        messages = self._chat(vars, read_images=True)
         body: Dict[str, Any] = {}
         extra = self.params.get("extra")
         if isinstance(extra, dict):
@@ -147,9 +189,11 @@ class Release:
             system = [m["content"] for m in messages if m["role"] == "system"]
             if system:
                 body["system"] = "\n\n".join(system)
-            body["messages"] = [m for m in messages if m["role"] != "system"]
+            body["messages"] = _wire.anthropic_messages(messages)
+            _wire.anthropic_tools(body, self._definition)
         else:
-            body["messages"] = messages
+            body["messages"] = [_wire.openai_message(m) for m in messages]
+            _wire.openai_tools(body, self._definition)
         return sorted_keys(body)
 
     def render_json(self, vars: Dict[str, Any], format: Optional[str] = None) -> str:
@@ -168,9 +212,14 @@ def _parse(path: str, data: bytes) -> Dict[str, Any]:
     if not isinstance(version, int) or version < 1 or not isinstance(sha, str) or not isinstance(messages, list) or not messages:
         raise ReleaseError(f"{path} is not a release file: it needs version, content_sha256 and messages")
     for m in messages:
-        if not (isinstance(m, dict) and m.get("role") in _ROLES and isinstance(m.get("content"), str)):
-            raise ReleaseError(f"{path}: every message needs a role (system, user, assistant) and a content")
-    definition = {k: doc.get(k) for k in ("description", "provider", "model", "params")}
+        slot = isinstance(m, dict) and isinstance(m.get("insert"), str)
+        images = m.get("images", []) if isinstance(m, dict) else None
+        text = (isinstance(m, dict) and m.get("role") in _ROLES and isinstance(m.get("content"), str)
+                and isinstance(images, list) and all(isinstance(i, str) for i in images))
+        if not (slot or text):
+            raise ReleaseError(f"{path}: every message needs a role (system, user, assistant) and a content, or is an insert slot")
+    keys = ("description", "provider", "model", "params", "tool_choice", "tools", "response_format", "image_sha256")
+    definition = {k: doc.get(k) for k in keys}
     definition["messages"] = messages
     try:
         actual = content_sha256(definition)

@@ -3,7 +3,7 @@
 //! Found before any call, so `--repeat` on either is a configuration error.
 
 use crate::plan::PlanError;
-use crate::provider::{Replay, request_for};
+use crate::provider::{Replay, load_images, request_for};
 use crate::workspace::{Prompt, ProviderConfig, ProviderKind, Suite};
 
 /// `Err` when `cfg` cannot draw the samples asked of `suites` (samples per case, by
@@ -15,6 +15,7 @@ pub(crate) fn check(
     model: &str,
     suites: &[(&Suite, u32)],
     overridden: bool,
+    root: &std::path::Path,
 ) -> Result<(), PlanError> {
     let Some((suite, most)) = suites.iter().max_by_key(|(_, n)| *n) else {
         return Ok(());
@@ -51,6 +52,10 @@ pub(crate) fn check(
                     let Ok(mut req) = request_for(prompt, model, &case.vars) else {
                         continue; // the case reports its template error itself
                     };
+                    // A cassette knows an image by its bytes.
+                    if load_images(&mut req, root).is_err() {
+                        continue; // the case reports its image itself
+                    }
                     for k in 1..=*n {
                         req.sample = k;
                         if !replay.has(&req) {

@@ -375,7 +375,14 @@ pub(crate) fn build(
             .iter()
             .map(|s| (s, args.repeat.unwrap_or(s.repeat)))
             .collect();
-        crate::can_sample::check(provider_cfg, &prompt, &model, &draws, args.repeat.is_some())?;
+        crate::can_sample::check(
+            provider_cfg,
+            &prompt,
+            &model,
+            &draws,
+            args.repeat.is_some(),
+            &ws.root,
+        )?;
         let provider = providers.plan(provider_cfg, &model, jobs)?;
         // A replayed run replays its grading too: the cassette holds the grader's
         // answers, so CI needs no key for llm-rubric either.

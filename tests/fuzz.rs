@@ -307,6 +307,9 @@ fn check_template(contents: &[String], vars: &Map<String, Value>) {
                         );
                     }
                 }
+                Err(e @ (RenderError::Conversation { .. } | RenderError::Image { .. })) => {
+                    panic!("templates alone never read a conversation or an image: {e}")
+                }
             }
         }
     }

@@ -499,3 +499,43 @@ fn the_demo_order_assistant_replays_its_tool_calls_into_every_report() {
         "{markdown}"
     );
 }
+
+#[test]
+fn render_names_a_bad_conversation_or_image_with_how_to_fix_it() {
+    let ws = workspace("[providers.real]\nkind = \"echo\"\n");
+    let render = |vars: Value| {
+        let out = run_in(
+            ws.path(),
+            &[
+                "render",
+                "orders",
+                "--ref",
+                "draft",
+                "--vars",
+                &vars.to_string(),
+            ],
+        );
+        (code(&out), stderr(&out))
+    };
+    let (exit, err) =
+        render(json!({"question": "q", "photo": "https://x.test/a.png", "history": "hello"}));
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains("`history` is not a conversation: expected a list of messages, found text"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: pass `history` as a list of messages"),
+        "{err}"
+    );
+    let (exit, err) =
+        render(json!({"question": "q", "photo": "http://x.test/a.png", "history": []}));
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains("only https URLs and workspace paths are allowed, not http://"),
+        "{err}"
+    );
+    let (exit, err) = render(json!({"question": "q", "photo": "images/none.png", "history": []}));
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains("cannot read image `images/none.png`"), "{err}");
+}

@@ -348,7 +348,9 @@ impl Assertion {
             Kind::ToolCalled(_)
             | Kind::ToolArgs { .. }
             | Kind::ToolSequence(_)
-            | Kind::IsValidToolCall => tools::check(&self.kind, obs.tool_calls, obs.tools),
+            | Kind::IsValidToolCall => {
+                tools::check(&self.kind, obs.tool_calls, obs.tools, self.negate)
+            }
             other => text::check(other, obs.output),
         };
         let passed = !check.undecided && check.ok != self.negate;

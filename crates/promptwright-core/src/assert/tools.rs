@@ -89,12 +89,20 @@ fn called(calls: &[ToolCall]) -> String {
     }
 }
 
-pub(super) fn check(kind: &Kind, calls: &[ToolCall], tools: &[ToolDef]) -> Check {
+/// `negate`: the assertion is `not-`. `not-tool-called` with several names asks that
+/// none of them is called (not merely that one of them is missing), as it reads.
+pub(super) fn check(kind: &Kind, calls: &[ToolCall], tools: &[ToolDef], negate: bool) -> Check {
     let made = called(calls);
     let mut c = match kind {
         Kind::ToolCalled(names) => {
-            let ok = names.iter().all(|n| calls.iter().any(|c| &c.name == n));
-            Check::new(ok, format!("call {}", names.join(" and ")))
+            let is_called = |n: &String| calls.iter().any(|c| &c.name == n);
+            if negate {
+                let ok = names.iter().any(is_called);
+                Check::new(ok, format!("call {}", names.join(" or ")))
+            } else {
+                let ok = names.iter().all(is_called);
+                Check::new(ok, format!("call {}", names.join(" and ")))
+            }
         }
         Kind::ToolArgs { name, args } => {
             let ok = calls

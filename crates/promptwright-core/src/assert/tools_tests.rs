@@ -63,6 +63,15 @@ fn tool_called_names_what_the_answer_called_instead() {
         reason.starts_with("expected the answer not to call refund"),
         "{reason}"
     );
+    // Negated with several names: none of them may be called.
+    let neither = assertion("not-tool-called", Some(json!(["lookup_order", "refund"])));
+    let (ok, reason) = verdict(&neither, &[call("lookup_order", "{}")]);
+    assert!(!ok, "one of them was called");
+    assert!(
+        reason.starts_with("expected the answer not to call lookup_order or refund"),
+        "{reason}"
+    );
+    assert!(verdict(&neither, &[call("cancel", "{}")]).0);
 }
 
 #[test]

@@ -42,9 +42,9 @@ pub fn request_for<S: Serialize>(
             let Some(list) = values.get(var) else {
                 return Err(RenderError::MissingVariable { name: var.clone() });
             };
-            let inserted = history::parse(list).map_err(|detail| RenderError::Other {
-                message_index: i,
-                detail: format!("`{var}` is not a conversation: {detail}"),
+            let inserted = history::parse(list).map_err(|detail| RenderError::Conversation {
+                name: var.clone(),
+                detail,
             })?;
             messages.extend(inserted);
             continue;
@@ -52,7 +52,7 @@ pub fn request_for<S: Serialize>(
         let mut message = ChatMessage::text(m.role, content.clone());
         for _ in &m.images {
             let written = image_refs.next().map(String::as_str).unwrap_or_default();
-            let image = Image::reference(written).map_err(|detail| RenderError::Other {
+            let image = Image::reference(written).map_err(|detail| RenderError::Image {
                 message_index: i,
                 detail,
             })?;

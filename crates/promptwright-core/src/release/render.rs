@@ -63,6 +63,12 @@ impl Explain for RenderProblem {
                 "pass an object of template variables, e.g. --vars '{\"ticket\": \"...\"}'".into()
             }
             RenderProblem::Template(_) => "`promptwright check` shows where".into(),
+            RenderProblem::Render(RenderError::Conversation { name, .. }) => format!(
+                "pass `{name}` as a list of messages, e.g. [{{\"role\": \"user\", \"content\": \"...\"}}] (roles user, assistant and tool)"
+            ),
+            RenderProblem::Render(RenderError::Image { .. }) => {
+                "an image is a workspace path or an https URL".into()
+            }
             RenderProblem::Render(_) => {
                 "give every variable the template uses in --vars (`promptwright check` lists a prompt's variables)".into()
             }

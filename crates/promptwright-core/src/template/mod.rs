@@ -42,6 +42,15 @@ pub enum RenderError {
         message_index + 1
     )]
     TooLarge { message_index: usize },
+    /// A conversation slot's variable is not a list of messages.
+    #[error("`{name}` is not a conversation: {detail}")]
+    Conversation { name: String, detail: String },
+    /// An image reference that names no image a request may carry.
+    #[error("message {}: {detail}", message_index + 1)]
+    Image {
+        message_index: usize,
+        detail: String,
+    },
     #[error("template error in message {}: {detail}", message_index + 1)]
     Other {
         message_index: usize,

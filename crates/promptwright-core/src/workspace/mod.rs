@@ -1,6 +1,7 @@
 //! The workspace: workspace.toml, prompts/, evals/ — loaded, validated, cross-checked.
 //! Loading never stops at the first problem: every error found is reported at once.
 
+mod case_ids;
 pub mod config;
 pub mod confine;
 pub(crate) mod csv_dataset;

@@ -1,6 +1,6 @@
 //! evals/SUITE.toml and its optional JSONL dataset: cases and their assertions.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml::Spanned;
 
+use super::case_ids::CaseIds;
 use super::config::is_valid_name;
 use super::toml_message::{field_help, humanize, unknown_field};
 use super::vars::Vars;
@@ -221,7 +222,7 @@ pub(crate) fn parse(
     }
     let assertions = compile_toml_asserts(src, suite_dir, root, file.asserts, &mut errors);
     let mut cases = Vec::new();
-    let mut ids: BTreeSet<String> = BTreeSet::new();
+    let mut ids = CaseIds::default();
     let suite_file: Arc<str> = src.path.as_str().into();
     // Cases name the same few variables: one copy of each name for them all.
     let mut names = HashSet::new();
@@ -241,7 +242,7 @@ pub(crate) fn parse(
             }
             None => format!("case-{}", i + 1),
         };
-        if !ids.insert(id.clone()) {
+        if !ids.insert(&id, &cases) {
             let at = c.id.as_ref().map_or(span.clone(), Spanned::span);
             errors.push(
                 src.at(at, format!("duplicate case id `{id}` in suite `{name}`"))
@@ -357,7 +358,7 @@ pub(super) struct Dataset<'a> {
     pub(super) root: &'a Path,
     suite: &'a str,
     /// Case ids so far in the suite: ids must be unique across it and its dataset.
-    ids: &'a mut BTreeSet<String>,
+    ids: &'a mut CaseIds,
     pub(super) errors: &'a mut Vec<Diagnostic>,
     /// Every row names the same few variables: one copy of each name for them all.
     names: HashSet<Arc<str>>,
@@ -400,7 +401,7 @@ impl Dataset<'_> {
     /// Adds the case read on line `n` (whose text is `line`), its id checked unique.
     pub(super) fn push(&mut self, mut case: Case, n: usize, line: &str, cases: &mut Vec<Case>) {
         case.vars.share_names(&mut self.names);
-        if !self.ids.insert(case.id.clone()) {
+        if !self.ids.insert(&case.id, cases) {
             self.errors.push(
                 at_line(&self.shown, n, line, 1, format!("duplicate case id `{}` in suite `{}`", case.id, self.suite))
                     .with_help("case ids must be unique across the suite and its dataset; give the cases explicit ids"),

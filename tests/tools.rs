@@ -40,7 +40,7 @@ content = "{{ question }}"
 images = ["images/dot.png", "{{ photo }}"]
 "#;
 
-const SUITE: &str = r#"prompt = "orders"
+const SUITE: &str = r#"prompt = "p"
 
 [[cases]]
 id = "lookup"
@@ -66,22 +66,16 @@ vars = { question = "Cancel it", photo = "images/dot.png", history = [] }
 type = "is-valid-tool-call"
 "#;
 
+/// The shared test workspace (prompt `p`, suite `s`) with this file's prompt and suite,
+/// a tool schema file beside the prompt and an image.
 fn workspace(providers: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
+    let dir = common::server::workspace(providers, PROMPT, SUITE);
     write(
-        root,
-        "workspace.toml",
-        format!("[workspace]\nname = \"t\"\ndefault_provider = \"real\"\n\n{providers}"),
-    );
-    write(root, "prompts/orders.toml", PROMPT);
-    write(
-        root,
+        dir.path(),
         "prompts/schemas/refund.json",
         r#"{"type": "object", "properties": {"order_id": {"type": "string"}, "amount": {"type": "number"}}, "required": ["order_id"]}"#,
     );
-    write(root, "images/dot.png", PNG);
-    write(root, "evals/orders.toml", SUITE);
+    write(dir.path(), "images/dot.png", PNG);
     dir
 }
 
@@ -260,7 +254,7 @@ fn anthropic_gets_input_schemas_tool_use_blocks_and_base64_images() {
     );
     let ws = workspace(&providers);
     let prompt = PROMPT.replace("tool_choice = \"auto\"", "tool_choice = \"lookup_order\"");
-    write(ws.path(), "prompts/orders.toml", prompt);
+    write(ws.path(), "prompts/p.toml", prompt);
     let (_, run, err) = eval(ws.path());
     let hit = server
         .hits()
@@ -384,9 +378,9 @@ fn structured_output_goes_as_a_response_format_or_a_forced_tool() {
 /// message at the culprit's line.
 fn check_fails(prompt: &str, suite: Option<&str>, at: &str, says: &str) {
     let ws = workspace("[providers.real]\nkind = \"echo\"\n");
-    write(ws.path(), "prompts/orders.toml", prompt);
+    write(ws.path(), "prompts/p.toml", prompt);
     if let Some(s) = suite {
-        write(ws.path(), "evals/orders.toml", s);
+        write(ws.path(), "evals/s.toml", s);
     }
     let out = run_in(ws.path(), &["check"]);
     let err = stderr(&out);
@@ -400,7 +394,7 @@ fn check_names_each_bad_tool_schema_image_and_conversation_at_its_line() {
     check_fails(
         &PROMPT.replace("tool_choice = \"auto\"", "tool_choice = \"lookup\""),
         None,
-        "prompts/orders.toml:2:",
+        "prompts/p.toml:2:",
         "tool_choice names `lookup`, which is not a declared tool",
     );
     check_fails(
@@ -409,19 +403,19 @@ fn check_names_each_bad_tool_schema_image_and_conversation_at_its_line() {
             "type = \"strng\" } }, required",
         ),
         None,
-        "prompts/orders.toml:7:",
+        "prompts/p.toml:7:",
         "`parameters` is not a valid JSON Schema",
     );
     check_fails(
         &PROMPT.replace("images/dot.png", "images/none.png"),
         None,
-        "prompts/orders.toml:23:",
+        "prompts/p.toml:23:",
         "cannot read image `images/none.png`",
     );
     check_fails(
         &PROMPT.replace("schemas/refund.json", "../../outside.json"),
         None,
-        "prompts/orders.toml:11:",
+        "prompts/p.toml:11:",
         "outside the workspace",
     );
     check_fails(
@@ -430,7 +424,7 @@ fn check_names_each_bad_tool_schema_image_and_conversation_at_its_line() {
             "insert = \"history\"\nrole = \"user\"",
         ),
         None,
-        "prompts/orders.toml:18:",
+        "prompts/p.toml:18:",
         "message 2 has `insert` and other keys",
     );
     let many: String = (0..129)
@@ -438,20 +432,20 @@ fn check_names_each_bad_tool_schema_image_and_conversation_at_its_line() {
         .collect();
     check_fails(
         &format!("model = \"m\"\n{many}[[messages]]\nrole = \"user\"\ncontent = \"x\"\n"),
-        Some("prompt = \"orders\"\n[[cases]]\nid = \"a\"\n"),
-        &format!("prompts/orders.toml:{}:", 2 + 128 * 3 + 1),
+        Some("prompt = \"p\"\n[[cases]]\nid = \"a\"\n"),
+        &format!("prompts/p.toml:{}:", 2 + 128 * 3 + 1),
         "more than 128 tools",
     );
     check_fails(
         PROMPT,
         Some(&SUITE.replace("role = \"tool\"", "role = \"robot\"")),
-        "evals/orders.toml:3:",
+        "evals/s.toml:3:",
         "case `lookup`: `history` is not a conversation: message 3: unknown role `robot`",
     );
     check_fails(
         PROMPT,
         Some(&SUITE.replace("history = []", "history = \"hello\"")),
-        "evals/orders.toml:",
+        "evals/s.toml:",
         "case `undeclared`: `history` is not a conversation: expected a list of messages, found text",
     );
 }
@@ -464,7 +458,7 @@ fn an_image_over_20_mb_is_refused_at_its_line() {
     let out = run_in(ws.path(), &["check"]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
-    assert!(err.contains("prompts/orders.toml:23:"), "{err}");
+    assert!(err.contains("prompts/p.toml:23:"), "{err}");
     assert!(err.contains("over the 20 MB the providers accept"), "{err}");
 }
 
@@ -506,14 +500,7 @@ fn render_names_a_bad_conversation_or_image_with_how_to_fix_it() {
     let render = |vars: Value| {
         let out = run_in(
             ws.path(),
-            &[
-                "render",
-                "orders",
-                "--ref",
-                "draft",
-                "--vars",
-                &vars.to_string(),
-            ],
+            &["render", "p", "--ref", "draft", "--vars", &vars.to_string()],
         );
         (code(&out), stderr(&out))
     };

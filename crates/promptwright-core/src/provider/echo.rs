@@ -3,7 +3,7 @@
 
 use futures::future::BoxFuture;
 
-use super::{Provider, ProviderError, Request, Response, Tokens};
+use super::{ChatMessage, Provider, ProviderError, Request, Response, Tokens};
 use crate::workspace::ProviderKind;
 
 pub struct Echo;
@@ -20,10 +20,12 @@ impl Provider for Echo {
 
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, ProviderError>> {
         Box::pin(async move {
+            // A conversation's tool calls and results, and images by reference, are
+            // shown as a preview shows them; a plain message is its text.
             let output = req
                 .messages
                 .iter()
-                .map(|m| m.content.as_str())
+                .map(ChatMessage::shown)
                 .collect::<Vec<_>>()
                 .join("\n\n");
             let input: u64 = req
@@ -47,7 +49,6 @@ impl Provider for Echo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::ChatMessage;
     use crate::vocab::Role;
 
     #[tokio::test]
@@ -65,5 +66,33 @@ mod tests {
         assert_eq!(r.output, "You are terse.\n\nHi");
         assert_eq!(r.cost_override_usd, Some(0.0));
         assert_eq!(r.tokens.unwrap().input, 4 + 1);
+    }
+
+    #[tokio::test]
+    async fn a_conversation_and_a_response_format_are_echoed_as_text() {
+        let history = crate::provider::history::parse(&serde_json::json!([
+            {"role": "user", "content": "Where is 7?"},
+            {"role": "assistant", "tool_calls": [{"name": "lookup", "arguments": {"id": 7}}]},
+            {"role": "tool", "content": "late"},
+        ]))
+        .unwrap();
+        let mut messages = history;
+        messages.push(ChatMessage::text(Role::User, "And now?"));
+        let req = crate::provider::Request {
+            messages,
+            response_format: Some(crate::vocab::ResponseFormat {
+                kind: crate::vocab::FormatKind::JsonObject,
+                name: None,
+                schema: None,
+                strict: None,
+            }),
+            ..Default::default()
+        };
+        let r = Echo.complete(&req).await.unwrap();
+        assert_eq!(
+            r.output,
+            "Where is 7?\n\n→ lookup({\n  \"id\": 7\n})\n\n(the result of call_2_1)\nlate\n\nAnd now?"
+        );
+        assert!(r.tool_calls.is_empty());
     }
 }

@@ -166,3 +166,74 @@ pub(crate) fn answer(blocks: &[Value], format_tool: Option<&str>) -> (String, Ve
     }
     (text, calls)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::{ResponseFormat, ToolDef};
+
+    fn request(choice: Option<&str>, format: bool) -> Request {
+        Request {
+            tools: vec![ToolDef {
+                name: "lookup".into(),
+                description: None,
+                parameters: json!({"type": "object"}),
+            }],
+            tool_choice: choice.map(str::to_string),
+            response_format: format.then_some(ResponseFormat {
+                kind: FormatKind::JsonObject,
+                name: None,
+                schema: None,
+                strict: None,
+            }),
+            ..Request::default()
+        }
+    }
+
+    fn choice_of(req: &Request) -> Value {
+        let mut body = Map::new();
+        add_tools(&mut body, req);
+        body.get("tool_choice").cloned().unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn each_tool_choice_has_its_anthropic_form() {
+        assert_eq!(choice_of(&request(None, false)), Value::Null);
+        assert_eq!(
+            choice_of(&request(Some("auto"), false)),
+            json!({"type": "auto"})
+        );
+        assert_eq!(
+            choice_of(&request(Some("none"), false)),
+            json!({"type": "none"})
+        );
+        assert_eq!(
+            choice_of(&request(Some("required"), false)),
+            json!({"type": "any"})
+        );
+        assert_eq!(
+            choice_of(&request(Some("lookup"), false)),
+            json!({"type": "tool", "name": "lookup"})
+        );
+        // Beside the prompt's tools, a structured answer makes the model call one of
+        // them or the format's tool, unless the prompt chose otherwise.
+        assert_eq!(choice_of(&request(None, true)), json!({"type": "any"}));
+        assert_eq!(
+            choice_of(&request(Some("none"), true)),
+            json!({"type": "none"})
+        );
+    }
+
+    #[test]
+    fn the_format_tools_input_is_the_answer_and_not_a_call() {
+        let blocks = [
+            json!({"type": "text", "text": "Here you go."}),
+            json!({"type": "tool_use", "id": "t1", "name": "response", "input": {"a": 1}}),
+            json!({"type": "tool_use", "id": "t2", "name": "lookup", "input": {"id": 7}}),
+        ];
+        let (text, calls) = answer(&blocks, Some("response"));
+        assert_eq!(text, r#"{"a":1}"#);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].name, "lookup");
+    }
+}

@@ -131,3 +131,40 @@ pub(crate) fn tool_calls(message: &Value) -> Vec<ToolCall> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_tool_choice_is_a_function_object_and_modes_are_strings() {
+        let body = |choice: &str| {
+            let mut b = Map::new();
+            add_tools(
+                &mut b,
+                &Request {
+                    tool_choice: Some(choice.into()),
+                    ..Request::default()
+                },
+            );
+            b["tool_choice"].clone()
+        };
+        assert_eq!(body("required"), json!("required"));
+        assert_eq!(body("none"), json!("none"));
+        assert_eq!(
+            body("lookup"),
+            json!({"type": "function", "function": {"name": "lookup"}})
+        );
+    }
+
+    #[test]
+    fn tool_calls_without_a_name_are_skipped_and_object_arguments_kept() {
+        let message = json!({"tool_calls": [
+            {"type": "function", "function": {"arguments": "{}"}},
+            {"type": "function", "function": {"name": "a", "arguments": {"x": 1}}},
+        ]});
+        let calls = tool_calls(&message);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].arguments, json!({"x": 1}));
+    }
+}

@@ -131,6 +131,41 @@ mod tests {
     }
 
     #[test]
+    fn tools_choice_format_and_image_bytes_are_part_of_the_key() {
+        use crate::provider::Image;
+        use crate::vocab::{FormatKind, ResponseFormat, ToolDef};
+        let plain = key("s", &req("x"));
+        let mut with_tool = req("x");
+        with_tool.tools = vec![ToolDef {
+            name: "t".into(),
+            description: None,
+            parameters: serde_json::json!({"type": "object"}),
+        }];
+        assert_ne!(plain, key("s", &with_tool));
+        let mut chosen = with_tool.clone();
+        chosen.tool_choice = Some("t".into());
+        assert_ne!(key("s", &with_tool), key("s", &chosen));
+        let mut formatted = req("x");
+        formatted.response_format = Some(ResponseFormat {
+            kind: FormatKind::JsonObject,
+            name: None,
+            schema: None,
+            strict: None,
+        });
+        assert_ne!(plain, key("s", &formatted));
+        let image = |bytes: &[u8], sha256: &str| {
+            let mut r = req("x");
+            r.messages[0].images.push(Image::Bytes {
+                media_type: "image/png",
+                data: bytes.into(),
+                sha256: sha256.into(),
+            });
+            key("s", &r)
+        };
+        assert_ne!(image(b"a", "aa"), image(b"b", "bb"));
+    }
+
+    #[test]
     fn keys_depend_on_scope_and_request() {
         assert_eq!(
             key("openai http://a", &req("x")),

@@ -178,13 +178,16 @@ fn adaptive_concurrency_falls_on_429s_and_recovers() {
     let (served, refused, run) = concurrency_run(3, true);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(statuses(&run).iter().all(|s| s == "pass"));
-    // Without it, sixteen keep knocking where three fit (measured: about 75 refusals,
+    // Without it, sixteen keep knocking where three fit (measured: 59 to 75 refusals,
     // and cases that run out of retries); with it, the first wave halves the limit
     // (twice at most) and after that only the probe one past the server's limit is
-    // refused, once per climb (measured: about 25).
+    // refused, once per climb (measured: 25 to 34). The bound is on the adaptive count
+    // alone: a loaded machine sends the fixed run's requests slower, so it is refused
+    // less and a ratio of the two swings with the load; the adaptive count does not
+    // grow with it.
     let (_, storm, _) = concurrency_run(3, false);
     assert!(
-        refused * 2 <= storm,
+        refused <= 45 && refused < storm,
         "adaptive: {refused} refused; fixed concurrency: {storm}"
     );
     // Recovered: in the last half of the run the server again has three in flight.

@@ -427,6 +427,12 @@ fn check_names_each_bad_tool_schema_image_and_conversation_at_its_line() {
         "prompts/p.toml:18:",
         "message 2 has `insert` and other keys",
     );
+    check_fails(
+        &PROMPT.replace("content = \"{{ question }}\"\n", ""),
+        None,
+        "prompts/p.toml:21:",
+        "message 3 needs `role` and `content`",
+    );
     let many: String = (0..129)
         .map(|i| format!("[[tools]]\nname = \"t{i}\"\nparameters = {{ type = \"object\" }}\n"))
         .collect();

@@ -81,15 +81,18 @@ pub(crate) fn convert(
             });
             continue;
         }
+        // Pointed at whichever key the table has.
+        let written = m
+            .role
+            .as_ref()
+            .map(Spanned::span)
+            .or_else(|| m.content.as_ref().map(Spanned::span))
+            .or_else(|| m.images.as_ref().map(Spanned::span));
         let (Some(role), Some(content)) = (m.role, m.content) else {
-            let at = m.images.as_ref().map(Spanned::span).unwrap_or(0..0);
-            let d = if at == (0..0) {
-                Diagnostic::file(
-                    src.path.clone(),
-                    format!("message {n} needs `role` and `content`"),
-                )
-            } else {
-                src.at(at, format!("message {n} needs `role` and `content`"))
+            let what = format!("message {n} needs `role` and `content`");
+            let d = match written {
+                Some(at) => src.at(at, what),
+                None => Diagnostic::file(src.path.clone(), what),
             };
             errors.push(d.with_help(
                 "write role = \"system\" | \"user\" | \"assistant\" and content = \"...\", or insert = \"VAR\" for a conversation slot",

@@ -5,9 +5,8 @@
 
 use serde_json::Value;
 
-use super::{AssertionResult, excerpt, rubric};
-use crate::provider::{ChatMessage, Request};
-use crate::vocab::Role;
+use super::{AssertionResult, rubric};
+use crate::provider::Request;
 
 /// What a grader-judged assertion asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +47,7 @@ pub fn request(model: &str, ask: Ask, text: &str, question: &str, output: &str) 
             ),
         ),
     };
-    Request {
-        model: model.to_string(),
-        messages: vec![
-            ChatMessage::text(Role::System, instructions.to_string()),
-            ChatMessage::text(Role::User, content),
-        ],
-        params: [("temperature".to_string(), Value::from(0))]
-            .into_iter()
-            .collect(),
-        sample: 1,
-        ..Request::default()
-    }
+    rubric::ask_grader(model, instructions, content)
 }
 
 /// Reads the grader's answer to `ask`.
@@ -72,20 +60,9 @@ pub fn judge(
     if ask == Ask::Rubric {
         return rubric::judge(type_name, answer, threshold);
     }
-    let bad = |why: &str| {
-        format!(
-            "{type_name}: the grader's answer is not the expected JSON ({why}): {}",
-            excerpt(answer.trim(), 160)
-        )
-    };
-    let v: Value = match serde_json::from_str(answer.trim()) {
-        Ok(v) => v,
-        Err(_) => super::json::find_json(answer).ok_or_else(|| bad("no JSON object found"))?,
-    };
-    let reason = v
-        .get("reason")
-        .and_then(Value::as_str)
-        .unwrap_or("(the grader gave no reason)");
+    let bad = |why: &str| rubric::not_expected(type_name, answer, why);
+    let v = rubric::answer_json(type_name, answer)?;
+    let reason = rubric::reason(&v);
     let (passed, verdict) = if ask == Ask::Factuality {
         let category = v
             .get("category")

@@ -15,14 +15,20 @@ sentence a prompt engineer can act on\"}.";
 
 /// The request sent to the grader.
 pub fn grader_request(model: &str, rubric: &str, output: &str) -> Request {
+    ask_grader(
+        model,
+        INSTRUCTIONS,
+        format!("<rubric>\n{rubric}\n</rubric>\n\n<output>\n{output}\n</output>"),
+    )
+}
+
+/// A request to the grader: its instructions, then what it judges, at temperature 0.
+pub(super) fn ask_grader(model: &str, instructions: &str, content: String) -> Request {
     Request {
         model: model.to_string(),
         messages: vec![
-            ChatMessage::text(Role::System, INSTRUCTIONS),
-            ChatMessage::text(
-                Role::User,
-                format!("<rubric>\n{rubric}\n</rubric>\n\n<output>\n{output}\n</output>"),
-            ),
+            ChatMessage::text(Role::System, instructions),
+            ChatMessage::text(Role::User, content),
         ],
         params: [("temperature".to_string(), Value::from(0))]
             .into_iter()
@@ -32,6 +38,31 @@ pub fn grader_request(model: &str, rubric: &str, output: &str) -> Request {
     }
 }
 
+/// Why a grader's answer cannot be read, quoting it.
+pub(super) fn not_expected(type_name: &str, answer: &str, why: &str) -> String {
+    format!(
+        "{type_name}: the grader's answer is not the expected JSON ({why}): {}",
+        excerpt(answer.trim(), 160)
+    )
+}
+
+/// The grader's JSON object: the whole answer, or the first object inside prose or a
+/// code fence.
+pub(super) fn answer_json(type_name: &str, answer: &str) -> Result<Value, String> {
+    match serde_json::from_str(answer.trim()) {
+        Ok(v) => Ok(v),
+        Err(_) => super::json::find_json(answer)
+            .ok_or_else(|| not_expected(type_name, answer, "no JSON object found")),
+    }
+}
+
+/// The grader's reason, or a word saying it gave none.
+pub(super) fn reason(v: &Value) -> &str {
+    v.get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or("(the grader gave no reason)")
+}
+
 /// Reads the grader's answer. `threshold`, when set, decides on the score instead of the
 /// grader's own `pass`.
 pub fn judge(
@@ -39,16 +70,8 @@ pub fn judge(
     answer: &str,
     threshold: Option<f64>,
 ) -> Result<AssertionResult, String> {
-    let bad = |why: &str| {
-        format!(
-            "{type_name}: the grader's answer is not the expected JSON ({why}): {}",
-            excerpt(answer.trim(), 160)
-        )
-    };
-    let v: Value = match serde_json::from_str(answer.trim()) {
-        Ok(v) => v,
-        Err(_) => super::json::find_json(answer).ok_or_else(|| bad("no JSON object found"))?,
-    };
+    let bad = |why: &str| not_expected(type_name, answer, why);
+    let v = answer_json(type_name, answer)?;
     let pass = v
         .get("pass")
         .and_then(Value::as_bool)
@@ -66,11 +89,7 @@ pub fn judge(
             .filter(|x| (0.0..=1.0).contains(x))
             .ok_or_else(|| bad("`score` must be a number from 0 to 1"))?,
     };
-    let reason = v
-        .get("reason")
-        .and_then(Value::as_str)
-        .unwrap_or("(the grader gave no reason)")
-        .to_string();
+    let reason = reason(&v);
     let passed = match threshold {
         Some(t) => score + 1e-9 >= t,
         None => pass,

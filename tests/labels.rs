@@ -10,21 +10,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{code, stderr, stdout, tree, write};
 
-fn bin(root: &Path) -> Command {
-    let mut c = common::promptwright(root);
-    c.env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester");
-    c
-}
-
-fn run(root: &Path, args: &[&str]) -> Output {
-    bin(root).args(args).output().unwrap()
-}
+use common::{as_tester as bin, run_as_tester as run};
 
 const WORKSPACE: &str = "[workspace]\nname = \"t\"\ndefault_provider = \"local\"\n\n[providers.local]\nkind = \"echo\"\n\n[gate]\nmin_pass_rate = 0.5\nmax_regressions = 1\n\n[labels.staging]\n\n[labels.production]\nafter = \"staging\"\nmin_pass_rate = 1.0\n";
 

@@ -23,6 +23,21 @@ pub fn promptwright(cwd: &Path) -> Command {
     c
 }
 
+/// The real binary in `cwd` with an author (`tester`) that does not depend on the
+/// machine's git config: what release, label and log files record.
+pub fn as_tester(cwd: &Path) -> Command {
+    let mut c = promptwright(cwd);
+    c.env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "tester");
+    c
+}
+
+/// Runs [`as_tester`] in `cwd` with `args` to the end.
+pub fn run_as_tester(cwd: &Path, args: &[&str]) -> Output {
+    as_tester(cwd).args(args).output().expect("binary runs")
+}
+
 /// Runs the real binary in `dir` with `args` to the end.
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
     promptwright(dir).args(args).output().expect("binary runs")

@@ -18,7 +18,7 @@ use crate::fsutil::write_atomic;
 use crate::plan::{self, PlanError, PlanRequest};
 use crate::runner::RunPlan;
 use crate::store::RunRecord;
-use crate::vocab::{Diagnostic, did_you_mean};
+use crate::vocab::did_you_mean;
 use crate::workspace::config::SuiteGate;
 use crate::workspace::labels::LabelConfig;
 use crate::workspace::{GateConfig, Prompt, Workspace};
@@ -129,23 +129,7 @@ pub fn plan_promote(
             name: name.to_string(),
         });
     }
-    let rel = format!("{} (v{v})", resolved.rel_path);
-    let prompt = Prompt::from_def(name, &rel, target.prompt_def()).map_err(|errs| {
-        ReleaseError::Invalid(
-            errs.into_iter()
-                .map(|e| {
-                    Diagnostic::file(
-                        ws.shown(&resolved.rel_path),
-                        format!(
-                            "template syntax error in message {}: {}",
-                            e.message_index + 1,
-                            e.message
-                        ),
-                    )
-                })
-                .collect(),
-        )
-    })?;
+    let prompt = super::proposal::compiled(ws, name, &resolved.rel_path, v, target.prompt_def())?;
     Ok(PromotePlan {
         name: name.to_string(),
         gate: thresholds(&config, &ws.config.gate),

@@ -174,23 +174,7 @@ pub fn load_current(ws: &Workspace, name: &str) -> Result<Option<Current>, Relea
             let release = r
                 .release
                 .expect("a resolved `current` carries its release file");
-            let rel = format!("{} (v{})", r.rel_path, release.version);
-            let prompt = Prompt::from_def(name, &rel, release.prompt_def()).map_err(|errs| {
-                ReleaseError::Invalid(
-                    errs.into_iter()
-                        .map(|e| {
-                            Diagnostic::file(
-                                ws.shown(&r.rel_path),
-                                format!(
-                                    "template syntax error in message {}: {}",
-                                    e.message_index + 1,
-                                    e.message
-                                ),
-                            )
-                        })
-                        .collect(),
-                )
-            })?;
+            let prompt = compiled(ws, name, &r.rel_path, release.version, release.prompt_def())?;
             Ok(Some(Current { release, prompt }))
         }
         // Never released: a first release.
@@ -229,4 +213,32 @@ pub async fn run_gate(
         None => None,
     };
     Ok(GateRuns { draft, baseline })
+}
+
+/// Version `version` of prompt `name`, read from `rel_path`, compiled; its template
+/// errors (a release file edited by hand) are reported against that file.
+pub(super) fn compiled(
+    ws: &Workspace,
+    name: &str,
+    rel_path: &str,
+    version: u32,
+    def: crate::workspace::PromptDef,
+) -> Result<Prompt, ReleaseError> {
+    let rel = format!("{rel_path} (v{version})");
+    Prompt::from_def(name, &rel, def).map_err(|errs| {
+        ReleaseError::Invalid(
+            errs.into_iter()
+                .map(|e| {
+                    Diagnostic::file(
+                        ws.shown(rel_path),
+                        format!(
+                            "template syntax error in message {}: {}",
+                            e.message_index + 1,
+                            e.message
+                        ),
+                    )
+                })
+                .collect(),
+        )
+    })
 }

@@ -129,22 +129,13 @@ fn tool_call(v: &Value) -> Result<ToolCall, String> {
         .get("name")
         .and_then(Value::as_str)
         .ok_or("missing `name`")?;
-    let mut call = match f.get("arguments") {
-        Some(Value::String(text)) => ToolCall::from_text(name, text),
-        Some(args @ Value::Object(_)) => ToolCall {
-            id: None,
-            name: name.to_string(),
-            arguments: args.clone(),
-            malformed: false,
-        },
-        None => ToolCall::from_text(name, ""),
-        Some(other) => {
-            return Err(format!(
-                "`arguments` must be an object, found {}",
-                kind_of(other)
-            ));
-        }
-    };
+    let arguments = f.get("arguments");
+    let mut call = ToolCall::from_value(name, arguments).ok_or_else(|| {
+        format!(
+            "`arguments` must be an object, found {}",
+            kind_of(arguments.unwrap_or(&Value::Null))
+        )
+    })?;
     call.id = id;
     Ok(call)
 }
@@ -197,6 +188,13 @@ mod tests {
         assert!(e.contains("unknown key `images`"), "{e}");
         let e = parse(&json!([{"role": "user", "content": "a", "tool_calls": []}])).unwrap_err();
         assert!(e.contains("only an assistant message"), "{e}");
+        let e =
+            parse(&json!([{"role": "assistant", "tool_calls": [{"name": "x", "arguments": [1]}]}]))
+                .unwrap_err();
+        assert_eq!(
+            e,
+            "message 1: tool call 1: `arguments` must be an object, found a list"
+        );
         let long: Vec<Value> = (0..=MAX_MESSAGES)
             .map(|_| json!({"role": "user", "content": "a"}))
             .collect();

@@ -153,12 +153,7 @@ pub(crate) fn answer(blocks: &[Value], format_tool: Option<&str>) -> (String, Ve
                 if Some(name) == format_tool {
                     text = input.to_string();
                 } else {
-                    calls.push(ToolCall {
-                        id: None,
-                        name: name.to_string(),
-                        arguments: input,
-                        malformed: false,
-                    });
+                    calls.push(ToolCall::new(name, input));
                 }
             }
             _ => {}

@@ -116,16 +116,11 @@ pub(crate) fn tool_calls(message: &Value) -> Vec<ToolCall> {
                 .filter_map(|c| {
                     let f = c.get("function")?;
                     let name = f.get("name")?.as_str()?;
-                    Some(match f.get("arguments") {
-                        Some(Value::String(text)) => ToolCall::from_text(name, text),
-                        Some(v @ Value::Object(_)) => ToolCall {
-                            id: None,
-                            name: name.to_string(),
-                            arguments: v.clone(),
-                            malformed: false,
-                        },
-                        _ => ToolCall::from_text(name, ""),
-                    })
+                    // Arguments of another shape are taken as none.
+                    Some(
+                        ToolCall::from_value(name, f.get("arguments"))
+                            .unwrap_or_else(|| ToolCall::from_text(name, "")),
+                    )
                 })
                 .collect()
         })

@@ -80,6 +80,27 @@ pub struct ToolCall {
 }
 
 impl ToolCall {
+    /// A call whose arguments came parsed (Anthropic's `input`).
+    pub fn new(name: &str, arguments: Value) -> ToolCall {
+        ToolCall {
+            id: None,
+            name: name.to_string(),
+            arguments,
+            malformed: false,
+        }
+    }
+
+    /// A call whose `arguments` came as JSON text (OpenAI's wire format), as an object,
+    /// or not at all (no arguments); `None` when they are something else.
+    pub fn from_value(name: &str, arguments: Option<&Value>) -> Option<ToolCall> {
+        match arguments {
+            Some(Value::String(text)) => Some(ToolCall::from_text(name, text)),
+            Some(args @ Value::Object(_)) => Some(ToolCall::new(name, args.clone())),
+            None => Some(ToolCall::from_text(name, "")),
+            Some(_) => None,
+        }
+    }
+
     /// A call whose arguments came as JSON text (OpenAI's wire format).
     pub fn from_text(name: &str, arguments: &str) -> ToolCall {
         let parsed = if arguments.trim().is_empty() {
@@ -88,12 +109,7 @@ impl ToolCall {
             serde_json::from_str::<Value>(arguments)
         };
         match parsed {
-            Ok(v) => ToolCall {
-                id: None,
-                name: name.to_string(),
-                arguments: v,
-                malformed: false,
-            },
+            Ok(v) => ToolCall::new(name, v),
             Err(_) => ToolCall {
                 id: None,
                 name: name.to_string(),

@@ -3,7 +3,7 @@
 //! Found before any call, so `--repeat` on either is a configuration error.
 
 use crate::plan::PlanError;
-use crate::provider::{Replay, load_images, request_for};
+use crate::provider::{ImageReader, Replay, request_for};
 use crate::workspace::{Prompt, ProviderConfig, ProviderKind, Suite};
 
 /// `Err` when `cfg` cannot draw the samples asked of `suites` (samples per case, by
@@ -47,13 +47,14 @@ pub(crate) fn check(
             let Ok(replay) = Replay::open(path) else {
                 return Ok(());
             };
+            let images = ImageReader::new(root, prompt);
             for (suite, n) in suites {
                 for case in suite.cases.iter() {
                     let Ok(mut req) = request_for(prompt, model, &case.vars) else {
                         continue; // the case reports its template error itself
                     };
                     // A cassette knows an image by its bytes.
-                    if load_images(&mut req, root).is_err() {
+                    if images.load(&mut req).is_err() {
                         continue; // the case reports its image itself
                     }
                     for k in 1..=*n {

@@ -29,7 +29,7 @@ pub use anthropic::Anthropic;
 pub use echo::Echo;
 pub use openai::OpenAi;
 pub use replay::{Recorder, Replay};
-pub use request::{load_images, request_body, request_for};
+pub use request::{ImageReader, request_body, request_for};
 
 use crate::vocab::{ResponseFormat, Role, ToolCall, ToolDef};
 use crate::workspace::{ProviderConfig, ProviderKind};

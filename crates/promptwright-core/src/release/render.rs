@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::refs::{RefError, ReleaseRef, resolve_release};
-use crate::provider::{ChatMessage, load_images, request_body, request_for};
+use crate::provider::{ChatMessage, ImageReader, request_body, request_for};
 use crate::template::RenderError;
 use crate::vocab::Explain;
 use crate::workspace::lenient::read_config;
@@ -201,7 +201,9 @@ impl ReleasedPrompt {
             }
         };
         let mut request = request_for(&self.prompt, &model, vars).map_err(RenderProblem::Render)?;
-        load_images(&mut request, &self.root).map_err(RenderProblem::Image)?;
+        ImageReader::new(&self.root, &self.prompt)
+            .load(&mut request)
+            .map_err(RenderProblem::Image)?;
         Ok(request_body(kind, &request))
     }
 }

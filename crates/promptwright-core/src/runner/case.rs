@@ -17,6 +17,8 @@ use super::*;
 pub(super) struct Shared {
     /// Workspace root: where `command` programs run.
     pub(super) root: std::path::PathBuf,
+    /// Reads the requests' images (the prompt's own once).
+    pub(super) images: crate::provider::ImageReader,
     pub(super) embedder: Option<EmbedderPlan>,
     pub(super) prompt: Prompt,
     pub(super) suites: Vec<Suite>,
@@ -114,7 +116,7 @@ type Ready = Result<(Request, Option<String>), String>;
 pub(super) fn prepare(shared: &Shared, case: &Case, sample: u32) -> Ready {
     let mut request = crate::provider::request_for(&shared.prompt, &shared.model, &case.vars)
         .map_err(|e| format!("template: {e}"))?;
-    crate::provider::load_images(&mut request, &shared.root)?;
+    shared.images.load(&mut request)?;
     request.sample = sample;
     let key = key_for(&shared.provider, &request);
     Ok((request, key))

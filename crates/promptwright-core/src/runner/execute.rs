@@ -111,6 +111,7 @@ pub(super) async fn run_keeping(
         provider.provider = a.clone();
     }
     let shared = Arc::new(Shared {
+        images: crate::provider::ImageReader::new(&plan.root, &plan.prompt),
         root: plan.root.clone(),
         embedder: plan.embedder.clone(),
         prompt: plan.prompt,
